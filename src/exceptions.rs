@@ -1,0 +1,248 @@
+//! Python's exceptions as Rust error values.
+//!
+//! Python raises; Rust returns `Err`. pycoro's exceptions are [`anyhow::Error`] values
+//! ([`Exception`]) that hold small hand-written types named after Python's built-in
+//! exceptions, so a generator body throws any error type and a caller catches by type:
+//!
+//! ```
+//! use pycoro::exceptions::{Exception, ValueError, format_exception_only};
+//!
+//! let e: Exception = ValueError::new("spam").into();
+//! assert!(e.is::<ValueError>());          // except ValueError:
+//! assert_eq!(e.to_string(), "spam");     // print(e)
+//! assert_eq!(format_exception_only(&e), "ValueError: spam"); // a traceback's last line
+//! ```
+//!
+//! Book: "Generation 1: generators", section "Exceptions".
+
+use std::cell::RefCell;
+use std::fmt;
+
+/// A raised Python exception: any error type, boxed.
+///
+/// `anyhow::Error` is to Rust what `BaseException` is to Python: anything can be
+/// raised, and `is::<T>()` / `downcast_ref::<T>()` play the part of `except T`.
+pub type Exception = anyhow::Error;
+
+/// What a Python call returns: its value, or the exception it raised.
+pub type PyResult<T> = Result<T, Exception>;
+
+macro_rules! builtin_exceptions {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug, Clone, Default, PartialEq, Eq)]
+            pub struct $name {
+                message: String,
+            }
+
+            impl $name {
+                #[doc = concat!("`", stringify!($name), "(message)`; `Display` prints the message, as Python's `str(e)` does.")]
+                pub fn new(message: impl Into<String>) -> Self {
+                    Self { message: message.into() }
+                }
+
+                /// What `str(e)` prints.
+                pub fn message(&self) -> &str {
+                    &self.message
+                }
+            }
+
+            impl fmt::Display for $name {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str(&self.message)
+                }
+            }
+
+            impl std::error::Error for $name {}
+        )*
+
+        /// The Python name of a pycoro built-in exception, if `e` is one.
+        fn builtin_name(e: &Exception) -> Option<&'static str> {
+            $(
+                if e.is::<$name>() {
+                    return Some(stringify!($name));
+                }
+            )*
+            None
+        }
+    };
+}
+
+builtin_exceptions! {
+    /// Raised by `next`/`send` on a finished generator. In Python it also carries a
+    /// generator's return value; pycoro hands that out as `Step::Returned` instead,
+    /// so a `StopIteration` seen as an error never has one, unless user code made it.
+    StopIteration,
+    /// Raised at the suspension point by `close()`. Like Python's, it is not an
+    /// error of the generator: letting it escape the body closes the generator quietly.
+    GeneratorExit,
+    /// `generator ignored GeneratorExit`, `generator raised StopIteration`, a loop already running, ...
+    RuntimeError,
+    /// `generator already executing`, and the user's own bad values.
+    ValueError,
+    /// `can't send non-None value to a just-started generator`, and wrong types.
+    TypeError,
+    /// Raised when an object lacks a method, e.g. `send` on a plain iterator behind `yield from`.
+    AttributeError,
+    /// Raised by the event loops for a future's result asked too early, or set twice.
+    InvalidStateError,
+    /// A task or future was cancelled.
+    CancelledError,
+    /// A timeout expired (`wait_for`).
+    TimeoutError,
+    /// Ctrl+C (SIGINT).
+    KeyboardInterrupt,
+}
+
+/// An exception with a name chosen at run time: `PyException::new("MyError", "bad")`
+/// is Python's `class MyError(Exception): ...; raise MyError("bad")`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PyException {
+    name: String,
+    message: String,
+}
+
+impl PyException {
+    /// An exception of class `name` with `str(e) == message`.
+    pub fn new(name: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The class name, as `type(e).__name__`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl fmt::Display for PyException {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for PyException {}
+
+/// `type(e).__name__`: the Python class name of an exception.
+///
+/// pycoro's own exception types answer with their names; an `std::io::Error` is
+/// Python's `OSError`; any other Rust error is a plain `Exception`.
+///
+/// ```
+/// use pycoro::exceptions::{exception_name, PyException, TypeError};
+/// assert_eq!(exception_name(&TypeError::new("x").into()), "TypeError");
+/// assert_eq!(exception_name(&PyException::new("MyError", "x").into()), "MyError");
+/// ```
+pub fn exception_name(e: &Exception) -> &str {
+    if let Some(name) = builtin_name(e) {
+        name
+    } else if let Some(custom) = e.downcast_ref::<PyException>() {
+        custom.name()
+    } else if e.is::<std::io::Error>() {
+        "OSError"
+    } else {
+        "Exception"
+    }
+}
+
+/// The last line of a Python traceback: `ValueError: spam`, or just `GeneratorExit`
+/// when `str(e)` is empty (as `traceback.format_exception_only` does).
+pub fn format_exception_only(e: &Exception) -> String {
+    let message = e.to_string();
+    if message.is_empty() {
+        exception_name(e).to_owned()
+    } else {
+        format!("{}: {message}", exception_name(e))
+    }
+}
+
+/// An exception that could not be raised to anyone, as Python's `sys.unraisablehook`
+/// receives it: an error during a generator's close at collection time, say.
+pub struct Unraisable<'a> {
+    /// `Exception ignored in`
+    pub err_msg: &'a str,
+    /// The repr of the object involved, e.g. `<generator object consumer at 0x…>`.
+    pub object: &'a str,
+    /// What was raised.
+    pub exception: &'a Exception,
+}
+
+impl fmt::Display for Unraisable<'_> {
+    /// CPython's report, less the traceback lines pycoro cannot know.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}: {}", self.err_msg, self.object)?;
+        write!(f, "{}", format_exception_only(self.exception))
+    }
+}
+
+type Hook = Box<dyn Fn(&Unraisable<'_>)>;
+
+thread_local! {
+    // Generators are not `Send`, so their unraisable errors happen on the thread
+    // that owns them: a per-thread hook is the one a test can replace safely.
+    static UNRAISABLE_HOOK: RefCell<Option<Hook>> = const { RefCell::new(None) };
+}
+
+/// Replaces this thread's `sys.unraisablehook`; `None` restores the default, which
+/// prints the report to stderr. Returns the previous hook.
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc};
+/// use pycoro::exceptions::{set_unraisable_hook, write_unraisable, RuntimeError};
+///
+/// let seen = Rc::new(RefCell::new(Vec::new()));
+/// let sink = seen.clone();
+/// set_unraisable_hook(Some(Box::new(move |u| sink.borrow_mut().push(u.to_string()))));
+/// write_unraisable("Exception ignored in", "<thing>", &RuntimeError::new("oops").into());
+/// set_unraisable_hook(None);
+/// assert_eq!(seen.borrow()[0], "Exception ignored in: <thing>\nRuntimeError: oops");
+/// ```
+pub fn set_unraisable_hook(hook: Option<Hook>) -> Option<Hook> {
+    UNRAISABLE_HOOK.with(|h| h.replace(hook))
+}
+
+/// Reports an exception nobody can catch, through the hook (stderr by default).
+pub fn write_unraisable(err_msg: &str, object: &str, exception: &Exception) {
+    let report = Unraisable {
+        err_msg,
+        object,
+        exception,
+    };
+    // The hook is taken out while it runs, so a hook that itself reports does not
+    // re-enter the RefCell (it gets the default instead).
+    let hook = UNRAISABLE_HOOK.with(|h| h.borrow_mut().take());
+    match &hook {
+        Some(hook) => hook(&report),
+        None => eprintln!("{report}"),
+    }
+    UNRAISABLE_HOOK.with(|h| {
+        let mut slot = h.borrow_mut();
+        if slot.is_none() {
+            *slot = hook;
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_message_prints_only_the_name() {
+        assert_eq!(
+            format_exception_only(&GeneratorExit::default().into()),
+            "GeneratorExit"
+        );
+    }
+
+    #[test]
+    fn foreign_errors_have_python_names() {
+        let io = std::io::Error::other("disk on fire");
+        assert_eq!(format_exception_only(&io.into()), "OSError: disk on fire");
+        let any = anyhow::anyhow!("plain");
+        assert_eq!(format_exception_only(&any), "Exception: plain");
+    }
+}

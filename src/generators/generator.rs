@@ -1,0 +1,326 @@
+//! [`Generator`]: PEP 342's generator object around a nightly `std::ops::Coroutine`.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::ops::{Coroutine, CoroutineState};
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+
+use crate::exceptions::{
+    Exception, GeneratorExit, PyResult, RuntimeError, StopIteration, TypeError, ValueError,
+    write_unraisable,
+};
+
+/// What a suspended generator body receives when it is resumed: `Ok(None)` for
+/// `next()`, `Ok(Some(v))` for `send(v)`, `Err(e)` for `throw(e)` and `close()`.
+///
+/// [`yield_!`](crate::yield_) evaluates to this, so `yield_!(r)?` re-raises a thrown
+/// exception exactly where Python's `yield r` would raise it.
+pub type Resume<S> = Result<Option<S>, Exception>;
+
+/// How a resumed generator stopped: it yielded a value, or it returned one.
+///
+/// Python reports a return by raising `StopIteration(value)`; in Rust finishing is
+/// not an error, so it is a variant of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step<Y, R> {
+    /// `yield y`: the generator is suspended and can be resumed.
+    Yielded(Y),
+    /// `return r`: the generator is finished; this is the only time `r` is seen.
+    Returned(R),
+}
+
+impl<Y, R> Step<Y, R> {
+    /// The yielded value, or `StopIteration` if the generator returned (as Python's
+    /// `r = c.send(n)` would raise). The return value is dropped: match on the step to keep it.
+    pub fn yielded(self) -> PyResult<Y> {
+        match self {
+            Step::Yielded(y) => Ok(y),
+            Step::Returned(_) => Err(StopIteration::default().into()),
+        }
+    }
+}
+
+/// `inspect.getgeneratorstate`: where a generator is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GeneratorState {
+    /// `GEN_CREATED`: not started; the body has not run at all.
+    Created,
+    /// `GEN_RUNNING`: its body is executing right now (only visible from inside it).
+    Running,
+    /// `GEN_SUSPENDED`: stopped at a `yield`, waiting to be resumed.
+    Suspended,
+    /// `GEN_CLOSED`: returned, raised, was closed, or panicked. It never runs again.
+    Closed,
+}
+
+type Body<'a, Y, S, R> = Pin<Box<dyn Coroutine<Resume<S>, Yield = Y, Return = PyResult<R>> + 'a>>;
+
+/// A Python generator: a function body that can stop at `yield` and be resumed
+/// with `next`, `send`, `throw` and `close`.
+///
+/// `Y` is what it yields, `S` what it can be sent, `R` what it returns.
+/// The methods take `&self`, as Python's do: a generator may be shared (`Rc`) and
+/// may even be reached from inside its own body, which is where Python raises
+/// `ValueError: generator already executing`, and so does pycoro.
+///
+/// ```
+/// #![feature(coroutines)]
+/// use pycoro::generators::{Generator, Step};
+/// use pycoro::yield_;
+///
+/// // def counter():
+/// //     s = 0
+/// //     while True:
+/// //         s += 1
+/// //         n = yield s
+/// //         if n == 'stop': return s
+/// let counter = Generator::new(#[coroutine] |_| {
+///     let mut s = 0;
+///     loop {
+///         s += 1;
+///         let n = yield_!(s)?;
+///         if n == Some("stop") {
+///             return Ok(s);
+///         }
+///     }
+/// });
+/// assert_eq!(counter.next()?, Step::Yielded(1));
+/// assert_eq!(counter.send("go")?, Step::Yielded(2));
+/// assert_eq!(counter.send("stop")?, Step::Returned(2));
+/// assert!(counter.next().is_err()); // StopIteration
+/// # Ok::<(), pycoro::exceptions::Exception>(())
+/// ```
+pub struct Generator<'a, Y, S = (), R = ()> {
+    body: RefCell<Body<'a, Y, S, R>>,
+    // Created, Suspended or Closed. Running is not stored: it is "the body is
+    // borrowed", which the RefCell already knows, so a re-entrant call can't miss it.
+    state: Cell<GeneratorState>,
+    name: &'static str,
+}
+
+impl<'a, Y, S, R> Generator<'a, Y, S, R> {
+    /// Wraps a `#[coroutine]` closure. Its argument is the first resume value,
+    /// always `Ok(None)` (the first send must be `None`), so it is usually `|_|`.
+    ///
+    /// The generator's `__name__` is the name of the function that built it.
+    pub fn new<C>(body: C) -> Self
+    where
+        C: Coroutine<Resume<S>, Yield = Y, Return = PyResult<R>> + 'a,
+    {
+        Self {
+            body: RefCell::new(Box::pin(body)),
+            state: Cell::new(GeneratorState::Created),
+            name: function_name(std::any::type_name::<C>()),
+        }
+    }
+
+    /// Sets `__name__`, shown in reports such as `<generator object NAME at 0x…>`.
+    pub fn named(mut self, name: &'static str) -> Self {
+        self.name = name;
+        self
+    }
+
+    /// `gen.__name__`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// `inspect.getgeneratorstate(gen)`.
+    pub fn state(&self) -> GeneratorState {
+        if self.body.try_borrow_mut().is_err() {
+            GeneratorState::Running
+        } else {
+            self.state.get()
+        }
+    }
+
+    /// `next(gen)`: resume with `None`.
+    pub fn next(&self) -> PyResult<Step<Y, R>> {
+        self.send(None)
+    }
+
+    /// `gen.send(value)`: resume the body with `value` (`None` is `next()`).
+    ///
+    /// - a just-started generator accepts only `None`: anything else is
+    ///   `TypeError: can't send non-None value to a just-started generator`, and the
+    ///   generator stays usable;
+    /// - a finished one raises `StopIteration`;
+    /// - an exception escaping the body is raised here and closes the generator,
+    ///   a `StopIteration` among them becoming `RuntimeError` (PEP 479).
+    pub fn send(&self, value: impl Into<Option<S>>) -> PyResult<Step<Y, R>> {
+        let value = value.into();
+        match self.state() {
+            GeneratorState::Running => Err(already_executing()),
+            GeneratorState::Closed => Err(StopIteration::default().into()),
+            GeneratorState::Created if value.is_some() => {
+                Err(TypeError::new("can't send non-None value to a just-started generator").into())
+            }
+            GeneratorState::Created | GeneratorState::Suspended => self.resume(Ok(value)),
+        }
+    }
+
+    /// `gen.throw(exc)`: raise `exc` at the `yield` where the body is suspended.
+    ///
+    /// If the body catches it and yields, that value is returned; if it returns,
+    /// `Step::Returned`; otherwise the exception comes back out and the generator is
+    /// closed. A generator that has not started, or has finished, raises `exc` at once
+    /// without running any of its body.
+    pub fn throw(&self, exc: impl Into<Exception>) -> PyResult<Step<Y, R>> {
+        let exc = exc.into();
+        match self.state() {
+            GeneratorState::Running => Err(already_executing()),
+            GeneratorState::Created | GeneratorState::Closed => {
+                self.state.set(GeneratorState::Closed);
+                Err(exc)
+            }
+            GeneratorState::Suspended => self.resume(Err(exc)),
+        }
+    }
+
+    /// `gen.close()`: raise `GeneratorExit` at the suspension point.
+    ///
+    /// Returns `Ok` if the body returns or lets `GeneratorExit` escape. A body that
+    /// yields instead gets `RuntimeError: generator ignored GeneratorExit` (and stays
+    /// suspended, as in CPython); any other exception propagates. Closing a generator
+    /// that never started or has finished does nothing.
+    pub fn close(&self) -> PyResult<()> {
+        match self.state() {
+            GeneratorState::Running => Err(already_executing()),
+            GeneratorState::Created | GeneratorState::Closed => {
+                self.state.set(GeneratorState::Closed);
+                Ok(())
+            }
+            GeneratorState::Suspended => match self.resume(Err(GeneratorExit::default().into())) {
+                Ok(Step::Yielded(_)) => {
+                    Err(RuntimeError::new("generator ignored GeneratorExit").into())
+                }
+                Ok(Step::Returned(_)) => Ok(()),
+                Err(e) if e.is::<GeneratorExit>() => Ok(()),
+                Err(e) => Err(e),
+            },
+        }
+    }
+
+    /// Runs the body up to its next `yield` or its end. The caller has checked that
+    /// the generator is created or suspended, and not running.
+    fn resume(&self, arg: Resume<S>) -> PyResult<Step<Y, R>> {
+        let mut body = self.body.borrow_mut();
+        // If the body panics, the panic goes on to our caller, and the generator must
+        // never be resumed again: a coroutine that panicked is poisoned.
+        let poisoned = ClosesOnUnwind(&self.state);
+        let outcome = body.as_mut().resume(arg);
+        std::mem::forget(poisoned);
+        match outcome {
+            CoroutineState::Yielded(y) => {
+                self.state.set(GeneratorState::Suspended);
+                Ok(Step::Yielded(y))
+            }
+            CoroutineState::Complete(result) => {
+                self.state.set(GeneratorState::Closed);
+                match result {
+                    Ok(r) => Ok(Step::Returned(r)),
+                    Err(e) if e.is::<StopIteration>() => {
+                        Err(RuntimeError::new("generator raised StopIteration").into())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    }
+
+    /// What Python prints for the generator: `<generator object NAME at 0x…>`.
+    fn repr(&self) -> String {
+        format!("<generator object {} at {:p}>", self.name, self)
+    }
+}
+
+/// Sets the generator's state to closed if a resume unwinds.
+struct ClosesOnUnwind<'s>(&'s Cell<GeneratorState>);
+
+impl Drop for ClosesOnUnwind<'_> {
+    fn drop(&mut self) {
+        self.0.set(GeneratorState::Closed);
+    }
+}
+
+fn already_executing() -> Exception {
+    ValueError::new("generator already executing").into()
+}
+
+/// `my_crate::module::consumer<'_>::{{closure}}` -> `consumer`: the function that wrote
+/// the coroutine closure, which is what Python calls the generator.
+fn function_name(type_name: &'static str) -> &'static str {
+    let path = type_name.trim_end_matches("::{{closure}}");
+    let path = path.split('<').next().unwrap_or(path);
+    match path.rsplit("::").next() {
+        Some(name) if !name.is_empty() && !name.contains('{') => name,
+        _ => "generator",
+    }
+}
+
+impl<Y, S, R> Drop for Generator<'_, Y, S, R> {
+    /// CPython closes a suspended generator when it collects it, so its `finally`
+    /// blocks run; an error there cannot be raised to anyone and is reported instead.
+    fn drop(&mut self) {
+        // While the thread unwinds, running more user code risks a double panic,
+        // which aborts: the cleanup is skipped, as a crashing process would skip it.
+        if self.state() != GeneratorState::Suspended || std::thread::panicking() {
+            return;
+        }
+        let error = match panic::catch_unwind(AssertUnwindSafe(|| self.close())) {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => e,
+            Err(payload) => RuntimeError::new(format!("panic: {}", panic_message(&payload))).into(),
+        };
+        write_unraisable("Exception ignored in", &self.repr(), &error);
+    }
+}
+
+/// The message of a panic payload (`panic!("...")` gives a `&str` or a `String`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("Box<dyn Any>")
+}
+
+impl<Y, S, R> fmt::Debug for Generator<'_, Y, S, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.repr())
+    }
+}
+
+/// `for x in gen`: each yielded value, then the end. Python's `for` raises what the
+/// body raises; a Rust iterator cannot, so an exception is the last item, as `Err`.
+/// The return value is dropped, as Python's `for` drops it.
+impl<Y, S, R> Iterator for Generator<'_, Y, S, R> {
+    type Item = PyResult<Y>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.state() == GeneratorState::Closed {
+            return None;
+        }
+        match Generator::next(self) {
+            Ok(Step::Yielded(y)) => Some(Ok(y)),
+            Ok(Step::Returned(_)) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::function_name;
+
+    #[test]
+    fn names_come_from_the_enclosing_function() {
+        assert_eq!(
+            function_name("pycoro::programs::consumer<'_>::{{closure}}"),
+            "consumer"
+        );
+        assert_eq!(function_name("main::{{closure}}"), "main");
+        assert_eq!(function_name("{{closure}}"), "generator");
+    }
+}

@@ -1,0 +1,86 @@
+//! # pycoro: Python's coroutines, retold in running Rust
+//!
+//! Python grew coroutines in three generations, and pycoro rebuilds each one in Rust,
+//! faithful to CPython's behaviour, so that the two can be read and run side by side.
+//!
+//! | generation | Python                                   | pycoro module          | Rust substrate                          |
+//! |------------|------------------------------------------|------------------------|-----------------------------------------|
+//! | 1          | `yield`, `send`, `throw`, `close` (PEP 342) | [`generators`]      | nightly `#[coroutine]` closures         |
+//! | 2          | `yield from` (PEP 380), asyncio 3.4       | `yield_from` (planned) | generators that yield futures           |
+//! | 3          | `async`/`await` (PEP 492), asyncio         | `native` (planned)     | `async fn`, std `Future`, our own loop  |
+//!
+//! ## Generation 1 in one example
+//!
+//! The documents' producer and consumer: the consumer is suspended at `yield r` until
+//! the producer sends it a number; each `send` is one switch there and one back.
+//!
+//! ```
+//! #![feature(coroutines)]
+//! use pycoro::generators::Generator;
+//! use pycoro::{pyprint, trace::Out, yield_};
+//!
+//! // def consumer():
+//! //     r = ''
+//! //     while True:
+//! //         n = yield r
+//! //         if not n:
+//! //             return
+//! //         print('[CONSUMER] Consuming %s...' % n)
+//! //         r = '200 OK'
+//! fn consumer<'a>(out: Out<'a>) -> Generator<'a, &'static str, i32> {
+//!     Generator::new(#[coroutine] move |_| {
+//!         let mut r = "";
+//!         loop {
+//!             let Some(n) = yield_!(r)? else { return Ok(()) };
+//!             pyprint!(out, "[CONSUMER] Consuming {n}...");
+//!             r = "200 OK";
+//!         }
+//!     })
+//! }
+//!
+//! let mut trace = Vec::new();
+//! let out = Out::new(&mut trace);
+//! let c = consumer(out.clone());
+//! c.send(None)?; // prime it: run to the first `yield`
+//! let r = c.send(1)?.yielded()?;
+//! pyprint!(out, "[PRODUCER] Consumer return: {r}");
+//! c.close()?;
+//! drop((c, out));
+//! assert_eq!(
+//!     String::from_utf8(trace)?,
+//!     "[CONSUMER] Consuming 1...\n[PRODUCER] Consumer return: 200 OK\n"
+//! );
+//! # Ok::<(), pycoro::exceptions::Exception>(())
+//! ```
+//!
+//! ## Where to go next
+//!
+//! - [`generators`]: the generator object and its rules, with a Python-to-Rust table.
+//! - [`exceptions`]: Python's exceptions as `anyhow::Error` values.
+//! - [`programs`]: every program of the documents, as a function that prints its trace.
+//! - The book (`mdbook serve book`) tells the story chapter by chapter, beside the Python.
+
+#![feature(coroutines, coroutine_trait)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod exceptions;
+pub mod generators;
+pub mod programs;
+pub mod trace;
+
+/// `yield value` inside a generator body: suspends, hands `value` to the caller, and
+/// evaluates to what the caller resumed with, a [`generators::Resume`]:
+/// `Ok(None)` for `next`, `Ok(Some(v))` for `send(v)`, `Err(e)` for `throw(e)`/`close()`.
+///
+/// `yield_!()` is Python's bare `yield` (it yields `()`, Python's `None`).
+/// Write `yield_!(v)?` to let a thrown exception propagate, as it does in Python.
+#[macro_export]
+macro_rules! yield_ {
+    () => {
+        yield ()
+    };
+    ($value:expr) => {
+        yield $value
+    };
+}

@@ -1,0 +1,138 @@
+//! Every program of the five documents, as a Rust function that prints its trace.
+//!
+//! Each program is a module named after its ID (`s000-02-producer-consumer` is
+//! [`s000_02_producer_consumer`]) with a `run` function that writes to any
+//! `std::io::Write`: the example `examples/ID.rs` passes stdout, the snapshot test a
+//! buffer, and the tour (`cargo run -- ID`) whichever it is asked for. [`PROGRAMS`]
+//! lists them with their Python originals (`python/ID.py`), which the test suite runs
+//! under CPython to check that both print the same bytes.
+//!
+//! ```
+//! let mut trace = Vec::new();
+//! pycoro::programs::s000_01_interleave::run(&mut trace)?;
+//! assert_eq!(trace, b"1\n2\nx\ny\n3\nz\n");
+//! # Ok::<(), pycoro::exceptions::Exception>(())
+//! ```
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::exceptions::{PyResult, format_exception_only};
+
+pub mod cpython;
+pub mod s000_01_interleave;
+pub mod s000_02_producer_consumer;
+pub mod s000_03_producer_consumer_init;
+pub mod s001_01_counter;
+pub mod s001_02_consumer_status;
+pub mod s002_01_bones;
+
+/// How closely a program's output can be compared with CPython's (PROGRAMS.md's column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    /// The whole stdout is deterministic: byte for byte.
+    Exact,
+    /// Deterministic but for times, addresses or set order, which are masked.
+    Lines,
+    /// Only the structure is fixed (threads, real time).
+    Shape,
+}
+
+/// One program of the documents.
+pub struct Program {
+    /// `s000-02-producer-consumer`: document 000, program 02.
+    pub id: &'static str,
+    /// 1, 2 or 3.
+    pub generation: u8,
+    /// One line: what it shows.
+    pub summary: &'static str,
+    /// How its output compares with CPython's.
+    pub compare: Compare,
+    /// The book chapter that explains it.
+    pub chapter: &'static str,
+    /// Runs it, printing its trace.
+    pub run: fn(&mut dyn Write) -> PyResult<()>,
+    /// The repository's runnable Python 3.11 version.
+    pub python: &'static str,
+    /// The Rust module, as source text (for `cargo run -- compare ID`).
+    pub rust: &'static str,
+}
+
+macro_rules! program {
+    ($id:literal, $module:ident, gen $generation:literal, $compare:ident, $chapter:literal, $summary:literal) => {
+        Program {
+            id: $id,
+            generation: $generation,
+            summary: $summary,
+            compare: Compare::$compare,
+            chapter: $chapter,
+            run: $module::run,
+            python: include_str!(concat!("../../python/", $id, ".py")),
+            rust: include_str!(concat!(stringify!($module), ".rs")),
+        }
+    };
+}
+
+/// Every program, in the order of the documents.
+pub static PROGRAMS: &[Program] = &[
+    program!("s000-01-interleave", s000_01_interleave, gen 1, Exact, "generation-1.md",
+        "two routines interleaved: 1 2 x y 3 z"),
+    program!("s000-02-producer-consumer", s000_02_producer_consumer, gen 1, Exact, "generation-1.md",
+        "send(None) to prime, send(n) ping-pong, close()"),
+    program!("s000-03-producer-consumer-init", s000_03_producer_consumer_init, gen 1, Exact, "generation-1.md",
+        "the priming send returns the first value; StopIteration is caught"),
+    program!("s001-01-counter", s001_01_counter, gen 1, Exact, "generation-1.md",
+        "next versus send; the first send must be None"),
+    program!("s001-02-consumer-status", s001_02_consumer_status, gen 1, Exact, "generation-1.md",
+        "a generator that drives another; break out of for"),
+    program!("s002-01-bones", s002_01_bones, gen 1, Exact, "generation-1.md",
+        "one producer feeding two consumers, in colour"),
+];
+
+/// Programs that a later document repeats word for word: `(id, same as)`.
+pub static REPEATS: &[(&str, &str)] = &[
+    ("s004-01-interleave", "s000-01-interleave"),
+    ("s004-02-producer-consumer", "s000-02-producer-consumer"),
+];
+
+/// The program with this ID, a repeated ID, or a unique prefix of one (`s000-02`).
+pub fn find(name: &str) -> Option<&'static Program> {
+    let name = REPEATS
+        .iter()
+        .find(|(repeat, _)| *repeat == name)
+        .map_or(name, |(_, original)| original);
+    if let Some(exact) = PROGRAMS.iter().find(|p| p.id == name) {
+        return Some(exact);
+    }
+    let mut matches = PROGRAMS.iter().filter(|p| p.id.starts_with(name));
+    match (matches.next(), matches.next()) {
+        (Some(only), None) if !name.is_empty() => Some(only),
+        _ => None,
+    }
+}
+
+/// The end of an example's `main`: an exception is printed as Python's last traceback
+/// line on stderr, with exit status 1.
+pub fn exit_code(result: PyResult<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{}", format_exception_only(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_accepts_ids_prefixes_and_repeats() {
+        assert_eq!(find("s000-02").unwrap().id, "s000-02-producer-consumer");
+        assert_eq!(find("s004-01-interleave").unwrap().id, "s000-01-interleave");
+        assert!(find("s000").is_none(), "ambiguous prefix");
+        assert!(find("").is_none());
+        assert!(find("nope").is_none());
+    }
+}

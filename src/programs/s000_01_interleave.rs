@@ -1,0 +1,53 @@
+//! s000-01-interleave: subroutines A and B, interrupted and interleaved as coroutines.
+//!
+//! The document imagines the output `1 2 x y 3 z`; here each routine is a generator
+//! with a `yield` after every print, and the driver resumes them A, A, B, B, A, B.
+
+use std::io::Write;
+
+use crate::exceptions::PyResult;
+use crate::generators::Generator;
+use crate::trace::Out;
+use crate::{pyprint, yield_};
+
+// ANCHOR: program
+fn a<'a>(out: Out<'a>) -> Generator<'a, ()> {
+    Generator::new(
+        #[coroutine]
+        move |_| {
+            pyprint!(out, "1");
+            yield_!()?;
+            pyprint!(out, "2");
+            yield_!()?;
+            pyprint!(out, "3");
+            yield_!()?;
+            Ok(())
+        },
+    )
+}
+
+fn b<'a>(out: Out<'a>) -> Generator<'a, ()> {
+    Generator::new(
+        #[coroutine]
+        move |_| {
+            pyprint!(out, "x");
+            yield_!()?;
+            pyprint!(out, "y");
+            yield_!()?;
+            pyprint!(out, "z");
+            yield_!()?;
+            Ok(())
+        },
+    )
+}
+
+/// Runs the program, printing its trace to `w`.
+pub fn run(w: &mut dyn Write) -> PyResult<()> {
+    let out = Out::new(w);
+    let (a, b) = (a(out.clone()), b(out.clone()));
+    for g in [&a, &a, &b, &b, &a, &b] {
+        g.next()?;
+    }
+    Ok(out.finish()?)
+}
+// ANCHOR_END: program

@@ -1,0 +1,61 @@
+//! s000-03-producer-consumer-init: the document's "easier to understand" variant.
+//!
+//! The priming `send(None)` returns the consumer's first `r`; a final `send(None)`
+//! makes the consumer return, which Python reports as `StopIteration`: the
+//! `except Exception` catches it and prints its empty message (erratum 3 of the document).
+
+use std::io::Write;
+
+use crate::exceptions::PyResult;
+use crate::generators::{Generator, Step};
+use crate::trace::Out;
+use crate::{pyprint, yield_};
+
+// ANCHOR: program
+fn consumer<'a>(out: Out<'a>) -> Generator<'a, &'static str, i32> {
+    Generator::new(
+        #[coroutine]
+        move |_| {
+            let mut r = "init string";
+            loop {
+                let n: Option<i32> = yield_!(r)?;
+                let Some(n) = n.filter(|&n| n != 0) else {
+                    pyprint!(out, "return has been executed");
+                    return Ok(());
+                };
+                pyprint!(out, "[Consumer] has comsumed {n}...");
+                r = "200 OK";
+            }
+        },
+    )
+}
+
+fn produce(c: &Generator<&str, i32>, out: &Out) -> PyResult<()> {
+    let res = c.send(None)?.yielded()?;
+    pyprint!(out, "{res}");
+    let mut n = 0;
+    while n < 5 {
+        n += 1;
+        pyprint!(out, "[Producer] producing {n}...");
+        let _r = c.send(n)?.yielded()?;
+        // The document prints `n` here, not the reply `r` (erratum 2).
+        pyprint!(out, "[Producer] consumer return: {n}");
+    }
+    // try: res = c.send(None); print(res)
+    // except Exception as e: print(e)
+    // finally: c.close()
+    match c.send(None).and_then(Step::yielded) {
+        Ok(res) => pyprint!(out, "{res}"),
+        Err(e) => pyprint!(out, "{e}"),
+    }
+    c.close()
+}
+
+/// Runs the program, printing its trace to `w`.
+pub fn run(w: &mut dyn Write) -> PyResult<()> {
+    let out = Out::new(w);
+    let c = consumer(out.clone());
+    produce(&c, &out)?;
+    Ok(out.finish()?)
+}
+// ANCHOR_END: program
