@@ -78,9 +78,12 @@ pub mod trace;
 #[macro_export]
 macro_rules! yield_ {
     () => {
-        yield ()
+        $crate::yield_!(())
     };
-    ($value:expr) => {
-        yield $value
-    };
+    ($value:expr) => {{
+        // rustc infers a coroutine's resume type late; naming its shape here lets
+        // `match yield_!(v) { Err(e) if e.is::<T>() => .. }` type-check at once.
+        let resumed: $crate::generators::Resume<_> = yield $value;
+        resumed
+    }};
 }

@@ -127,6 +127,7 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
     }
 
     /// `inspect.getgeneratorstate(gen)`.
+    #[inline]
     pub fn state(&self) -> GeneratorState {
         if self.body.try_borrow_mut().is_err() {
             GeneratorState::Running
@@ -136,6 +137,7 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
     }
 
     /// `next(gen)`: resume with `None`.
+    #[inline]
     pub fn next(&self) -> PyResult<Step<Y, R>> {
         self.send(None)
     }
@@ -148,6 +150,7 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
     /// - a finished one raises `StopIteration`;
     /// - an exception escaping the body is raised here and closes the generator,
     ///   a `StopIteration` among them becoming `RuntimeError` (PEP 479).
+    #[inline]
     pub fn send(&self, value: impl Into<Option<S>>) -> PyResult<Step<Y, R>> {
         let value = value.into();
         match self.state() {
@@ -204,6 +207,9 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
 
     /// Runs the body up to its next `yield` or its end. The caller has checked that
     /// the generator is created or suspended, and not running.
+    // Inlined into `send`/`throw` so the argument is built where the coroutine reads
+    // it: passed through a copy, it cost a store-forwarding stall (~5 ns a send).
+    #[inline(always)]
     fn resume(&self, arg: Resume<S>) -> PyResult<Step<Y, R>> {
         let mut body = self.body.borrow_mut();
         // If the body panics, the panic goes on to our caller, and the generator must
@@ -271,7 +277,9 @@ impl<Y, S, R> Drop for Generator<'_, Y, S, R> {
         let error = match panic::catch_unwind(AssertUnwindSafe(|| self.close())) {
             Ok(Ok(())) => return,
             Ok(Err(e)) => e,
-            Err(payload) => RuntimeError::new(format!("panic: {}", panic_message(&payload))).into(),
+            Err(payload) => {
+                RuntimeError::new(format!("panic: {}", panic_message(&*payload))).into()
+            }
         };
         write_unraisable("Exception ignored in", &self.repr(), &error);
     }

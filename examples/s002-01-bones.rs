@@ -1,0 +1,7 @@
+//! `cargo run --example s002-01-bones`: prints the program's trace.
+//! The program is `pycoro::programs::s002_01_bones`; its Python original is `python/s002-01-bones.py`.
+
+fn main() -> std::process::ExitCode {
+    let result = pycoro::programs::s002_01_bones::run(&mut std::io::stdout());
+    pycoro::programs::exit_code(result)
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env python3
+"""Prints each benchmark's time as a ratio of its group's baseline.
+
+Criterion writes target/criterion/GROUP/FUNCTION/new/estimates.json after
+`cargo bench`; this reads the mean of each and divides by the group's baseline
+(the function named in BASELINES, run in the same process). Usage:
+
+    cargo bench --bench generators && python3 scripts/bench_ratios.py
+"""
+import json
+import pathlib
+import sys
+
+BASELINES = {
+    "send_round_trip": "function_call",
+}
+
+root = pathlib.Path(__file__).resolve().parent.parent / "target" / "criterion"
+if not root.is_dir():
+    sys.exit(f"no criterion results under {root}: run `cargo bench` first")
+
+for group, baseline in BASELINES.items():
+    group_dir = root / group
+    if not group_dir.is_dir():
+        continue
+    means = {}
+    for estimates in group_dir.glob("*/new/estimates.json"):
+        name = estimates.parent.parent.name
+        means[name] = json.loads(estimates.read_text())["mean"]["point_estimate"]
+    if baseline not in means:
+        print(f"{group}: no baseline '{baseline}'")
+        continue
+    print(f"{group} (baseline: {baseline})")
+    for name, mean in sorted(means.items(), key=lambda item: item[1]):
+        print(f"  {name:<28} {mean:10.2f} ns   {mean / means[baseline]:6.2f}x")

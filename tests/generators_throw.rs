@@ -1,0 +1,134 @@
+//! `throw`: raising an exception at the `yield` where a generator is suspended.
+#![feature(coroutines)]
+
+mod common;
+
+use common::Log;
+use pycoro::exceptions::{PyException, PyResult, StopIteration, ValueError, exception_name};
+use pycoro::generators::{Generator, GeneratorState, Step};
+use pycoro::yield_;
+
+/// def g():
+///     log('started')
+///     while True:
+///         try: yield 1
+///         except ValueError: log('caught'); yield 2
+fn catches_value_error(log: Log) -> Generator<'static, i32> {
+    Generator::new(
+        #[coroutine]
+        move |_| {
+            log.push("started");
+            loop {
+                match yield_!(1) {
+                    Err(e) if e.is::<ValueError>() => {
+                        log.push(format!("caught {e}"));
+                        yield_!(2)?;
+                    }
+                    other => {
+                        other?;
+                    }
+                }
+            }
+        },
+    )
+}
+
+#[test]
+fn throw_into_a_just_started_generator_raises_at_once_and_the_body_never_runs() {
+    let log = Log::default();
+    let g = catches_value_error(log.clone());
+    let e = g.throw(ValueError::new("early")).unwrap_err();
+    assert!(e.is::<ValueError>());
+    assert_eq!(e.to_string(), "early");
+    assert!(log.take().is_empty());
+    assert_eq!(g.state(), GeneratorState::Closed);
+    assert!(g.next().unwrap_err().is::<StopIteration>());
+}
+
+#[test]
+fn throw_caught_in_the_body_returns_the_value_it_yields_next() -> PyResult<()> {
+    let log = Log::default();
+    let g = catches_value_error(log.clone());
+    assert_eq!(g.next()?, Step::Yielded(1));
+    assert_eq!(g.throw(ValueError::new("x"))?, Step::Yielded(2));
+    assert_eq!(log.take(), ["started", "caught x"]);
+    assert_eq!(g.state(), GeneratorState::Suspended);
+    assert_eq!(g.next()?, Step::Yielded(1));
+    Ok(())
+}
+
+#[test]
+fn throw_uncaught_propagates_to_the_caller_and_closes_the_generator() -> PyResult<()> {
+    let g = catches_value_error(Log::default());
+    g.next()?;
+    let e = g.throw(PyException::new("KeyError", "'k'")).unwrap_err();
+    assert_eq!(exception_name(&e), "KeyError");
+    assert_eq!(g.state(), GeneratorState::Closed);
+    assert!(g.next().unwrap_err().is::<StopIteration>());
+    Ok(())
+}
+
+#[test]
+fn throw_into_a_finished_generator_raises_the_exception() -> PyResult<()> {
+    let g: Generator<i32> = Generator::new(
+        #[coroutine]
+        |_| {
+            yield_!(1)?;
+            Ok(())
+        },
+    );
+    g.next()?;
+    g.next()?;
+    let e = g.throw(ValueError::new("late")).unwrap_err();
+    assert!(e.is::<ValueError>());
+    Ok(())
+}
+
+#[test]
+fn throw_answered_by_a_return_gives_the_return_value() -> PyResult<()> {
+    let g: Generator<i32, (), &str> = Generator::new(
+        #[coroutine]
+        |_| match yield_!(1) {
+            Err(e) if e.is::<ValueError>() => Ok("returned on throw"),
+            other => other.map(|_| "sent"),
+        },
+    );
+    g.next()?;
+    assert_eq!(
+        g.throw(ValueError::new("x"))?,
+        Step::Returned("returned on throw")
+    );
+    assert_eq!(g.state(), GeneratorState::Closed);
+    Ok(())
+}
+
+#[derive(Debug)]
+struct MyError(u32);
+
+impl std::fmt::Display for MyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "my error {}", self.0)
+    }
+}
+
+impl std::error::Error for MyError {}
+
+#[test]
+fn any_error_type_can_be_thrown_and_caught_by_type() -> PyResult<()> {
+    let g: Generator<u32> = Generator::new(
+        #[coroutine]
+        |_| {
+            loop {
+                if let Err(e) = yield_!(0) {
+                    let Some(&MyError(mine)) = e.downcast_ref::<MyError>() else {
+                        return Err(e);
+                    };
+                    yield_!(mine)?;
+                }
+            }
+        },
+    );
+    g.next()?;
+    assert_eq!(g.throw(MyError(7))?, Step::Yielded(7));
+    Ok(())
+}
