@@ -29,3 +29,19 @@ fn rust_traces_equal_cpython_output_byte_for_byte() {
     }
     assert!(compared >= 6, "only {compared} programs compared");
 }
+
+#[test]
+fn the_generation_1_rules_the_book_shows_hold_on_cpython() {
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/python/rules/generators.py");
+    match std::process::Command::new("python3").arg(rules).output() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("SKIPPED: python3 is not installed, so the CPython rules cannot run");
+        }
+        Err(e) => panic!("python3 could not be run: {e}"),
+        Ok(output) => assert!(
+            output.status.success(),
+            "a rule does not hold on CPython:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    }
+}

@@ -10,6 +10,7 @@ use pycoro::exceptions::{
 use pycoro::generators::{Generator, GeneratorState, Step};
 use pycoro::yield_;
 
+// ANCHOR: answering
 /// A generator that yields once, then answers GeneratorExit with `on_exit`.
 fn answering(log: Log, on_exit: fn() -> Option<PyResult<()>>) -> Generator<'static, i32, (), ()> {
     Generator::new(
@@ -30,6 +31,7 @@ fn answering(log: Log, on_exit: fn() -> Option<PyResult<()>>) -> Generator<'stat
         },
     )
 }
+// ANCHOR_END: answering
 
 #[test]
 fn close_raises_generator_exit_at_the_yield_so_cleanup_runs() -> PyResult<()> {
@@ -52,6 +54,7 @@ fn close_returns_normally_when_the_body_returns_on_generator_exit() -> PyResult<
     Ok(())
 }
 
+// ANCHOR: ignored_exit
 #[test]
 fn a_body_that_yields_after_generator_exit_makes_close_raise_runtime_error() -> PyResult<()> {
     let g = answering(Log::default(), || None);
@@ -66,6 +69,7 @@ fn a_body_that_yields_after_generator_exit_makes_close_raise_runtime_error() -> 
     assert_eq!(g.next()?, Step::Yielded(1));
     Ok(())
 }
+// ANCHOR_END: ignored_exit
 
 #[test]
 fn a_stop_iteration_raised_on_generator_exit_becomes_runtime_error() -> PyResult<()> {

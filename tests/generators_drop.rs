@@ -36,6 +36,7 @@ fn unraisable_reports(f: impl FnOnce()) -> Vec<String> {
     reports.take()
 }
 
+// ANCHOR: drop_closes
 #[test]
 fn dropping_a_suspended_generator_closes_it_so_its_cleanup_runs() -> PyResult<()> {
     let log = Log::default();
@@ -46,6 +47,7 @@ fn dropping_a_suspended_generator_closes_it_so_its_cleanup_runs() -> PyResult<()
     assert!(reports.is_empty());
     Ok(())
 }
+// ANCHOR_END: drop_closes
 
 #[test]
 fn dropping_a_generator_that_never_started_runs_none_of_its_body() {

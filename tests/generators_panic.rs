@@ -26,6 +26,7 @@ fn a_panic_in_the_body_propagates_to_the_caller_of_send() -> PyResult<()> {
     Ok(())
 }
 
+// ANCHOR: panic_closes
 #[test]
 fn a_generator_that_panicked_is_closed_and_never_resumed_again() -> PyResult<()> {
     let g = panics_on_second_resume();
@@ -37,3 +38,4 @@ fn a_generator_that_panicked_is_closed_and_never_resumed_again() -> PyResult<()>
     g.close()?;
     Ok(())
 }
+// ANCHOR_END: panic_closes

@@ -29,6 +29,7 @@ fn echo(log: Log) -> Generator<'static, (), &'static str, &'static str> {
     )
 }
 
+// ANCHOR: first_send
 #[test]
 fn first_send_of_a_value_is_a_type_error_and_the_generator_stays_usable() {
     let log = Log::default();
@@ -44,6 +45,7 @@ fn first_send_of_a_value_is_a_type_error_and_the_generator_stays_usable() {
     assert_eq!(g.send(None).unwrap(), Step::Yielded(()));
     assert_eq!(log.take(), ["started"]);
 }
+// ANCHOR_END: first_send
 
 #[test]
 fn next_resumes_with_none_and_send_with_some_value() -> PyResult<()> {
@@ -92,6 +94,7 @@ fn state_goes_from_created_to_suspended_to_closed_and_is_running_inside_the_body
     Ok(())
 }
 
+// ANCHOR: already_executing
 #[test]
 fn resuming_a_running_generator_is_value_error_generator_already_executing() {
     // def me(): yield me_g.send(None)   (Python: ValueError: generator already executing)
@@ -122,7 +125,9 @@ fn resuming_a_running_generator_is_value_error_generator_already_executing() {
         "the error escaped the body"
     );
 }
+// ANCHOR_END: already_executing
 
+// ANCHOR: pep479
 #[test]
 fn a_stop_iteration_escaping_the_body_becomes_runtime_error_pep_479() {
     let g: Generator<i32> = Generator::new(
@@ -138,6 +143,7 @@ fn a_stop_iteration_escaping_the_body_becomes_runtime_error_pep_479() {
     assert_eq!(e.to_string(), "generator raised StopIteration");
     assert_eq!(g.state(), GeneratorState::Closed);
 }
+// ANCHOR_END: pep479
 
 #[test]
 fn any_other_exception_escaping_the_body_propagates_and_closes_it() {

@@ -8,6 +8,7 @@ use pycoro::exceptions::{PyException, PyResult, StopIteration, ValueError, excep
 use pycoro::generators::{Generator, GeneratorState, Step};
 use pycoro::yield_;
 
+// ANCHOR: catches_value_error
 /// def g():
 ///     log('started')
 ///     while True:
@@ -32,6 +33,7 @@ fn catches_value_error(log: Log) -> Generator<'static, i32> {
         },
     )
 }
+// ANCHOR_END: catches_value_error
 
 #[test]
 fn throw_into_a_just_started_generator_raises_at_once_and_the_body_never_runs() {
@@ -45,6 +47,7 @@ fn throw_into_a_just_started_generator_raises_at_once_and_the_body_never_runs() 
     assert!(g.next().unwrap_err().is::<StopIteration>());
 }
 
+// ANCHOR: throw_caught
 #[test]
 fn throw_caught_in_the_body_returns_the_value_it_yields_next() -> PyResult<()> {
     let log = Log::default();
@@ -56,6 +59,7 @@ fn throw_caught_in_the_body_returns_the_value_it_yields_next() -> PyResult<()> {
     assert_eq!(g.next()?, Step::Yielded(1));
     Ok(())
 }
+// ANCHOR_END: throw_caught
 
 #[test]
 fn throw_uncaught_propagates_to_the_caller_and_closes_the_generator() -> PyResult<()> {

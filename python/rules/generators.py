@@ -1,0 +1,107 @@
+# The Generation 1 rules as CPython 3.11 behaves, each next to a pycoro test in the
+# book. tests/cpython.rs runs this file: every assert here is checked on CPython.
+import inspect
+
+
+# ANCHOR: first_send
+def echo():
+    while True:
+        x = yield
+        print('got', x)
+
+
+g = echo()
+try:
+    g.send('x')
+except TypeError as e:
+    assert str(e) == "can't send non-None value to a just-started generator"
+assert inspect.getgeneratorstate(g) == 'GEN_CREATED'   # still usable
+g.send(None)
+# ANCHOR_END: first_send
+
+
+# ANCHOR: throw_caught
+def catches_value_error():
+    while True:
+        try:
+            yield 1
+        except ValueError:
+            yield 2
+
+
+g = catches_value_error()
+assert next(g) == 1
+assert g.throw(ValueError('x')) == 2    # throw returns what the body yields next
+assert next(g) == 1
+# ANCHOR_END: throw_caught
+
+
+# ANCHOR: ignored_exit
+def ignores_exit():
+    while True:
+        try:
+            yield 1
+        except GeneratorExit:
+            pass                          # ... and loops back to yield
+
+
+g = ignores_exit()
+next(g)
+try:
+    g.close()
+except RuntimeError as e:
+    assert str(e) == 'generator ignored GeneratorExit'
+assert inspect.getgeneratorstate(g) == 'GEN_SUSPENDED'
+assert next(g) == 1
+# ANCHOR_END: ignored_exit
+
+
+# ANCHOR: pep479
+def raises_stop():
+    yield 1
+    raise StopIteration(3)
+
+
+g = raises_stop()
+next(g)
+try:
+    next(g)
+except RuntimeError as e:
+    assert str(e) == 'generator raised StopIteration'
+assert inspect.getgeneratorstate(g) == 'GEN_CLOSED'
+# ANCHOR_END: pep479
+
+
+# ANCHOR: already_executing
+def me():
+    yield me_g.send(None)
+
+
+me_g = me()
+try:
+    next(me_g)
+except ValueError as e:
+    assert str(e) == 'generator already executing'
+assert inspect.getgeneratorstate(me_g) == 'GEN_CLOSED'
+# ANCHOR_END: already_executing
+
+
+# ANCHOR: drop_closes
+log = []
+
+
+def with_cleanup():
+    try:
+        while True:
+            yield 1
+    finally:
+        log.append('cleanup')
+
+
+g = with_cleanup()
+next(g)
+del g                                     # CPython collects it at once: close() runs
+assert log == ['cleanup']
+# ANCHOR_END: drop_closes
+
+print('all Generation 1 rules hold on CPython')
