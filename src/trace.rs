@@ -13,6 +13,7 @@
 //! let n = 1;
 //! pyprint!(out, "[PRODUCER] Producing {n}...");
 //! out.finish()?;
+//! drop(out); // it borrows the buffer
 //! assert_eq!(buffer, b"[PRODUCER] Producing 1...\n");
 //! # Ok::<(), std::io::Error>(())
 //! ```
