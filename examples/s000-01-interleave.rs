@@ -2,6 +2,5 @@
 //! The program is `pycoro::programs::s000_01_interleave`; its Python original is `python/s000-01-interleave.py`.
 
 fn main() -> std::process::ExitCode {
-    let result = pycoro::programs::s000_01_interleave::run(&mut std::io::stdout());
-    pycoro::programs::exit_code(result)
+    pycoro::programs::run_on_stdout(pycoro::programs::s000_01_interleave::run)
 }

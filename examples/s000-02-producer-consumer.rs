@@ -2,6 +2,5 @@
 //! The program is `pycoro::programs::s000_02_producer_consumer`; its Python original is `python/s000-02-producer-consumer.py`.
 
 fn main() -> std::process::ExitCode {
-    let result = pycoro::programs::s000_02_producer_consumer::run(&mut std::io::stdout());
-    pycoro::programs::exit_code(result)
+    pycoro::programs::run_on_stdout(pycoro::programs::s000_02_producer_consumer::run)
 }

@@ -2,6 +2,5 @@
 //! The program is `pycoro::programs::s001_01_counter`; its Python original is `python/s001-01-counter.py`.
 
 fn main() -> std::process::ExitCode {
-    let result = pycoro::programs::s001_01_counter::run(&mut std::io::stdout());
-    pycoro::programs::exit_code(result)
+    pycoro::programs::run_on_stdout(pycoro::programs::s001_01_counter::run)
 }

@@ -2,6 +2,5 @@
 //! The program is `pycoro::programs::s002_01_bones`; its Python original is `python/s002-01-bones.py`.
 
 fn main() -> std::process::ExitCode {
-    let result = pycoro::programs::s002_01_bones::run(&mut std::io::stdout());
-    pycoro::programs::exit_code(result)
+    pycoro::programs::run_on_stdout(pycoro::programs::s002_01_bones::run)
 }

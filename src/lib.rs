@@ -27,7 +27,7 @@
 //! //             return
 //! //         print('[CONSUMER] Consuming %s...' % n)
 //! //         r = '200 OK'
-//! fn consumer<'a>(out: Out<'a>) -> Generator<'a, &'static str, i32> {
+//! fn consumer(out: Out) -> Generator<'static, &'static str, i32> {
 //!     Generator::new(#[coroutine] move |_| {
 //!         let mut r = "";
 //!         loop {
@@ -38,16 +38,14 @@
 //!     })
 //! }
 //!
-//! let mut trace = Vec::new();
-//! let out = Out::new(&mut trace);
+//! let (out, trace) = Out::capture();
 //! let c = consumer(out.clone());
 //! c.send(None)?; // prime it: run to the first `yield`
 //! let r = c.send(1)?.yielded()?;
 //! pyprint!(out, "[PRODUCER] Consumer return: {r}");
 //! c.close()?;
-//! drop((c, out));
 //! assert_eq!(
-//!     String::from_utf8(trace)?,
+//!     trace.text(),
 //!     "[CONSUMER] Consuming 1...\n[PRODUCER] Consumer return: 200 OK\n"
 //! );
 //! # Ok::<(), pycoro::exceptions::Exception>(())

@@ -19,13 +19,14 @@ usage: cargo run                   list the documents' programs (the tour)
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = &mut io::stdout().lock();
+    // Not locked: a program run by the tour may print from other threads too.
+    let out = &mut io::stdout();
     let status = match args.as_slice() {
         [] => list(out).map(|()| ExitCode::SUCCESS),
         ["-h" | "--help" | "help"] => writeln!(out, "{USAGE}").map(|()| ExitCode::SUCCESS),
         ["compare", name] => with_program(name, |p| compare(p, out)),
         [name] if !name.starts_with('-') && *name != "compare" => {
-            with_program(name, |p| Ok(run(p, out)))
+            with_program(name, |p| Ok(run(p)))
         }
         _ => Ok(usage_error(&format!(
             "unexpected arguments: {}",
@@ -89,8 +90,8 @@ fn list(out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-fn run(program: &Program, out: &mut impl Write) -> ExitCode {
-    programs::exit_code((program.run)(out))
+fn run(program: &Program) -> ExitCode {
+    programs::run_on_stdout(program.run)
 }
 
 fn compare(program: &Program, out: &mut impl Write) -> io::Result<ExitCode> {
@@ -174,7 +175,10 @@ fn show_rust_only(
 ) -> io::Result<ExitCode> {
     match rust {
         Ok(trace) => out.write_all(&trace).map(|()| ExitCode::SUCCESS),
-        Err(e) => Ok(programs::exit_code(Err(e))),
+        Err(e) => {
+            eprintln!("{}", format_exception_only(&e));
+            Ok(ExitCode::FAILURE)
+        }
     }
 }
 

@@ -2,55 +2,99 @@
 //!
 //! Python's `print` writes to one shared `sys.stdout`, from the driver and from every
 //! generator body alike. [`Out`] is that shared stream for a Rust program: a cheap
-//! handle that each generator body captures, writing to stdout in an example and to a
-//! buffer in a test, so the trace a test snapshots is the one the example prints.
+//! handle that each generator body (or executor thread) captures, writing to stdout in
+//! an example and to memory in a test, so the trace a test snapshots is the one the example prints.
 //!
 //! ```
 //! use pycoro::{pyprint, trace::Out};
 //!
-//! let mut buffer = Vec::new();
-//! let out = Out::new(&mut buffer);
+//! let (out, captured) = Out::capture();
 //! let n = 1;
 //! pyprint!(out, "[PRODUCER] Producing {n}...");
 //! out.finish()?;
-//! drop(out); // it borrows the buffer
-//! assert_eq!(buffer, b"[PRODUCER] Producing 1...\n");
+//! assert_eq!(captured.text(), "[PRODUCER] Producing 1...\n");
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::cell::RefCell;
 use std::fmt;
 use std::io::{self, Write};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// A shared, cloneable output stream (Python's `sys.stdout`).
 ///
-/// Writing never fails at the call site, as `print` in a generator body should read;
-/// the first I/O error is kept and [`Out::finish`] returns it.
+/// It is `Send`: generator bodies print through it, and so do the threads of an
+/// executor. Writing never fails at the call site, as `print` should read; the first
+/// I/O error is kept and [`Out::finish`] returns it.
 #[derive(Clone)]
-pub struct Out<'w> {
-    inner: Rc<RefCell<Inner<'w>>>,
+pub struct Out {
+    inner: Arc<Mutex<Inner>>,
 }
 
-struct Inner<'w> {
-    writer: Box<dyn Write + 'w>,
+struct Inner {
+    writer: Box<dyn Write + Send>,
     error: Option<io::Error>,
 }
 
-impl<'w> Out<'w> {
+/// The bytes an [`Out::capture`] stream has received.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// Everything printed so far.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Everything printed so far, as text (invalid UTF-8 replaced).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes()).into_owned()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Out {
     /// Prints to `writer`.
-    pub fn new(writer: impl Write + 'w) -> Self {
+    pub fn new(writer: impl Write + Send + 'static) -> Self {
         Self {
-            inner: Rc::new(RefCell::new(Inner {
+            inner: Arc::new(Mutex::new(Inner {
                 writer: Box::new(writer),
                 error: None,
             })),
         }
     }
 
+    /// Prints to the process's stdout (what an example uses).
+    pub fn stdout() -> Self {
+        Self::new(io::stdout())
+    }
+
+    /// Prints into memory (what a test uses): the stream, and a handle to read it.
+    pub fn capture() -> (Self, Captured) {
+        let captured = Captured::default();
+        (Self::new(captured.clone()), captured)
+    }
+
     /// `print(...)`: writes one formatted line. Use [`pyprint!`](crate::pyprint).
     pub fn println(&self, args: fmt::Arguments<'_>) {
-        let mut inner = self.inner.borrow_mut();
+        // A panic elsewhere while printing leaves the stream usable: it holds bytes,
+        // not an invariant.
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         if inner.error.is_none() {
             // A line at a time, flushed, so that a trace interleaves correctly with
             // anything else writing to the same terminal (threads, stderr).
@@ -63,7 +107,7 @@ impl<'w> Out<'w> {
 
     /// The first write error, if any, and flushes.
     pub fn finish(&self) -> io::Result<()> {
-        let mut inner = self.inner.borrow_mut();
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         match inner.error.take() {
             Some(e) => Err(e),
             None => inner.writer.flush(),

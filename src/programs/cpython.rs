@@ -47,7 +47,8 @@ pub fn run_python(program: &Program) -> io::Result<Option<PythonOutput>> {
 
 /// Runs the Rust version in-process and returns its trace.
 pub fn run_rust(program: &Program) -> crate::exceptions::PyResult<Vec<u8>> {
-    let mut trace = Vec::new();
-    (program.run)(&mut trace)?;
-    Ok(trace)
+    let (out, trace) = crate::trace::Out::capture();
+    (program.run)(&out)?;
+    out.finish()?;
+    Ok(trace.bytes())
 }

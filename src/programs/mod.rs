@@ -1,23 +1,23 @@
 //! Every program of the five documents, as a Rust function that prints its trace.
 //!
 //! Each program is a module named after its ID (`s000-02-producer-consumer` is
-//! [`s000_02_producer_consumer`]) with a `run` function that writes to any
-//! `std::io::Write`: the example `examples/ID.rs` passes stdout, the snapshot test a
-//! buffer, and the tour (`cargo run -- ID`) whichever it is asked for. [`PROGRAMS`]
+//! [`s000_02_producer_consumer`]) with a `run` function that prints to an
+//! [`Out`]: the example `examples/ID.rs` and the tour (`cargo run -- ID`) pass stdout,
+//! the snapshot test an in-memory capture. [`PROGRAMS`]
 //! lists them with their Python originals (`python/ID.py`), which the test suite runs
 //! under CPython to check that both print the same bytes.
 //!
 //! ```
-//! let mut trace = Vec::new();
-//! pycoro::programs::s000_01_interleave::run(&mut trace)?;
-//! assert_eq!(trace, b"1\n2\nx\ny\n3\nz\n");
+//! let (out, trace) = pycoro::trace::Out::capture();
+//! pycoro::programs::s000_01_interleave::run(&out)?;
+//! assert_eq!(trace.text(), "1\n2\nx\ny\n3\nz\n");
 //! # Ok::<(), pycoro::exceptions::Exception>(())
 //! ```
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use crate::exceptions::{PyResult, format_exception_only};
+use crate::trace::Out;
 
 pub mod cpython;
 pub mod s000_01_interleave;
@@ -51,7 +51,7 @@ pub struct Program {
     /// The book chapter that explains it.
     pub chapter: &'static str,
     /// Runs it, printing its trace.
-    pub run: fn(&mut dyn Write) -> PyResult<()>,
+    pub run: fn(&Out) -> PyResult<()>,
     /// The repository's runnable Python 3.11 version.
     pub python: &'static str,
     /// The Rust module, as source text (for `cargo run -- compare ID`).
@@ -111,9 +111,11 @@ pub fn find(name: &str) -> Option<&'static Program> {
     }
 }
 
-/// The end of an example's `main`: an exception is printed as Python's last traceback
-/// line on stderr, with exit status 1.
-pub fn exit_code(result: PyResult<()>) -> ExitCode {
+/// An example's `main`: runs the program on stdout. An exception is printed as Python's
+/// last traceback line on stderr, with exit status 1.
+pub fn run_on_stdout(run: fn(&Out) -> PyResult<()>) -> ExitCode {
+    let out = Out::stdout();
+    let result = run(&out).and_then(|()| Ok(out.finish()?));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -3,15 +3,13 @@
 //! The document imagines the output `1 2 x y 3 z`; here each routine is a generator
 //! with a `yield` after every print, and the driver resumes them A, A, B, B, A, B.
 
-use std::io::Write;
-
 use crate::exceptions::PyResult;
 use crate::generators::Generator;
 use crate::trace::Out;
 use crate::{pyprint, yield_};
 
 // ANCHOR: program
-fn a<'a>(out: Out<'a>) -> Generator<'a, ()> {
+fn a(out: Out) -> Generator<'static, ()> {
     Generator::new(
         #[coroutine]
         move |_| {
@@ -26,7 +24,7 @@ fn a<'a>(out: Out<'a>) -> Generator<'a, ()> {
     )
 }
 
-fn b<'a>(out: Out<'a>) -> Generator<'a, ()> {
+fn b(out: Out) -> Generator<'static, ()> {
     Generator::new(
         #[coroutine]
         move |_| {
@@ -41,13 +39,12 @@ fn b<'a>(out: Out<'a>) -> Generator<'a, ()> {
     )
 }
 
-/// Runs the program, printing its trace to `w`.
-pub fn run(w: &mut dyn Write) -> PyResult<()> {
-    let out = Out::new(w);
+/// Runs the program, printing its trace to `out`.
+pub fn run(out: &Out) -> PyResult<()> {
     let (a, b) = (a(out.clone()), b(out.clone()));
     for g in [&a, &a, &b, &b, &a, &b] {
         g.next()?;
     }
-    Ok(out.finish()?)
+    Ok(())
 }
 // ANCHOR_END: program

@@ -1,15 +1,13 @@
 //! s000-02-producer-consumer: the consumer is primed with `send(None)`, then each
 //! `send(n)` switches to it and its `yield r` switches back; `close()` ends it.
 
-use std::io::Write;
-
 use crate::exceptions::PyResult;
 use crate::generators::Generator;
 use crate::trace::Out;
 use crate::{pyprint, yield_};
 
 // ANCHOR: program
-fn consumer<'a>(out: Out<'a>) -> Generator<'a, &'static str, i32> {
+fn consumer(out: Out) -> Generator<'static, &'static str, i32> {
     Generator::new(
         #[coroutine]
         move |_| {
@@ -39,11 +37,10 @@ fn produce(c: &Generator<&str, i32>, out: &Out) -> PyResult<()> {
     c.close()
 }
 
-/// Runs the program, printing its trace to `w`.
-pub fn run(w: &mut dyn Write) -> PyResult<()> {
-    let out = Out::new(w);
+/// Runs the program, printing its trace to `out`.
+pub fn run(out: &Out) -> PyResult<()> {
     let c = consumer(out.clone());
-    produce(&c, &out)?;
-    Ok(out.finish()?)
+    produce(&c, out)?;
+    Ok(())
 }
 // ANCHOR_END: program

@@ -4,15 +4,13 @@
 //! makes the consumer return, which Python reports as `StopIteration`: the
 //! `except Exception` catches it and prints its empty message (erratum 3 of the document).
 
-use std::io::Write;
-
 use crate::exceptions::PyResult;
 use crate::generators::{Generator, Step};
 use crate::trace::Out;
 use crate::{pyprint, yield_};
 
 // ANCHOR: program
-fn consumer<'a>(out: Out<'a>) -> Generator<'a, &'static str, i32> {
+fn consumer(out: Out) -> Generator<'static, &'static str, i32> {
     Generator::new(
         #[coroutine]
         move |_| {
@@ -51,11 +49,10 @@ fn produce(c: &Generator<&str, i32>, out: &Out) -> PyResult<()> {
     c.close()
 }
 
-/// Runs the program, printing its trace to `w`.
-pub fn run(w: &mut dyn Write) -> PyResult<()> {
-    let out = Out::new(w);
+/// Runs the program, printing its trace to `out`.
+pub fn run(out: &Out) -> PyResult<()> {
     let c = consumer(out.clone());
-    produce(&c, &out)?;
-    Ok(out.finish()?)
+    produce(&c, out)?;
+    Ok(())
 }
 // ANCHOR_END: program

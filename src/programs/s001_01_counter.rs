@@ -2,15 +2,13 @@
 //!
 //! The document explains the calls in prose; the driver performs exactly them.
 
-use std::io::Write;
-
 use crate::exceptions::{PyResult, TypeError};
 use crate::generators::Generator;
 use crate::trace::{OrNone, Out};
 use crate::{pyprint, yield_};
 
 // ANCHOR: program
-fn f<'a>(out: Out<'a>) -> Generator<'a, i32, &'static str> {
+fn f(out: Out) -> Generator<'static, i32, &'static str> {
     Generator::new(
         #[coroutine]
         move |_| {
@@ -24,9 +22,8 @@ fn f<'a>(out: Out<'a>) -> Generator<'a, i32, &'static str> {
     )
 }
 
-/// Runs the program, printing its trace to `w`.
-pub fn run(w: &mut dyn Write) -> PyResult<()> {
-    let out = Out::new(w);
+/// Runs the program, printing its trace to `out`.
+pub fn run(out: &Out) -> PyResult<()> {
     let a = f(out.clone());
     pyprint!(out, "{}", a.next()?.yielded()?); // runs to the first yield: 1
     pyprint!(out, "{}", a.next()?.yielded()?); // n = None is printed, then 2
@@ -39,6 +36,6 @@ pub fn run(w: &mut dyn Write) -> PyResult<()> {
             other?;
         }
     }
-    Ok(out.finish()?)
+    Ok(())
 }
 // ANCHOR_END: program

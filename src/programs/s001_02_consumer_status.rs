@@ -1,15 +1,13 @@
 //! s001-02-consumer-status: a generator that drives another (`yield consumer.send(n)`),
 //! iterated by a `for` loop that breaks out early.
 
-use std::io::Write;
-
 use crate::exceptions::PyResult;
 use crate::generators::Generator;
 use crate::trace::{OrNone, Out};
 use crate::{pyprint, yield_};
 
 // ANCHOR: program
-fn consumer<'a>(out: Out<'a>) -> Generator<'a, bool, i32> {
+fn consumer(out: Out) -> Generator<'static, bool, i32> {
     Generator::new(
         #[coroutine]
         move |_| {
@@ -40,9 +38,8 @@ fn producer<'a>(consumer: &'a Generator<'_, bool, i32>) -> Generator<'a, bool> {
     )
 }
 
-/// Runs the program, printing its trace to `w`.
-pub fn run(w: &mut dyn Write) -> PyResult<()> {
-    let out = Out::new(w);
+/// Runs the program, printing its trace to `out`.
+pub fn run(out: &Out) -> PyResult<()> {
     let c = consumer(out.clone());
     c.send(None)?;
     let p = producer(&c);
@@ -53,6 +50,6 @@ pub fn run(w: &mut dyn Write) -> PyResult<()> {
         }
     }
     pyprint!(out, "程序结束");
-    Ok(out.finish()?)
+    Ok(())
 }
 // ANCHOR_END: program

@@ -1,14 +1,12 @@
 //! s002-01-bones: one producer feeding two consumers, with ANSI colours.
 
-use std::io::Write;
-
 use crate::exceptions::PyResult;
 use crate::generators::Generator;
 use crate::trace::{OrNone, Out};
 use crate::{pyprint, yield_};
 
 // ANCHOR: program
-fn consumer<'a>(name: &'static str, out: Out<'a>) -> Generator<'a, (), i32> {
+fn consumer(name: &'static str, out: Out) -> Generator<'static, (), i32> {
     Generator::new(
         #[coroutine]
         move |_| {
@@ -35,12 +33,11 @@ fn producer(obj1: &Generator<(), i32>, obj2: &Generator<(), i32>, out: &Out) -> 
     Ok(())
 }
 
-/// Runs the program, printing its trace to `w`.
-pub fn run(w: &mut dyn Write) -> PyResult<()> {
-    let out = Out::new(w);
+/// Runs the program, printing its trace to `out`.
+pub fn run(out: &Out) -> PyResult<()> {
     let con1 = consumer("消费者A", out.clone());
     let con2 = consumer("消费者B", out.clone());
-    producer(&con1, &con2, &out)?;
-    Ok(out.finish()?)
+    producer(&con1, &con2, out)?;
+    Ok(())
 }
 // ANCHOR_END: program
