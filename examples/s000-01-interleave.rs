@@ -2,5 +2,5 @@
 //! The program is `pycoro::programs::s000_01_interleave`; its Python original is `python/s000-01-interleave.py`.
 
 fn main() -> std::process::ExitCode {
-    pycoro::programs::run_on_stdout(pycoro::programs::s000_01_interleave::run)
+    pycoro::programs::main("s000-01-interleave")
 }

@@ -2,5 +2,5 @@
 //! The program is `pycoro::programs::s000_02_producer_consumer`; its Python original is `python/s000-02-producer-consumer.py`.
 
 fn main() -> std::process::ExitCode {
-    pycoro::programs::run_on_stdout(pycoro::programs::s000_02_producer_consumer::run)
+    pycoro::programs::main("s000-02-producer-consumer")
 }

@@ -2,5 +2,5 @@
 //! The program is `pycoro::programs::s000_03_producer_consumer_init`; its Python original is `python/s000-03-producer-consumer-init.py`.
 
 fn main() -> std::process::ExitCode {
-    pycoro::programs::run_on_stdout(pycoro::programs::s000_03_producer_consumer_init::run)
+    pycoro::programs::main("s000-03-producer-consumer-init")
 }

@@ -2,5 +2,5 @@
 //! The program is `pycoro::programs::s001_01_counter`; its Python original is `python/s001-01-counter.py`.
 
 fn main() -> std::process::ExitCode {
-    pycoro::programs::run_on_stdout(pycoro::programs::s001_01_counter::run)
+    pycoro::programs::main("s001-01-counter")
 }

@@ -2,5 +2,5 @@
 //! The program is `pycoro::programs::s001_02_consumer_status`; its Python original is `python/s001-02-consumer-status.py`.
 
 fn main() -> std::process::ExitCode {
-    pycoro::programs::run_on_stdout(pycoro::programs::s001_02_consumer_status::run)
+    pycoro::programs::main("s001-02-consumer-status")
 }

@@ -2,5 +2,5 @@
 //! The program is `pycoro::programs::s002_01_bones`; its Python original is `python/s002-01-bones.py`.
 
 fn main() -> std::process::ExitCode {
-    pycoro::programs::run_on_stdout(pycoro::programs::s002_01_bones::run)
+    pycoro::programs::main("s002-01-bones")
 }

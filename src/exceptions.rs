@@ -66,6 +66,16 @@ macro_rules! builtin_exceptions {
             )*
             None
         }
+
+        /// A copy of `e` if it is a pycoro built-in exception.
+        fn clone_builtin(e: &Exception) -> Option<Exception> {
+            $(
+                if let Some(e) = e.downcast_ref::<$name>() {
+                    return Some(e.clone().into());
+                }
+            )*
+            None
+        }
     };
 }
 
@@ -145,6 +155,31 @@ pub fn exception_name(e: &Exception) -> &str {
         "OSError"
     } else {
         "Exception"
+    }
+}
+
+/// The same exception again, for raising it a second time: a future's `result()`
+/// raises its exception to every caller, and `anyhow::Error` cannot be cloned.
+///
+/// pycoro's own exception types are copied exactly; any other error becomes a
+/// [`PyException`] with the same name and message.
+pub fn clone_exception(e: &Exception) -> Exception {
+    clone_builtin(e)
+        .or_else(|| e.downcast_ref::<PyException>().map(|p| p.clone().into()))
+        .unwrap_or_else(|| PyException::new(exception_name(e), e.to_string()).into())
+}
+
+/// `repr(e)`: `ValueError('x')`, or `CancelledError()` when the message is empty.
+pub fn exception_repr(e: &Exception) -> String {
+    let message = e.to_string();
+    if message.is_empty() {
+        format!("{}()", exception_name(e))
+    } else {
+        format!(
+            "{}({})",
+            exception_name(e),
+            crate::trace::repr_str(&message)
+        )
     }
 }
 

@@ -6,7 +6,7 @@
 //! | generation | Python                                   | pycoro module          | Rust substrate                          |
 //! |------------|------------------------------------------|------------------------|-----------------------------------------|
 //! | 1          | `yield`, `send`, `throw`, `close` (PEP 342) | [`generators`]      | nightly `#[coroutine]` closures         |
-//! | 2          | `yield from` (PEP 380), asyncio 3.4       | `yield_from` (planned) | generators that yield futures           |
+//! | 2          | `yield from` (PEP 380), asyncio 3.4       | [`yield_from`]         | generators that yield futures           |
 //! | 3          | `async`/`await` (PEP 492), asyncio         | `native` (planned)     | `async fn`, std `Future`, our own loop  |
 //!
 //! ## Generation 1 in one example
@@ -62,10 +62,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod clock;
 pub mod exceptions;
+pub mod executor;
 pub mod generators;
 pub mod programs;
 pub mod trace;
+pub mod yield_from;
 
 /// `yield value` inside a generator body: suspends, hands `value` to the caller, and
 /// evaluates to what the caller resumed with, a [`generators::Resume`]:

@@ -91,7 +91,7 @@ fn list(out: &mut impl Write) -> io::Result<()> {
 }
 
 fn run(program: &Program) -> ExitCode {
-    programs::run_on_stdout(program.run)
+    programs::main(program.id)
 }
 
 fn compare(program: &Program, out: &mut impl Write) -> io::Result<ExitCode> {
@@ -105,7 +105,8 @@ fn compare(program: &Program, out: &mut impl Write) -> io::Result<ExitCode> {
         &anchored(program.rust),
     )?;
 
-    let rust = cpython::run_rust(program);
+    // The real clock, as the example: the reader sees the program take its time.
+    let rust = cpython::run_rust(program, &pycoro::clock::Clock::real());
     let python = match cpython::run_python(program) {
         Ok(Some(output)) => output,
         Ok(None) => {

@@ -143,3 +143,107 @@ impl<T: fmt::Display> fmt::Display for OrNone<'_, T> {
         }
     }
 }
+
+/// Python's `repr` of a string: `'it'`, or `"it's"` when it holds a single quote.
+///
+/// ```
+/// use pycoro::trace::repr_str;
+/// assert_eq!(repr_str("Done after 1s"), "'Done after 1s'");
+/// assert_eq!(repr_str("it's"), "\"it's\"");
+/// assert_eq!(repr_str("a\nb"), "'a\\nb'");
+/// ```
+pub fn repr_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `repr()` of a value, for task and future reprs (`result=3`,
+/// `result='Done after 1s'`, `result=None`).
+pub trait PyRepr {
+    /// What `repr(value)` prints.
+    fn py_repr(&self) -> String;
+}
+
+macro_rules! repr_as_display {
+    ($($ty:ty),*) => {$(
+        impl PyRepr for $ty {
+            fn py_repr(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+
+repr_as_display!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize
+);
+
+impl PyRepr for f64 {
+    fn py_repr(&self) -> String {
+        format!("{self:?}") // 1.0, not 1
+    }
+}
+
+impl PyRepr for bool {
+    fn py_repr(&self) -> String {
+        if *self { "True" } else { "False" }.to_owned()
+    }
+}
+
+impl PyRepr for () {
+    fn py_repr(&self) -> String {
+        "None".to_owned()
+    }
+}
+
+impl PyRepr for str {
+    fn py_repr(&self) -> String {
+        repr_str(self)
+    }
+}
+
+impl PyRepr for String {
+    fn py_repr(&self) -> String {
+        repr_str(self)
+    }
+}
+
+impl<T: PyRepr + ?Sized> PyRepr for &T {
+    fn py_repr(&self) -> String {
+        (**self).py_repr()
+    }
+}
+
+impl<T: PyRepr> PyRepr for Option<T> {
+    fn py_repr(&self) -> String {
+        self.as_ref()
+            .map_or_else(|| "None".to_owned(), PyRepr::py_repr)
+    }
+}
+
+impl<T: PyRepr> PyRepr for Vec<T> {
+    fn py_repr(&self) -> String {
+        let items: Vec<String> = self.iter().map(PyRepr::py_repr).collect();
+        format!("[{}]", items.join(", "))
+    }
+}

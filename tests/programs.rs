@@ -1,12 +1,14 @@
 //! Every document program's trace, as an insta snapshot: the executable documentation
 //! of what each program prints. `cargo insta review` shows a changed trace.
 
+use pycoro::clock::Clock;
 use pycoro::programs::{PROGRAMS, cpython::run_rust};
 
 #[test]
 fn every_program_trace_matches_its_snapshot() {
     for program in PROGRAMS {
-        let trace = run_rust(program).unwrap_or_else(|e| panic!("{} raised {e:#}", program.id));
+        let trace = run_rust(program, &Clock::new_virtual())
+            .unwrap_or_else(|e| panic!("{} raised {e:#}", program.id));
         let trace = String::from_utf8(trace).expect("traces are UTF-8");
         insta::with_settings!({
             description => program.summary,
@@ -25,11 +27,11 @@ fn every_program_has_an_example_named_after_its_id() {
         let example = examples.join(format!("{}.rs", program.id));
         let source = std::fs::read_to_string(&example)
             .unwrap_or_else(|e| panic!("{}: {e}", example.display()));
-        let module = program.id.replace('-', "_");
         assert!(
-            source.contains(&format!("programs::{module}::run")),
-            "{} should call pycoro::programs::{module}::run",
-            example.display()
+            source.contains(&format!("programs::main(\"{}\")", program.id)),
+            "{} should call pycoro::programs::main(\"{}\")",
+            example.display(),
+            program.id
         );
     }
 }

@@ -45,10 +45,13 @@ pub fn run_python(program: &Program) -> io::Result<Option<PythonOutput>> {
     }))
 }
 
-/// Runs the Rust version in-process and returns its trace.
-pub fn run_rust(program: &Program) -> crate::exceptions::PyResult<Vec<u8>> {
+/// Runs the Rust version in-process on `clock` and returns its trace.
+pub fn run_rust(
+    program: &Program,
+    clock: &crate::clock::Clock,
+) -> crate::exceptions::PyResult<Vec<u8>> {
     let (out, trace) = crate::trace::Out::capture();
-    (program.run)(&out)?;
+    (program.run)(&out, clock)?;
     out.finish()?;
     Ok(trace.bytes())
 }

@@ -9,13 +9,14 @@
 //!
 //! ```
 //! let (out, trace) = pycoro::trace::Out::capture();
-//! pycoro::programs::s000_01_interleave::run(&out)?;
+//! pycoro::programs::s000_01_interleave::run(&out)?; // Generation 1: no clock
 //! assert_eq!(trace.text(), "1\n2\nx\ny\n3\nz\n");
 //! # Ok::<(), pycoro::exceptions::Exception>(())
 //! ```
 
 use std::process::ExitCode;
 
+use crate::clock::Clock;
 use crate::exceptions::{PyResult, format_exception_only};
 use crate::trace::Out;
 
@@ -26,6 +27,10 @@ pub mod s000_03_producer_consumer_init;
 pub mod s001_01_counter;
 pub mod s001_02_consumer_status;
 pub mod s002_01_bones;
+pub mod s003_01_tasks_concurrent;
+pub mod s003_02_serial;
+pub mod s003_03_run_in_executor;
+pub mod s003_04_yield_from_done_task;
 
 /// How closely a program's output can be compared with CPython's (PROGRAMS.md's column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,8 +55,8 @@ pub struct Program {
     pub compare: Compare,
     /// The book chapter that explains it.
     pub chapter: &'static str,
-    /// Runs it, printing its trace.
-    pub run: fn(&Out) -> PyResult<()>,
+    /// Runs it, printing its trace; `clock` is real for the examples, virtual in tests.
+    pub run: fn(&Out, &Clock) -> PyResult<()>,
     /// The repository's runnable Python 3.11 version.
     pub python: &'static str,
     /// The Rust module, as source text (for `cargo run -- compare ID`).
@@ -59,14 +64,21 @@ pub struct Program {
 }
 
 macro_rules! program {
+    // Generation 1 programs do not know about time: their `run` takes no clock.
+    ($id:literal, $module:ident, gen 1, $compare:ident, $chapter:literal, $summary:literal) => {
+        program!(@ $id, $module, 1, $compare, $chapter, $summary, |out, _| $module::run(out))
+    };
     ($id:literal, $module:ident, gen $generation:literal, $compare:ident, $chapter:literal, $summary:literal) => {
+        program!(@ $id, $module, $generation, $compare, $chapter, $summary, $module::run)
+    };
+    (@ $id:literal, $module:ident, $generation:literal, $compare:ident, $chapter:literal, $summary:literal, $run:expr) => {
         Program {
             id: $id,
             generation: $generation,
             summary: $summary,
             compare: Compare::$compare,
             chapter: $chapter,
-            run: $module::run,
+            run: $run,
             python: include_str!(concat!("../../python/", $id, ".py")),
             rust: include_str!(concat!(stringify!($module), ".rs")),
         }
@@ -87,6 +99,14 @@ pub static PROGRAMS: &[Program] = &[
         "a generator that drives another; break out of for"),
     program!("s002-01-bones", s002_01_bones, gen 1, Exact, "generation-1.md",
         "one producer feeding two consumers, in colour"),
+    program!("s003-01-tasks-concurrent", s003_01_tasks_concurrent, gen 2, Exact, "generation-2.md",
+        "generator coroutines wrapped in tasks run concurrently"),
+    program!("s003-02-serial", s003_02_serial, gen 2, Exact, "generation-2.md",
+        "yield from coroutines directly: one after the other"),
+    program!("s003-03-run-in-executor", s003_03_run_in_executor, gen 2, Shape, "generation-2.md",
+        "blocking functions on the default thread pool"),
+    program!("s003-04-yield-from-done-task", s003_04_yield_from_done_task, gen 2, Exact, "generation-2.md",
+        "the open question: does yield from a done task suspend? (no)"),
 ];
 
 /// Programs that a later document repeats word for word: `(id, same as)`.
@@ -111,11 +131,15 @@ pub fn find(name: &str) -> Option<&'static Program> {
     }
 }
 
-/// An example's `main`: runs the program on stdout. An exception is printed as Python's
-/// last traceback line on stderr, with exit status 1.
-pub fn run_on_stdout(run: fn(&Out) -> PyResult<()>) -> ExitCode {
+/// An example's `main`: runs the program `id` on stdout and the real clock. An
+/// exception is printed as Python's last traceback line on stderr, with exit status 1.
+pub fn main(id: &str) -> ExitCode {
+    let Some(program) = find(id) else {
+        eprintln!("pycoro: no program named '{id}'");
+        return ExitCode::from(2);
+    };
     let out = Out::stdout();
-    let result = run(&out).and_then(|()| Ok(out.finish()?));
+    let result = (program.run)(&out, &Clock::real()).and_then(|()| Ok(out.finish()?));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

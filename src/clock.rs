@@ -1,0 +1,330 @@
+//! [`Clock`]: the time an event loop lives in, real or virtual, and the one place
+//! where other threads reach the loop (`call_soon_threadsafe`).
+//!
+//! The examples run on the real clock: `sleep(1)` takes a second. The tests run on a
+//! virtual clock: when the loop has nothing ready, time jumps to the next timer, so a
+//! trace that mentions seconds is exact and no test ever waits.
+//!
+//! Threads make the virtual clock harder: an executor job that calls `time.sleep(1)`
+//! must not take a real second, and two jobs must not race to print. So on the virtual
+//! clock, threads that pycoro starts (executor workers) *take turns*: one runs at a time,
+//! in the order they were submitted, and only while the loop waits; a job's
+//! [`Clock::sleep`] hands the turn on, and time moves only when nobody can run. The
+//! result is one deterministic interleaving, the one CPython shows in practice.
+//!
+//! ```
+//! use pycoro::clock::Clock;
+//! let clock = Clock::new_virtual();
+//! assert_eq!(clock.time(), 0.0);
+//! clock.sleep(1.5); // on the virtual clock, from a thread that is not taking turns: instant
+//! assert_eq!(clock.time(), 1.5);
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+/// A callback sent to the loop's thread from another thread.
+pub(crate) type Incoming = Box<dyn FnOnce() + Send>;
+
+/// A loop's clock. Cloning shares it.
+#[derive(Clone)]
+pub struct Clock {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    started: Option<Instant>, // None: virtual
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    virtual_now: Duration,
+    /// Callbacks from other threads (`call_soon_threadsafe`), in arrival order.
+    incoming: VecDeque<Incoming>,
+    turns: Turns,
+}
+
+/// On the virtual clock: which simulated thread may run. Tickets are handed out in
+/// submission order, and a ticket's number decides its place in every queue.
+#[derive(Default)]
+struct Turns {
+    next_ticket: u64,
+    /// Threads handed a job that have not yet asked for their turn.
+    starting: usize,
+    /// Threads waiting for their turn, by ticket.
+    runnable: BTreeSet<u64>,
+    /// The thread whose turn it is.
+    running: Option<u64>,
+    /// Threads in `Clock::sleep`: (wake-up time, ticket). Turns are handed out only
+    /// while the loop waits, so the loop and its threads never run at the same time.
+    sleepers: BTreeMap<(Duration, u64), ()>,
+}
+
+/// Why a virtual-clock loop cannot wait: nothing is scheduled, no thread can call in,
+/// so time could only stand still for ever.
+#[derive(Debug)]
+pub(crate) struct NothingToWaitFor;
+
+/// A simulated thread's place in line (virtual clock), or nothing (real clock).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ticket(Option<u64>);
+
+std::thread_local! {
+    // The ticket of the job this thread is running, on a virtual clock.
+    static MY_TICKET: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+impl Clock {
+    /// Wall-clock time, starting at 0 now.
+    pub fn real() -> Self {
+        Self::with_start(Some(Instant::now()))
+    }
+
+    /// Virtual time, starting at 0 and moving only when the loop has nothing to do.
+    pub fn new_virtual() -> Self {
+        Self::with_start(None)
+    }
+
+    fn with_start(started: Option<Instant>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                started,
+                state: Mutex::default(),
+                changed: Condvar::new(),
+            }),
+        }
+    }
+
+    /// Whether time is virtual.
+    pub fn is_virtual(&self) -> bool {
+        self.inner.started.is_none()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // The state is a few counters and queues, consistent after every statement:
+        // a panicking thread cannot leave it half-changed.
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn wait<'g>(&self, guard: MutexGuard<'g, State>) -> MutexGuard<'g, State> {
+        self.inner
+            .changed
+            .wait(guard)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Time since the clock started.
+    pub fn now(&self) -> Duration {
+        match self.inner.started {
+            Some(started) => started.elapsed(),
+            None => self.lock().virtual_now,
+        }
+    }
+
+    /// Seconds since the clock started, as `loop.time()`.
+    pub fn time(&self) -> f64 {
+        self.now().as_secs_f64()
+    }
+
+    /// `time.sleep(seconds)`: blocks the calling thread.
+    ///
+    /// On the virtual clock a thread taking turns (an executor job) gives up its turn
+    /// until virtual time reaches the wake-up; any other thread (the loop's own, say)
+    /// blocks the whole simulated world, so time simply moves on.
+    pub fn sleep(&self, seconds: f64) {
+        let duration = Duration::from_secs_f64(seconds.max(0.0));
+        if self.inner.started.is_some() {
+            std::thread::sleep(duration);
+            return;
+        }
+        let mut state = self.lock();
+        let wake = state.virtual_now + duration;
+        match MY_TICKET.get() {
+            None => state.virtual_now = wake,
+            Some(ticket) => {
+                state.turns.running = None;
+                state.turns.sleepers.insert((wake, ticket), ());
+                self.inner.changed.notify_all();
+                drop(state);
+                self.take_turn(ticket);
+            }
+        }
+    }
+
+    /// Queues `callback` for the loop's thread and wakes the loop
+    /// (`call_soon_threadsafe`).
+    pub(crate) fn call_in(&self, callback: Incoming) {
+        self.lock().incoming.push_back(callback);
+        self.inner.changed.notify_all();
+    }
+
+    /// The loop waits until `deadline` (None: for ever) or until another thread calls
+    /// in, and returns what was called in. On the virtual clock this is where time
+    /// moves and where simulated threads get their turns.
+    pub(crate) fn wait_for_events(
+        &self,
+        deadline: Option<Duration>,
+    ) -> Result<Vec<Incoming>, NothingToWaitFor> {
+        let mut state = self.lock();
+        if let Some(started) = self.inner.started {
+            loop {
+                if !state.incoming.is_empty() {
+                    return Ok(state.incoming.drain(..).collect());
+                }
+                match deadline {
+                    None => state = self.wait(state),
+                    Some(deadline) => {
+                        let now = started.elapsed();
+                        if now >= deadline {
+                            return Ok(Vec::new());
+                        }
+                        state = self
+                            .inner
+                            .changed
+                            .wait_timeout(state, deadline - now)
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .0;
+                    }
+                }
+            }
+        }
+        loop {
+            let turns = &mut state.turns;
+            if turns.running.is_some() || turns.starting > 0 {
+                state = self.wait(state);
+                continue;
+            }
+            if let Some(next) = turns.runnable.pop_first() {
+                turns.running = Some(next);
+                self.inner.changed.notify_all();
+                continue;
+            }
+            // Nobody can run: now the loop may look at what came in, or move time.
+            if !state.incoming.is_empty() {
+                break Ok(state.incoming.drain(..).collect());
+            }
+            let next_sleeper = state.turns.sleepers.keys().next().map(|&(at, _)| at);
+            match (next_sleeper, deadline) {
+                (Some(at), Some(deadline)) if at > deadline => {
+                    state.virtual_now = state.virtual_now.max(deadline);
+                    break Ok(Vec::new());
+                }
+                (Some(at), _) => {
+                    state.virtual_now = state.virtual_now.max(at);
+                    let now = state.virtual_now;
+                    while let Some(entry) = state.turns.sleepers.first_entry() {
+                        if entry.key().0 > now {
+                            break;
+                        }
+                        let (_, ticket) = *entry.key();
+                        entry.remove();
+                        state.turns.runnable.insert(ticket);
+                    }
+                }
+                (None, Some(deadline)) => {
+                    state.virtual_now = state.virtual_now.max(deadline);
+                    break Ok(Vec::new());
+                }
+                (None, None) => break Err(NothingToWaitFor),
+            }
+        }
+    }
+
+    /// A place in line for a job about to be handed to a thread (virtual clock).
+    pub(crate) fn ticket(&self) -> Ticket {
+        if self.inner.started.is_some() {
+            return Ticket(None);
+        }
+        let mut state = self.lock();
+        let ticket = state.turns.next_ticket;
+        state.turns.next_ticket += 1;
+        Ticket(Some(ticket))
+    }
+
+    /// A thread is being handed a job; until it asks for its turn, time must not move.
+    pub(crate) fn thread_starting(&self) {
+        if self.inner.started.is_none() {
+            self.lock().turns.starting += 1;
+        }
+    }
+
+    /// Runs `job` as the thread holding `ticket`: on the virtual clock, waits for its
+    /// turn first and keeps it until `job` returns. `before_release` runs while the
+    /// turn is still held (a worker picks its next job there, deterministically).
+    pub(crate) fn run_turn<R>(
+        &self,
+        ticket: Ticket,
+        job: impl FnOnce() -> R,
+        before_release: impl FnOnce(),
+    ) -> R {
+        let Ticket(Some(ticket)) = ticket else {
+            let result = job();
+            before_release();
+            return result;
+        };
+        {
+            let mut state = self.lock();
+            state.turns.starting -= 1;
+            state.turns.runnable.insert(ticket);
+            self.inner.changed.notify_all();
+        }
+        self.take_turn(ticket);
+        MY_TICKET.set(Some(ticket));
+        // The turn is handed back even if the job panics, or every other thread waits for ever.
+        let _release = ReleaseTurn(self);
+        let result = job();
+        before_release();
+        result
+    }
+
+    /// Blocks until `ticket` is the running one.
+    fn take_turn(&self, ticket: u64) {
+        let mut state = self.lock();
+        while state.turns.running != Some(ticket) {
+            state = self.wait(state);
+        }
+    }
+}
+
+struct ReleaseTurn<'c>(&'c Clock);
+
+impl Drop for ReleaseTurn<'_> {
+    fn drop(&mut self) {
+        MY_TICKET.set(None);
+        let mut state = self.0.lock();
+        state.turns.running = None;
+        self.0.inner.changed.notify_all();
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = if self.is_virtual() { "virtual" } else { "real" };
+        write!(f, "<{kind} clock at {:.3}s>", self.time())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_virtual_loop_jumps_to_its_deadline_at_once() {
+        let clock = Clock::new_virtual();
+        let incoming = clock.wait_for_events(Some(Duration::from_secs(5))).unwrap();
+        assert!(incoming.is_empty());
+        assert_eq!(clock.time(), 5.0);
+    }
+
+    #[test]
+    fn a_virtual_loop_with_nothing_to_wait_for_says_so() {
+        assert!(Clock::new_virtual().wait_for_events(None).is_err());
+    }
+}

@@ -1,0 +1,219 @@
+//! [`Delegate`]: what `yield from` needs of the thing it delegates to (PEP 380's `_i`).
+
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+use crate::exceptions::{AttributeError, Exception, GeneratorExit, PyResult};
+use crate::generators::{Generator, GeneratorState, Resume, Step};
+
+/// The sub-iterator of a `yield from`: a generator, a future, or a plain iterator.
+///
+/// [`yield_from!`](crate::yield_from) calls [`start`](Delegate::start) once (PEP 380's
+/// automatic priming `next(_i)`), then [`resume`](Delegate::resume) with whatever the
+/// delegating generator was resumed with, until the sub-iterator returns or raises.
+pub trait Delegate {
+    /// What it yields, straight through to the outermost caller.
+    type Yield;
+    /// What it can be sent.
+    type Send;
+    /// What it returns: the value of the `yield from` expression.
+    type Return;
+
+    /// `next(_i)`.
+    fn next(&mut self) -> PyResult<Step<Self::Yield, Self::Return>>;
+    /// `_i.send(value)`.
+    fn send(&mut self, value: Self::Send) -> PyResult<Step<Self::Yield, Self::Return>>;
+    /// `_i.throw(exc)`.
+    fn throw(&mut self, exc: Exception) -> PyResult<Step<Self::Yield, Self::Return>>;
+    /// `_i.close()`.
+    fn close(&mut self) -> PyResult<()>;
+
+    /// The priming `next(_i)`. A sub-generator that has already finished raises a bare
+    /// `StopIteration`, which ends the delegation at once with the value `None`
+    /// (`R::default()` here, see the book).
+    fn start(&mut self) -> PyResult<Step<Self::Yield, Self::Return>> {
+        self.next()
+    }
+
+    /// PEP 380's loop body: forward what the delegating generator received.
+    ///
+    /// - `next` and `send` are forwarded as such;
+    /// - `GeneratorExit` (from `close()` or a `throw`) closes the sub-iterator first and
+    ///   is then raised in the delegator, unless that close raised something else;
+    /// - any other exception is thrown into the sub-iterator.
+    fn resume(&mut self, resumed: Resume<Self::Send>) -> PyResult<Step<Self::Yield, Self::Return>> {
+        match resumed {
+            Ok(None) => self.next(),
+            Ok(Some(value)) => self.send(value),
+            Err(exit) if exit.is::<GeneratorExit>() => {
+                self.close()?;
+                Err(exit)
+            }
+            Err(exc) => self.throw(exc),
+        }
+    }
+}
+
+/// `yield from sub` inside a generator body: delegates to `sub` as PEP 380 says, and
+/// evaluates to `PyResult<R>`, the sub-iterator's return value or its exception.
+///
+/// ```
+/// #![feature(coroutines)]
+/// use pycoro::generators::{Generator, Step};
+/// use pycoro::{yield_, yield_from};
+///
+/// // def inner(): x = yield 1; return x * 10
+/// fn inner() -> Generator<'static, i32, i32, i32> {
+///     Generator::new(#[coroutine] |_| {
+///         let x: Option<i32> = yield_!(1)?;
+///         Ok(x.unwrap_or(0) * 10)
+///     })
+/// }
+/// // def outer(): r = yield from inner(); yield r
+/// let outer: Generator<i32, i32> = Generator::new(#[coroutine] |_| {
+///     let r = yield_from!(inner())?;
+///     yield_!(r)?;
+///     Ok(())
+/// });
+/// assert_eq!(outer.next()?, Step::Yielded(1)); // inner's yield, straight through
+/// assert_eq!(outer.send(4)?, Step::Yielded(40)); // inner returned 40 to outer
+/// # Ok::<(), pycoro::exceptions::Exception>(())
+/// ```
+#[macro_export]
+macro_rules! yield_from {
+    ($sub:expr) => {{
+        let mut sub = $sub;
+        let mut step = $crate::yield_from::Delegate::start(&mut sub);
+        loop {
+            match step {
+                Ok($crate::generators::Step::Yielded(value)) => {
+                    let resumed: $crate::generators::Resume<_> = yield value;
+                    step = $crate::yield_from::Delegate::resume(&mut sub, resumed);
+                }
+                Ok($crate::generators::Step::Returned(value)) => break Ok(value),
+                Err(exc) => break Err(exc),
+            }
+        }
+    }};
+}
+
+/// Delegation to a generator that is owned, borrowed or shared: the same four calls.
+macro_rules! delegate_to_generator {
+    ($($ty:ty),*) => {$(
+        impl<'a, Y, S, R: Default> Delegate for $ty {
+            type Yield = Y;
+            type Send = S;
+            type Return = R;
+
+            fn next(&mut self) -> PyResult<Step<Y, R>> {
+                Generator::next(self)
+            }
+
+            fn send(&mut self, value: S) -> PyResult<Step<Y, R>> {
+                Generator::send(self, value)
+            }
+
+            fn throw(&mut self, exc: Exception) -> PyResult<Step<Y, R>> {
+                Generator::throw(self, exc)
+            }
+
+            fn close(&mut self) -> PyResult<()> {
+                Generator::close(self)
+            }
+
+            fn start(&mut self) -> PyResult<Step<Y, R>> {
+                if self.state() == GeneratorState::Closed {
+                    // next() would raise a StopIteration without a value: Python's
+                    // `yield from` turns it into the value None.
+                    return Ok(Step::Returned(R::default()));
+                }
+                Generator::next(self)
+            }
+        }
+    )*};
+}
+
+delegate_to_generator!(
+    Generator<'a, Y, S, R>,
+    &Generator<'a, Y, S, R>,
+    Rc<Generator<'a, Y, S, R>>
+);
+
+/// A plain iterator behind `yield from`: Python's `yield from range(3)`.
+///
+/// Made by [`iter`]. `next` works; `send` of a value and `throw` behave as Python does
+/// with an object that has no `send` or `throw` method.
+pub struct Iter<I, S = ()> {
+    iter: I,
+    _sends: PhantomData<fn(S)>,
+}
+
+/// Wraps a Rust iterator for [`yield_from!`](crate::yield_from): `yield_from!(iter(0..3))`.
+///
+/// ```
+/// #![feature(coroutines)]
+/// use pycoro::generators::Generator;
+/// use pycoro::yield_from::iter;
+/// use pycoro::yield_from;
+///
+/// // def g(): yield from range(3)
+/// let g: Generator<i32> = Generator::new(#[coroutine] |_| yield_from!(iter(0..3)));
+/// assert_eq!(g.map(Result::unwrap).collect::<Vec<_>>(), [0, 1, 2]);
+/// ```
+pub fn iter<I: IntoIterator, S>(iterable: I) -> Iter<I::IntoIter, S> {
+    Iter {
+        iter: iterable.into_iter(),
+        _sends: PhantomData,
+    }
+}
+
+impl<I: Iterator, S> Delegate for Iter<I, S> {
+    type Yield = I::Item;
+    type Send = S;
+    type Return = ();
+
+    fn next(&mut self) -> PyResult<Step<I::Item, ()>> {
+        Ok(match self.iter.next() {
+            Some(item) => Step::Yielded(item),
+            None => Step::Returned(()),
+        })
+    }
+
+    fn send(&mut self, _value: S) -> PyResult<Step<I::Item, ()>> {
+        Err(AttributeError::new(format!(
+            "'{}' object has no attribute 'send'",
+            short_type_name::<I>()
+        ))
+        .into())
+    }
+
+    /// No `throw` method: PEP 380 re-raises the exception in the delegating generator.
+    fn throw(&mut self, exc: Exception) -> PyResult<Step<I::Item, ()>> {
+        Err(exc)
+    }
+
+    /// No `close` method: nothing to do.
+    fn close(&mut self) -> PyResult<()> {
+        Ok(())
+    }
+}
+
+/// `core::ops::range::Range<i32>` -> `Range<i32>`, the closest thing to Python's
+/// `range_iterator` in an error message.
+fn short_type_name<T>() -> String {
+    let full = std::any::type_name::<T>();
+    let (path, generics) = full.split_at(full.find('<').unwrap_or(full.len()));
+    let name = path.rsplit("::").next().unwrap_or(path);
+    format!("{name}{generics}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn short_type_names_keep_generics() {
+        assert_eq!(
+            super::short_type_name::<std::ops::Range<i32>>(),
+            "Range<i32>"
+        );
+    }
+}

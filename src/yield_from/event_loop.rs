@@ -1,0 +1,466 @@
+//! Stages 3 and 4: [`EventLoop`], the ready queue, and timers.
+//!
+//! Document 001: *"the program needs an EventLoop class, which listens for events,
+//! runs the callbacks, and wraps coroutines in Tasks."* The loop is a queue of ready
+//! callbacks and a heap of timers. One pass (`_run_once`) waits until the earliest
+//! timer is due (or another thread calls in), moves the due timers into the queue,
+//! and runs every callback that was ready when the pass began.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
+use super::future::Future;
+use super::task::{AnyTask, Coroutine, Task};
+use crate::clock::Clock;
+use crate::exceptions::{PyResult, RuntimeError, write_unraisable};
+use crate::executor::{ThreadPool, catch_panic, default_max_workers, on_loop_thread};
+use crate::trace::Out;
+
+/// `asyncio.AbstractEventLoop`, asyncio 3.4 style. Cloning shares the loop.
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc};
+/// use pycoro::clock::Clock;
+/// use pycoro::yield_from::EventLoop;
+///
+/// let lp = EventLoop::new(Clock::new_virtual());
+/// let log = Rc::new(RefCell::new(Vec::new()));
+/// for (delay, name) in [(2.0, "late"), (1.0, "early"), (1.0, "early, second")] {
+///     let (log, lp2) = (log.clone(), lp.clone());
+///     lp.call_later(delay, move || log.borrow_mut().push(format!("{name} at {}", lp2.time())))?;
+/// }
+/// let stopper = lp.clone();
+/// lp.call_later(3.0, move || stopper.stop())?;
+/// lp.run_forever()?;
+/// assert_eq!(*log.borrow(), ["early at 1", "early, second at 1", "late at 2"]);
+/// # Ok::<(), pycoro::exceptions::Exception>(())
+/// ```
+#[derive(Clone)]
+pub struct EventLoop(Rc<Inner>);
+
+struct Inner {
+    clock: Clock,
+    ready: RefCell<VecDeque<Handle>>,
+    /// Deadline, then scheduling order: timers due at the same time run FIFO.
+    timers: RefCell<BTreeMap<(Duration, u64), Handle>>,
+    sequence: Cell<u64>,
+    running: Cell<bool>,
+    stopping: Cell<bool>,
+    closed: Cell<bool>,
+    tasks_created: Cell<u64>,
+    /// Every task created, weakly: `all_tasks`, and what `run` cancels at the end.
+    tasks: RefCell<Vec<Weak<dyn AnyTask>>>,
+    executor: RefCell<Option<ThreadPool>>,
+    trace: RefCell<Option<Out>>,
+}
+
+/// A scheduled callback (`asyncio.Handle` / `TimerHandle`): it can be cancelled.
+#[derive(Clone)]
+pub struct Handle(Rc<HandleInner>);
+
+struct HandleInner {
+    callback: RefCell<Option<Box<dyn FnOnce()>>>,
+    cancelled: Cell<bool>,
+}
+
+impl Handle {
+    fn new(callback: Box<dyn FnOnce()>) -> Self {
+        Self(Rc::new(HandleInner {
+            callback: RefCell::new(Some(callback)),
+            cancelled: Cell::new(false),
+        }))
+    }
+
+    /// `handle.cancel()`: the callback will not run.
+    pub fn cancel(&self) {
+        self.0.cancelled.set(true);
+        self.0.callback.replace(None); // what it holds is released now, not when it comes due
+    }
+
+    /// `handle.cancelled()`.
+    pub fn cancelled(&self) -> bool {
+        self.0.cancelled.get()
+    }
+
+    fn run(&self) {
+        let callback = self.0.callback.borrow_mut().take();
+        if let Some(callback) = callback
+            && let Err(e) = catch_panic(|| {
+                callback();
+                Ok(())
+            })
+        {
+            write_unraisable("Exception in callback", "<Handle>", &e);
+        }
+    }
+}
+
+std::thread_local! {
+    // The loops running on this thread, innermost last (`get_running_loop`).
+    static RUNNING: RefCell<Vec<EventLoop>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `asyncio.get_running_loop()`: the loop running on this thread.
+pub fn get_running_loop() -> PyResult<EventLoop> {
+    RUNNING
+        .with(|running| running.borrow().last().cloned())
+        .ok_or_else(|| RuntimeError::new("no running event loop").into())
+}
+
+impl EventLoop {
+    /// `asyncio.new_event_loop()`, living in `clock`'s time.
+    pub fn new(clock: Clock) -> Self {
+        Self(Rc::new(Inner {
+            clock,
+            ready: RefCell::default(),
+            timers: RefCell::default(),
+            sequence: Cell::new(0),
+            running: Cell::new(false),
+            stopping: Cell::new(false),
+            closed: Cell::new(false),
+            tasks_created: Cell::new(0),
+            tasks: RefCell::default(),
+            executor: RefCell::default(),
+            trace: RefCell::default(),
+        }))
+    }
+
+    /// The loop's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.0.clock
+    }
+
+    /// `loop.time()`: seconds on the loop's clock.
+    pub fn time(&self) -> f64 {
+        self.0.clock.time()
+    }
+
+    /// Prints the loop's own steps to `out` (`None` turns it off): each task step,
+    /// each future a coroutine yields, each timer that fires.
+    pub fn set_trace(&self, out: Option<Out>) {
+        self.0.trace.replace(out);
+    }
+
+    pub(crate) fn trace(&self, line: fmt::Arguments<'_>) {
+        if let Some(out) = &*self.0.trace.borrow() {
+            out.println(format_args!("[loop {:.3}s] {line}", self.time()));
+        }
+    }
+
+    fn check_closed(&self) -> PyResult<()> {
+        if self.0.closed.get() {
+            return Err(RuntimeError::new("Event loop is closed").into());
+        }
+        Ok(())
+    }
+
+    /// `loop.call_soon(callback)`: runs it on the next pass, after those already queued.
+    pub fn call_soon(&self, callback: impl FnOnce() + 'static) -> PyResult<Handle> {
+        self.check_closed()?;
+        let handle = Handle::new(Box::new(callback));
+        self.0.ready.borrow_mut().push_back(handle.clone());
+        Ok(handle)
+    }
+
+    /// `loop.call_later(delay, callback)`.
+    pub fn call_later(&self, delay: f64, callback: impl FnOnce() + 'static) -> PyResult<Handle> {
+        self.call_at(self.time() + delay, callback)
+    }
+
+    /// `loop.call_at(when, callback)`: at `when` on the loop's clock; timers due at the
+    /// same time run in the order they were scheduled.
+    pub fn call_at(&self, when: f64, callback: impl FnOnce() + 'static) -> PyResult<Handle> {
+        self.check_closed()?;
+        let handle = Handle::new(Box::new(callback));
+        let sequence = self.0.sequence.get();
+        self.0.sequence.set(sequence + 1);
+        let when = Duration::try_from_secs_f64(when.max(0.0)).unwrap_or(Duration::MAX);
+        self.0
+            .timers
+            .borrow_mut()
+            .insert((when, sequence), handle.clone());
+        Ok(handle)
+    }
+
+    /// `loop.call_soon_threadsafe`: a `Send` handle other threads use to queue callbacks.
+    pub fn threadsafe(&self) -> ThreadsafeHandle {
+        ThreadsafeHandle(self.0.clock.clone())
+    }
+
+    /// `loop.create_future()`.
+    pub fn create_future<T: Clone + 'static>(&self) -> Future<T> {
+        Future::new(self)
+    }
+
+    /// `loop.create_task(coro)`: wraps the coroutine in a task and schedules its first step.
+    pub fn create_task<T: Clone + 'static>(&self, coro: Coroutine<T>) -> PyResult<Task<T>> {
+        let number = self.0.tasks_created.get() + 1;
+        self.0.tasks_created.set(number);
+        Task::new(coro, self, format!("Task-{number}"))
+    }
+
+    pub(crate) fn register_task(&self, task: Weak<dyn AnyTask>) {
+        let mut tasks = self.0.tasks.borrow_mut();
+        tasks.retain(|t| t.upgrade().is_some_and(|t| !t.done()));
+        tasks.push(task);
+    }
+
+    /// How many tasks are not done yet (`len(asyncio.all_tasks(loop))`).
+    pub fn pending_tasks(&self) -> usize {
+        self.pending().len()
+    }
+
+    fn pending(&self) -> Vec<Rc<dyn AnyTask>> {
+        let tasks = self.0.tasks.borrow();
+        tasks
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter(|t| !t.done())
+            .collect()
+    }
+
+    /// What `asyncio.run` does before it closes the loop: cancel every task still
+    /// pending and run the loop until they have all finished.
+    pub fn cancel_all_tasks(&self) -> PyResult<()> {
+        let pending = self.pending();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        for task in &pending {
+            task.cancel();
+        }
+        let (event_loop, left) = (self.clone(), Rc::new(Cell::new(pending.len())));
+        let stop_when_all_done = Rc::new(move || {
+            left.set(left.get() - 1);
+            if left.get() == 0 {
+                event_loop.stop();
+            }
+        });
+        for task in &pending {
+            let stop = stop_when_all_done.clone();
+            task.on_done(Box::new(move || stop()));
+        }
+        self.run_forever()
+    }
+
+    /// `loop.run_in_executor(None, func)`: runs the blocking `func` on the default thread
+    /// pool; the future's result arrives through a thread-safe call.
+    pub fn run_in_executor<T: Clone + Send + 'static>(
+        &self,
+        func: impl FnOnce() -> PyResult<T> + Send + 'static,
+    ) -> PyResult<Future<T>> {
+        self.check_closed()?;
+        let future = self.create_future();
+        let completed = future.clone();
+        let deliver = on_loop_thread(&self.0.clock, move |result: PyResult<T>| {
+            if completed.cancelled() {
+                return;
+            }
+            let _ = match result {
+                Ok(value) => completed.set_result(value),
+                Err(e) => completed.set_exception(e),
+            };
+        });
+        let mut executor = self.0.executor.borrow_mut();
+        let executor = executor
+            .get_or_insert_with(|| ThreadPool::new(self.0.clock.clone(), default_max_workers()));
+        executor.submit(move || deliver.send(catch_panic(func)));
+        Ok(future)
+    }
+
+    /// `loop.is_running()`.
+    pub fn is_running(&self) -> bool {
+        self.0.running.get()
+    }
+
+    /// `loop.is_closed()`.
+    pub fn is_closed(&self) -> bool {
+        self.0.closed.get()
+    }
+
+    /// `loop.stop()`: the loop stops after the current pass.
+    pub fn stop(&self) {
+        self.0.stopping.set(true);
+    }
+
+    /// `loop.close()`: drops what is scheduled and shuts the executor down.
+    pub fn close(&self) -> PyResult<()> {
+        if self.is_running() {
+            return Err(RuntimeError::new("Cannot close a running event loop").into());
+        }
+        if self.0.closed.replace(true) {
+            return Ok(());
+        }
+        self.0.ready.borrow_mut().clear();
+        self.0.timers.borrow_mut().clear();
+        if let Some(executor) = self.0.executor.borrow_mut().take() {
+            executor.shutdown();
+        }
+        Ok(())
+    }
+
+    /// `loop.run_forever()`: runs passes until `stop()`.
+    pub fn run_forever(&self) -> PyResult<()> {
+        self.check_closed()?;
+        if self.is_running() {
+            return Err(RuntimeError::new("This event loop is already running").into());
+        }
+        if get_running_loop().is_ok() {
+            return Err(RuntimeError::new(
+                "Cannot run the event loop while another loop is running",
+            )
+            .into());
+        }
+        self.0.running.set(true);
+        RUNNING.with(|running| running.borrow_mut().push(self.clone()));
+        let result = loop {
+            if let Err(e) = self.run_once() {
+                break Err(e);
+            }
+            if self.0.stopping.get() {
+                break Ok(());
+            }
+        };
+        RUNNING.with(|running| running.borrow_mut().pop());
+        self.0.stopping.set(false);
+        self.0.running.set(false);
+        result
+    }
+
+    /// `loop.run_until_complete(future)`: runs the loop until `future` (a coroutine, a
+    /// task or a future) is done, and returns its result.
+    pub fn run_until_complete<T: Clone + 'static>(
+        &self,
+        future: impl EnsureFuture<T>,
+    ) -> PyResult<T> {
+        self.check_closed()?;
+        let future = future.ensure_future(self)?;
+        let event_loop = self.clone();
+        future.add_done_callback(move |_| event_loop.stop());
+        self.run_forever()?;
+        if !future.done() {
+            return Err(RuntimeError::new("Event loop stopped before Future completed.").into());
+        }
+        future.result()
+    }
+
+    /// One pass: wait for the earliest timer (or a thread), then run what is ready.
+    fn run_once(&self) -> PyResult<()> {
+        let inner = &self.0;
+        let deadline = if !inner.ready.borrow().is_empty() || inner.stopping.get() {
+            Some(inner.clock.now())
+        } else {
+            inner.timers.borrow().keys().next().map(|&(when, _)| when)
+        };
+        let incoming = inner.clock.wait_for_events(deadline).map_err(|_| {
+            RuntimeError::new(
+                "the event loop has nothing left to wait for: no callback, no timer, no thread \
+                 (on the virtual clock this would wait for ever)",
+            )
+        })?;
+        {
+            let mut ready = inner.ready.borrow_mut();
+            for callback in incoming {
+                self.trace(format_args!("a thread called in"));
+                ready.push_back(Handle::new(Box::new(callback)));
+            }
+        }
+        let now = inner.clock.now();
+        loop {
+            let mut timers = inner.timers.borrow_mut();
+            let Some(entry) = timers.first_entry() else {
+                break;
+            };
+            if entry.key().0 > now {
+                break;
+            }
+            let handle = entry.remove();
+            drop(timers);
+            if !handle.cancelled() {
+                self.trace(format_args!("timer due: its callback is ready"));
+                inner.ready.borrow_mut().push_back(handle);
+            }
+        }
+        // Only what is ready now: callbacks scheduled by these run on the next pass.
+        let ready_now = inner.ready.borrow().len();
+        for _ in 0..ready_now {
+            let Some(handle) = inner.ready.borrow_mut().pop_front() else {
+                break;
+            };
+            if !handle.cancelled() {
+                handle.run();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What `run_until_complete` and `ensure_future` accept: a coroutine (wrapped in a
+/// task), a task, or a future.
+pub trait EnsureFuture<T> {
+    /// `asyncio.ensure_future(x, loop=event_loop)`.
+    fn ensure_future(self, event_loop: &EventLoop) -> PyResult<Future<T>>;
+}
+
+impl<T: Clone + 'static> EnsureFuture<T> for Coroutine<T> {
+    fn ensure_future(self, event_loop: &EventLoop) -> PyResult<Future<T>> {
+        let task = event_loop.create_task(self)?;
+        Ok(Future::clone(&*task))
+    }
+}
+
+impl<T: Clone + 'static> EnsureFuture<T> for Task<T> {
+    fn ensure_future(self, _: &EventLoop) -> PyResult<Future<T>> {
+        Ok(Future::clone(&*self))
+    }
+}
+
+impl<T: Clone + 'static> EnsureFuture<T> for Future<T> {
+    fn ensure_future(self, _: &EventLoop) -> PyResult<Future<T>> {
+        Ok(self)
+    }
+}
+
+/// A `Send` way into a loop from another thread (`loop.call_soon_threadsafe`).
+#[derive(Clone)]
+pub struct ThreadsafeHandle(Clock);
+
+impl ThreadsafeHandle {
+    /// `loop.call_soon_threadsafe(callback)`: queues it and wakes the loop.
+    pub fn call_soon_threadsafe(&self, callback: impl FnOnce() + Send + 'static) {
+        self.0.call_in(Box::new(callback));
+    }
+}
+
+/// `asyncio.run(main)`, asyncio 3.7's shortcut, on the real clock: a new loop, run
+/// until `main` is done, closed.
+pub fn run<T: Clone + 'static>(main: Coroutine<T>) -> PyResult<T> {
+    run_with_clock(main, Clock::real())
+}
+
+/// [`run`] on a given clock (a test passes a virtual one).
+pub fn run_with_clock<T: Clone + 'static>(main: Coroutine<T>, clock: Clock) -> PyResult<T> {
+    let event_loop = EventLoop::new(clock);
+    let result = event_loop.run_until_complete(main);
+    let cleanup = event_loop.cancel_all_tasks();
+    event_loop.close()?;
+    let value = result?;
+    cleanup?;
+    Ok(value)
+}
+
+impl fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.is_closed() {
+            "closed"
+        } else if self.is_running() {
+            "running"
+        } else {
+            "idle"
+        };
+        write!(f, "<EventLoop {state} {:?}>", self.0.clock)
+    }
+}

@@ -1,0 +1,282 @@
+//! Stage 1: [`Future`], a result that is not there yet (asyncio 3.4's `asyncio.Future`).
+//!
+//! Document 001: *"a Future class represents the result a coroutine waits for ... when
+//! the socket is readable, the data is written into the Future, which then runs some
+//! callbacks."* A future is pending until someone calls `set_result` or
+//! `set_exception` (or cancels it); then each done callback is scheduled on the loop
+//! with `call_soon`.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+
+use super::event_loop::EventLoop;
+use crate::exceptions::{
+    CancelledError, Exception, InvalidStateError, PyResult, RuntimeError, clone_exception,
+    exception_repr,
+};
+use crate::generators::Step;
+use crate::trace::PyRepr;
+use crate::yield_from::Delegate;
+
+/// What a generator-based coroutine yields to its task: some future it waits for,
+/// whatever its result type (the task only needs to know when it is done).
+pub type FutureRef = Rc<dyn AnyFuture>;
+
+/// A future whose result type is forgotten: what a [`Task`](super::Task) waits on.
+pub trait AnyFuture {
+    /// `fut.done()`.
+    fn done(&self) -> bool;
+    /// `fut.cancel()`.
+    fn cancel(&self) -> bool;
+    /// `fut.add_done_callback(...)`, for a callback that needs no result.
+    fn on_done(&self, callback: Box<dyn FnOnce()>);
+    /// The exception a waiter must get (its own, or `CancelledError`), if any.
+    fn error(&self) -> Option<Exception>;
+    /// `repr(fut)` without the result: `<Future pending>`, `<Task finished name='Task-1'>`.
+    fn describe(&self) -> String;
+}
+
+enum State<T> {
+    Pending,
+    Cancelled,
+    Done(Result<T, Exception>),
+}
+
+pub(crate) struct Cell<T> {
+    state: RefCell<State<T>>,
+    callbacks: RefCell<Vec<Box<dyn FnOnce()>>>,
+    event_loop: EventLoop,
+    /// Set by a task to describe itself; a plain future has none.
+    pub(crate) task_name: RefCell<Option<String>>,
+}
+
+/// `asyncio.Future`: a handle to a result that will be set later. Cloning shares it.
+///
+/// ```
+/// use pycoro::clock::Clock;
+/// use pycoro::yield_from::EventLoop;
+/// use pycoro::exceptions::InvalidStateError;
+///
+/// let lp = EventLoop::new(Clock::new_virtual());
+/// let fut = lp.create_future::<i32>();
+/// assert!(fut.result().unwrap_err().is::<InvalidStateError>()); // not yet
+/// fut.set_result(3)?;
+/// assert_eq!(fut.result()?, 3);
+/// assert_eq!(fut.to_string(), "<Future finished result=3>");
+/// # Ok::<(), pycoro::exceptions::Exception>(())
+/// ```
+pub struct Future<T>(pub(crate) Rc<Cell<T>>);
+
+impl<T> Clone for Future<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T: 'static> Future<T> {
+    pub(crate) fn new(event_loop: &EventLoop) -> Self {
+        Self(Rc::new(Cell {
+            state: RefCell::new(State::Pending),
+            callbacks: RefCell::default(),
+            event_loop: event_loop.clone(),
+            task_name: RefCell::default(),
+        }))
+    }
+}
+
+impl<T: Clone + 'static> Future<T> {
+    /// The loop this future belongs to.
+    pub fn get_loop(&self) -> EventLoop {
+        self.0.event_loop.clone()
+    }
+
+    /// `fut.done()`: finished with a result or an exception, or cancelled.
+    pub fn done(&self) -> bool {
+        self.0.done()
+    }
+
+    /// `fut.cancelled()`.
+    pub fn cancelled(&self) -> bool {
+        matches!(*self.0.state.borrow(), State::Cancelled)
+    }
+
+    /// `fut.result()`: the result, or the exception it finished with (each caller gets
+    /// it), `CancelledError` if cancelled, `InvalidStateError` if pending.
+    pub fn result(&self) -> PyResult<T> {
+        match &*self.0.state.borrow() {
+            State::Pending => Err(InvalidStateError::new("Result is not set.").into()),
+            State::Cancelled => Err(CancelledError::default().into()),
+            State::Done(Ok(value)) => Ok(value.clone()),
+            State::Done(Err(e)) => Err(clone_exception(e)),
+        }
+    }
+
+    /// `fut.exception()`: the exception it finished with, if any.
+    pub fn exception(&self) -> PyResult<Option<Exception>> {
+        match &*self.0.state.borrow() {
+            State::Pending => Err(InvalidStateError::new("Exception is not set.").into()),
+            State::Cancelled => Err(CancelledError::default().into()),
+            State::Done(Ok(_)) => Ok(None),
+            State::Done(Err(e)) => Ok(Some(clone_exception(e))),
+        }
+    }
+
+    /// `fut.set_result(value)`; a future that is already done raises `InvalidStateError`.
+    pub fn set_result(&self, value: T) -> PyResult<()> {
+        self.finish(State::Done(Ok(value)))
+    }
+
+    /// `fut.set_exception(exc)`.
+    pub fn set_exception(&self, exc: impl Into<Exception>) -> PyResult<()> {
+        self.finish(State::Done(Err(exc.into())))
+    }
+
+    /// `fut.cancel()`: false if it is already done.
+    pub fn cancel(&self) -> bool {
+        self.finish(State::Cancelled).is_ok()
+    }
+
+    fn finish(&self, new: State<T>) -> PyResult<()> {
+        self.0.finish(new)
+    }
+
+    /// `fut.add_done_callback(fn)`: `fn(fut)` is scheduled with `call_soon` when the
+    /// future is done (at once, if it already is). Callbacks run in the order added.
+    pub fn add_done_callback(&self, callback: impl FnOnce(&Future<T>) + 'static) {
+        let this = self.clone();
+        self.add_erased(Box::new(move || callback(&this)));
+    }
+
+    fn add_erased(&self, callback: Box<dyn FnOnce()>) {
+        self.0.on_done(callback)
+    }
+
+    /// This future as what a coroutine yields.
+    pub fn as_ref(&self) -> FutureRef {
+        self.0.clone()
+    }
+}
+
+impl<T> Cell<T> {
+    fn finish(&self, new: State<T>) -> PyResult<()> {
+        {
+            let mut state = self.state.borrow_mut();
+            if !matches!(*state, State::Pending) {
+                return Err(InvalidStateError::new("invalid state").into());
+            }
+            *state = new;
+        }
+        let callbacks = std::mem::take(&mut *self.callbacks.borrow_mut());
+        if !callbacks.is_empty() {
+            self.event_loop.trace(format_args!(
+                "{} is done: {} callback(s) scheduled",
+                self.describe(),
+                callbacks.len()
+            ));
+        }
+        for callback in callbacks {
+            // On a closed loop this raises, as Python's `set_result` does then.
+            self.event_loop.call_soon(callback)?;
+        }
+        Ok(())
+    }
+
+    fn state_word(&self) -> &'static str {
+        match &*self.state.borrow() {
+            State::Pending => "pending",
+            State::Cancelled => "cancelled",
+            State::Done(_) => "finished",
+        }
+    }
+}
+
+impl<T> AnyFuture for Cell<T> {
+    fn done(&self) -> bool {
+        !matches!(*self.state.borrow(), State::Pending)
+    }
+
+    fn cancel(&self) -> bool {
+        self.finish(State::Cancelled).is_ok()
+    }
+
+    fn on_done(&self, callback: Box<dyn FnOnce()>) {
+        if self.done() {
+            // A closed loop runs nothing more, so there is no one to tell.
+            let _ = self.event_loop.call_soon(callback);
+        } else {
+            self.callbacks.borrow_mut().push(callback);
+        }
+    }
+
+    fn error(&self) -> Option<Exception> {
+        match &*self.state.borrow() {
+            State::Pending | State::Done(Ok(_)) => None,
+            State::Cancelled => Some(CancelledError::default().into()),
+            State::Done(Err(e)) => Some(clone_exception(e)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match &*self.task_name.borrow() {
+            Some(name) => format!("<Task {} name='{name}'>", self.state_word()),
+            None => format!("<Future {}>", self.state_word()),
+        }
+    }
+}
+
+/// `repr(fut)`: `<Future pending>`, `<Future finished result=3>`,
+/// `<Future finished exception=ValueError('x')>`, `<Future cancelled>`.
+impl<T: Clone + PyRepr + 'static> fmt::Display for Future<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &*self.0.state.borrow() {
+            State::Pending => f.write_str("<Future pending>"),
+            State::Cancelled => f.write_str("<Future cancelled>"),
+            State::Done(Ok(value)) => write!(f, "<Future finished result={}>", value.py_repr()),
+            State::Done(Err(e)) => write!(f, "<Future finished exception={}>", exception_repr(e)),
+        }
+    }
+}
+
+/// `yield from fut` (Python's `Future.__iter__`): suspends only while the future is not
+/// done, then evaluates to its result (or raises its exception).
+macro_rules! delegate_to_future {
+    ($($ty:ty),*) => {$(
+        impl<T: Clone + 'static> Delegate for $ty {
+            type Yield = FutureRef;
+            type Send = ();
+            type Return = T;
+
+            /// `if not self.done(): yield self`; a done future does not suspend at all.
+            fn start(&mut self) -> PyResult<Step<FutureRef, T>> {
+                if self.done() {
+                    self.result().map(Step::Returned)
+                } else {
+                    Ok(Step::Yielded(self.as_ref()))
+                }
+            }
+
+            /// Resumed by the task once the future is done: `return self.result()`.
+            fn next(&mut self) -> PyResult<Step<FutureRef, T>> {
+                if !self.done() {
+                    return Err(RuntimeError::new("yield from wasn't used with future").into());
+                }
+                self.result().map(Step::Returned)
+            }
+
+            fn send(&mut self, _: ()) -> PyResult<Step<FutureRef, T>> {
+                self.next()
+            }
+
+            fn throw(&mut self, exc: Exception) -> PyResult<Step<FutureRef, T>> {
+                Err(exc)
+            }
+
+            fn close(&mut self) -> PyResult<()> {
+                Ok(())
+            }
+        }
+    )*};
+}
+
+delegate_to_future!(Future<T>, &Future<T>);
