@@ -66,6 +66,17 @@ struct HandleInner {
     cancelled: Cell<bool>,
 }
 
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.cancelled() {
+            "cancelled"
+        } else {
+            "scheduled"
+        };
+        write!(f, "<Handle {state}>")
+    }
+}
+
 impl Handle {
     fn new(callback: Box<dyn FnOnce()>) -> Self {
         Self(Rc::new(HandleInner {

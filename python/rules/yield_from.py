@@ -1,0 +1,167 @@
+# The Generation 2 delegation rules (PEP 380) as CPython 3.11 behaves, each next to a
+# pycoro test in the book. tests/cpython.rs runs this file: every assert is checked.
+log = []
+
+
+# ANCHOR: forwarding
+def inner():
+    x = yield 'inner 1'
+    log.append(f'inner got {x}')
+    y = yield 'inner 2'
+    log.append(f'inner got {y}')
+    return 'inner result'
+
+
+def outer():
+    r = yield from inner()
+    log.append(f'outer got {r}')
+    yield 'outer'
+
+
+g = outer()
+assert next(g) == 'inner 1'          # the first next primes inner, automatically
+assert g.send('a') == 'inner 2'      # sends go straight through
+assert g.send('b') == 'outer'        # inner's return value is yield from's value
+assert log == ['inner got a', 'inner got b', 'outer got inner result']
+# ANCHOR_END: forwarding
+
+
+# ANCHOR: throw_bubbles
+def level3():
+    yield 3
+
+
+def level2():
+    yield from level3()
+
+
+def level1():
+    try:
+        yield from level2()
+    except KeyError as e:
+        yield f'level1 caught {e}'
+
+
+g = level1()
+assert next(g) == 3
+assert g.throw(KeyError('k')) == "level1 caught 'k'"   # through two levels
+# ANCHOR_END: throw_bubbles
+
+
+# ANCHOR: throw_returns
+def answers_throw():
+    try:
+        yield 1
+    except ValueError:
+        return 'returned on throw'
+
+
+def delegator():
+    r = yield from answers_throw()
+    yield r
+
+
+g = delegator()
+next(g)
+assert g.throw(ValueError) == 'returned on throw'
+# ANCHOR_END: throw_returns
+
+
+# ANCHOR: close_forwarded
+def sub_with_cleanup():
+    try:
+        yield 1
+    finally:
+        log.append('sub closed')
+
+
+def closing_delegator():
+    try:
+        yield from sub_with_cleanup()
+    except GeneratorExit:
+        log.append('delegator got GeneratorExit')
+        raise
+
+
+log.clear()
+g = closing_delegator()
+next(g)
+g.close()
+assert log == ['sub closed', 'delegator got GeneratorExit']
+# ANCHOR_END: close_forwarded
+
+
+# ANCHOR: close_raises
+def sub_fails_on_close():
+    try:
+        yield 1
+    except GeneratorExit:
+        raise ValueError('sub failed to close')
+
+
+def delegator2():
+    yield from sub_fails_on_close()
+
+
+g = delegator2()
+next(g)
+try:
+    g.close()
+except ValueError as e:
+    assert str(e) == 'sub failed to close'
+# ANCHOR_END: close_raises
+
+
+# ANCHOR: plain_iterator
+def from_range():
+    yield from range(3)
+
+
+assert list(from_range()) == [0, 1, 2]
+g = from_range()
+next(g)
+try:
+    g.send(1)
+except AttributeError as e:
+    assert str(e) == "'range_iterator' object has no attribute 'send'"
+g = from_range()
+next(g)
+try:
+    g.throw(ValueError('v'))     # range has no throw: re-raised in the delegator
+except ValueError as e:
+    assert str(e) == 'v'
+# ANCHOR_END: plain_iterator
+
+
+# ANCHOR: already_finished
+def finished():
+    yield 1
+    return 5
+
+
+f = finished()
+assert list(f) == [1]             # the return value 5 is gone with this StopIteration
+
+
+def late():
+    r = yield from f
+    yield r
+
+
+assert next(late()) is None
+# ANCHOR_END: already_finished
+
+
+# ANCHOR: self_delegation
+def me():
+    yield from me_g
+
+
+me_g = me()
+try:
+    next(me_g)
+except ValueError as e:
+    assert str(e) == 'generator already executing'
+# ANCHOR_END: self_delegation
+
+print('all Generation 2 delegation rules hold on CPython')
