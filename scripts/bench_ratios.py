@@ -5,7 +5,7 @@ Criterion writes target/criterion/GROUP/FUNCTION/new/estimates.json after
 `cargo bench`; this reads the mean of each and divides by the group's baseline
 (the function named in BASELINES, run in the same process). Usage:
 
-    cargo bench --bench generators && python3 scripts/bench_ratios.py
+    cargo bench && python3 scripts/bench_ratios.py
 """
 import json
 import pathlib
@@ -13,11 +13,23 @@ import sys
 
 BASELINES = {
     "send_round_trip": "function_call",
+    "delegation": "direct_send",
+}
+
+# Groups reported as time per element (criterion's Throughput::Elements).
+PER_ELEMENT = {
+    "loop_task_step": 100 * 100,
 }
 
 root = pathlib.Path(__file__).resolve().parent.parent / "target" / "criterion"
 if not root.is_dir():
     sys.exit(f"no criterion results under {root}: run `cargo bench` first")
+
+for group, elements in PER_ELEMENT.items():
+    for estimates in sorted((root / group).glob("*/new/estimates.json")):
+        mean = json.loads(estimates.read_text())["mean"]["point_estimate"]
+        name = estimates.parent.parent.name
+        print(f"{group}: {name}: {mean / elements:.1f} ns per element")
 
 for group, baseline in BASELINES.items():
     group_dir = root / group

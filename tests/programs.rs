@@ -35,3 +35,16 @@ fn every_program_has_an_example_named_after_its_id() {
         );
     }
 }
+
+#[test]
+fn the_loop_steps_trace_matches_its_snapshot() {
+    let (out, trace) = pycoro::trace::Out::capture();
+    pycoro::programs::loop_steps::run(&out, &Clock::new_virtual()).unwrap();
+    insta::with_settings!({
+        description => "s003-01 with the generator-based loop's trace mode on",
+        omit_expression => true,
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!("loop-steps", trace.text());
+    });
+}

@@ -317,3 +317,39 @@ fn values_from_three_levels_down_reach_the_outermost_caller_unchanged() -> PyRes
     assert_eq!(g.next()?, Step::Returned(()));
     Ok(())
 }
+
+#[test]
+fn after_a_delegation_ends_by_throw_sends_reach_the_delegator_again() -> PyResult<()> {
+    let log = Log::default();
+    let sub: Generator<&str, &str, &str> = Generator::new(
+        #[coroutine]
+        |_| loop {
+            match yield_!("sub") {
+                Err(e) if e.is::<ValueError>() => return Ok("sub returned on throw"),
+                other => {
+                    other?;
+                }
+            }
+        },
+    );
+    let body_log = log.clone();
+    let delegator: Generator<&str, &str> = Generator::new(
+        #[coroutine]
+        move |_| {
+            let r = yield_from!(sub)?;
+            let sent = yield_!(r)?;
+            body_log.push(format!("delegator got {}", sent.unwrap_or("None")));
+            yield_!("end")?;
+            Ok(())
+        },
+    );
+    assert_eq!(delegator.next()?, Step::Yielded("sub"));
+    assert_eq!(delegator.send("to sub")?, Step::Yielded("sub"));
+    assert_eq!(
+        delegator.throw(ValueError::default())?,
+        Step::Yielded("sub returned on throw")
+    );
+    assert_eq!(delegator.send("to delegator")?, Step::Yielded("end"));
+    assert_eq!(log.take(), ["delegator got to delegator"]);
+    Ok(())
+}

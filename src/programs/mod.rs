@@ -21,6 +21,7 @@ use crate::exceptions::{PyResult, format_exception_only};
 use crate::trace::Out;
 
 pub mod cpython;
+pub mod loop_steps;
 pub mod s000_01_interleave;
 pub mod s000_02_producer_consumer;
 pub mod s000_03_producer_consumer_init;

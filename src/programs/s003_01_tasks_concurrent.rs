@@ -32,7 +32,7 @@ fn b(out: Out) -> Coroutine<()> {
     )
 }
 
-fn main(out: Out) -> Coroutine<()> {
+pub(crate) fn main(out: Out) -> Coroutine<()> {
     coroutine(
         #[coroutine]
         move |_| {

@@ -1,0 +1,103 @@
+//! Generation 2: what delegation costs per level, and what one task step costs the loop.
+//!
+//! `cargo bench --bench yield_from`, then `python3 scripts/bench_ratios.py`.
+#![feature(coroutines)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use pycoro::clock::Clock;
+use pycoro::generators::{Generator, Step};
+use pycoro::yield_from::{Coroutine, EventLoop, coroutine, get_running_loop, sleep};
+use pycoro::{yield_, yield_from};
+
+/// The consumer: `r = yield r` with `r = n * 3 + 1`.
+fn consumer() -> Generator<'static, u64, u64> {
+    Generator::new(
+        #[coroutine]
+        |_| {
+            let mut r = 0;
+            loop {
+                let n: Option<u64> = yield_!(r)?;
+                r = n.unwrap_or(0).wrapping_mul(3).wrapping_add(1);
+            }
+        },
+    )
+}
+
+/// `def delegator(sub): return (yield from sub)`.
+fn delegator(sub: Generator<'static, u64, u64>) -> Generator<'static, u64, u64> {
+    Generator::new(
+        #[coroutine]
+        move |_| yield_from!(sub),
+    )
+}
+
+fn send_loop(b: &mut criterion::Bencher<'_>, g: Generator<'static, u64, u64>) {
+    g.next().unwrap();
+    let mut n = 0u64;
+    b.iter(|| {
+        n = match g.send(black_box(n)) {
+            Ok(Step::Yielded(r)) => r,
+            _ => unreachable!("the consumer never stops"),
+        };
+        n
+    })
+}
+
+fn delegation(c: &mut Criterion) {
+    let mut group = c.benchmark_group("delegation");
+    group.bench_function("direct_send", |b| send_loop(b, consumer()));
+    // "A 3-level chain": outer -> middle -> inner, three generators.
+    group.bench_function("chain_of_3_generators", |b| {
+        send_loop(b, delegator(delegator(consumer())))
+    });
+    // Three delegating levels above the consumer: four generators.
+    group.bench_function("chain_of_4_generators", |b| {
+        send_loop(b, delegator(delegator(delegator(consumer()))))
+    });
+    group.finish();
+}
+
+/// A task that takes `steps` steps, each a `sleep(0)`: one pass of the loop each.
+fn stepper(steps: u64) -> Coroutine<()> {
+    coroutine(
+        #[coroutine]
+        move |_| {
+            for _ in 0..steps {
+                yield_from!(sleep(0.0))?;
+            }
+            Ok(())
+        },
+    )
+}
+
+fn loop_steps(c: &mut Criterion) {
+    const TASKS: u64 = 100;
+    const STEPS: u64 = 100;
+    let mut group = c.benchmark_group("loop_task_step");
+    group.throughput(Throughput::Elements(TASKS * STEPS));
+    group.bench_function("100_tasks_x_100_sleep0", |b| {
+        b.iter(|| {
+            let event_loop = EventLoop::new(Clock::new_virtual());
+            let main: Coroutine<()> = coroutine(
+                #[coroutine]
+                |_| {
+                    let event_loop = get_running_loop()?;
+                    let tasks: Vec<_> = (0..TASKS)
+                        .map(|_| event_loop.create_task(stepper(STEPS)))
+                        .collect::<Result<_, _>>()?;
+                    for task in tasks {
+                        yield_from!(task)?;
+                    }
+                    Ok(())
+                },
+            );
+            event_loop.run_until_complete(main).unwrap();
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, delegation, loop_steps);
+criterion_main!(benches);
