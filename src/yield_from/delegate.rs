@@ -41,6 +41,7 @@ pub trait Delegate {
     /// - `GeneratorExit` (from `close()` or a `throw`) closes the sub-iterator first and
     ///   is then raised in the delegator, unless that close raised something else;
     /// - any other exception is thrown into the sub-iterator.
+    // ANCHOR: resume
     fn resume(&mut self, resumed: Resume<Self::Send>) -> PyResult<Step<Self::Yield, Self::Return>> {
         match resumed {
             Ok(None) => self.next(),
@@ -52,6 +53,7 @@ pub trait Delegate {
             Err(exc) => self.throw(exc),
         }
     }
+    // ANCHOR_END: resume
 }
 
 /// `yield from sub` inside a generator body: delegates to `sub` as PEP 380 says, and
@@ -79,6 +81,7 @@ pub trait Delegate {
 /// assert_eq!(outer.send(4)?, Step::Yielded(40)); // inner returned 40 to outer
 /// # Ok::<(), pycoro::exceptions::Exception>(())
 /// ```
+// ANCHOR: macro
 #[macro_export]
 macro_rules! yield_from {
     ($sub:expr) => {{
@@ -96,7 +99,7 @@ macro_rules! yield_from {
         }
     }};
 }
-
+// ANCHOR_END: macro
 /// Delegation to a generator that is owned, borrowed or shared: the same four calls.
 macro_rules! delegate_to_generator {
     ($($ty:ty),*) => {$(

@@ -181,6 +181,7 @@ impl EventLoop {
         self.call_at(self.time() + delay, callback)
     }
 
+    // ANCHOR: call_at
     /// `loop.call_at(when, callback)`: at `when` on the loop's clock; timers due at the
     /// same time run in the order they were scheduled.
     pub fn call_at(&self, when: f64, callback: impl FnOnce() + 'static) -> PyResult<Handle> {
@@ -195,7 +196,7 @@ impl EventLoop {
             .insert((when, sequence), handle.clone());
         Ok(handle)
     }
-
+    // ANCHOR_END: call_at
     /// `loop.call_soon_threadsafe`: a `Send` handle other threads use to queue callbacks.
     pub fn threadsafe(&self) -> ThreadsafeHandle {
         ThreadsafeHandle(self.0.clock.clone())
@@ -358,6 +359,7 @@ impl EventLoop {
         future.result()
     }
 
+    // ANCHOR: run_once
     /// One pass: wait for the earliest timer (or a thread), then run what is ready.
     fn run_once(&self) -> PyResult<()> {
         let inner = &self.0;
@@ -407,6 +409,7 @@ impl EventLoop {
         }
         Ok(())
     }
+    // ANCHOR_END: run_once
 }
 
 /// What `run_until_complete` and `ensure_future` accept: a coroutine (wrapped in a

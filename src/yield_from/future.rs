@@ -159,6 +159,7 @@ impl<T: Clone + 'static> Future<T> {
 }
 
 impl<T> Cell<T> {
+    // ANCHOR: finish
     fn finish(&self, new: State<T>) -> PyResult<()> {
         {
             let mut state = self.state.borrow_mut();
@@ -181,7 +182,7 @@ impl<T> Cell<T> {
         }
         Ok(())
     }
-
+    // ANCHOR_END: finish
     fn state_word(&self) -> &'static str {
         match &*self.state.borrow() {
             State::Pending => "pending",
@@ -247,6 +248,7 @@ macro_rules! delegate_to_future {
             type Send = ();
             type Return = T;
 
+            // ANCHOR: future_iter
             /// `if not self.done(): yield self`; a done future does not suspend at all.
             fn start(&mut self) -> PyResult<Step<FutureRef, T>> {
                 if self.done() {
@@ -263,6 +265,7 @@ macro_rules! delegate_to_future {
                 }
                 self.result().map(Step::Returned)
             }
+            // ANCHOR_END: future_iter
 
             fn send(&mut self, _: ()) -> PyResult<Step<FutureRef, T>> {
                 self.next()

@@ -81,6 +81,7 @@ where
     Generator::new(body)
 }
 
+// ANCHOR: sleep
 /// `asyncio.sleep(delay)`: a coroutine that finishes `delay` seconds later on the
 /// running loop's clock.
 ///
@@ -110,7 +111,7 @@ pub fn sleep(delay: f64) -> Coroutine<()> {
         },
     )
 }
-
+// ANCHOR_END: sleep
 /// `asyncio.ensure_future(coro)`: wraps a coroutine in a task on the running loop.
 pub fn ensure_future<T: Clone + 'static>(coro: Coroutine<T>) -> PyResult<Task<T>> {
     get_running_loop()?.create_task(coro)

@@ -85,6 +85,7 @@ impl<T: Clone + 'static> Task<T> {
         self.0.cancel()
     }
 
+    // ANCHOR: step
     /// One step: run the coroutine to its next `yield` (`Task._step`).
     fn step(&self, exc: Option<Exception>) {
         let inner = &self.0;
@@ -157,6 +158,7 @@ impl<T: Clone + 'static> Task<T> {
             }
         }
     }
+    // ANCHOR_END: step
 }
 
 /// A task whose result type is forgotten: what the loop keeps to cancel leftovers.
