@@ -1,12 +1,14 @@
 //! CPython is the oracle: each program's Rust trace must equal what `python3` prints
-//! for the repository's Python version (`python/ID.py`), byte for byte.
+//! for the repository's Python version (`python/ID.py`), byte for byte, or, for the
+//! programs whose threads finish in either order (PROGRAMS.md's "shape"), line for line
+//! in some order.
 
 use pycoro::clock::Clock;
-use pycoro::programs::cpython::{run_python, run_rust};
+use pycoro::programs::cpython::{run_python, run_rust, same_output};
 use pycoro::programs::{Compare, PROGRAMS};
 
 #[test]
-fn rust_traces_equal_cpython_output_byte_for_byte() {
+fn rust_traces_equal_cpython_output_byte_for_byte_or_in_shape() {
     let exact: Vec<_> = PROGRAMS
         .iter()
         .filter(|p| p.compare == Compare::Exact)
@@ -35,10 +37,20 @@ fn rust_traces_equal_cpython_output_byte_for_byte() {
         );
         let rust = run_rust(program, &Clock::new_virtual())
             .unwrap_or_else(|e| panic!("{} raised {e:#}", program.id));
-        assert_eq!(
+        let (rust, python) = (
             String::from_utf8_lossy(&rust),
             String::from_utf8_lossy(&python.stdout),
-            "{}: the Rust trace (left) differs from CPython's output (right)",
+        );
+        if program.compare == Compare::Exact {
+            assert_eq!(
+                rust, python,
+                "{}: the Rust trace (left) differs from CPython's output (right)",
+                program.id
+            );
+        }
+        assert!(
+            same_output(program.compare, &python, &rust),
+            "{}: the Rust trace does not have the shape of CPython's output:\n{rust}\n---\n{python}",
             program.id
         );
         compared += 1;

@@ -469,3 +469,29 @@ fn a_bare_yield_of_a_done_future_gives_other_tasks_one_turn() -> PyResult<()> {
     assert_eq!(log.take(), ["first 0", "second 0", "first 1", "second 1"]);
     Ok(())
 }
+
+#[test]
+fn call_soon_threadsafe_from_another_thread_wakes_a_waiting_loop() -> PyResult<()> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    // The real clock: the loop has no timer and blocks until the thread calls in
+    // (no sleep anywhere: the thread waits for the loop to be running, then calls).
+    let lp = EventLoop::new(Clock::real());
+    let handle = lp.threadsafe();
+    let (loop_is_running, wait_for_loop) = std::sync::mpsc::channel::<()>();
+    let ran = Arc::new(AtomicBool::new(false));
+    let ran_in_loop = ran.clone();
+    let thread = std::thread::spawn(move || {
+        wait_for_loop.recv().unwrap();
+        handle.call_soon_threadsafe(move || {
+            ran_in_loop.store(true, Ordering::SeqCst);
+            get_running_loop().expect("runs on the loop").stop();
+        });
+    });
+    lp.call_soon(move || loop_is_running.send(()).unwrap())?;
+    lp.run_forever()?;
+    thread.join().unwrap();
+    assert!(ran.load(Ordering::SeqCst));
+    Ok(())
+}

@@ -55,3 +55,19 @@ pub fn run_rust(
     out.finish()?;
     Ok(trace.bytes())
 }
+
+/// Whether a Rust trace matches CPython's output as closely as the program allows
+/// (PROGRAMS.md's `compare` column): the same bytes, or for a program whose threads
+/// may finish in either order, the same lines in some order.
+pub fn same_output(compare: super::Compare, python: &str, rust: &str) -> bool {
+    match compare {
+        super::Compare::Exact | super::Compare::Lines => python == rust,
+        super::Compare::Shape => sorted_lines(python) == sorted_lines(rust),
+    }
+}
+
+fn sorted_lines(text: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort_unstable();
+    lines
+}
