@@ -66,6 +66,7 @@ pub mod clock;
 pub mod exceptions;
 pub mod executor;
 pub mod generators;
+pub mod native;
 pub mod programs;
 pub mod trace;
 pub mod yield_from;

@@ -1,21 +1,18 @@
 //! CPython is the oracle: each program's Rust trace must equal what `python3` prints
-//! for the repository's Python version (`python/ID.py`), byte for byte, or, for the
-//! programs whose threads finish in either order (PROGRAMS.md's "shape"), line for line
-//! in some order.
+//! for the repository's Python version (`python/ID.py`): byte for byte; or once times
+//! and addresses are masked (PROGRAMS.md's "lines"); or, where threads or Python's sets
+//! give another order, line for line in some order ("shape").
 
 use pycoro::clock::Clock;
 use pycoro::programs::cpython::{run_python, run_rust, same_output};
 use pycoro::programs::{Compare, PROGRAMS};
 
 #[test]
-fn rust_traces_equal_cpython_output_byte_for_byte_or_in_shape() {
-    let exact: Vec<_> = PROGRAMS
-        .iter()
-        .filter(|p| p.compare == Compare::Exact)
-        .collect();
+fn every_rust_trace_equals_cpython_output_as_closely_as_the_program_allows() {
+    let programs: Vec<_> = PROGRAMS.iter().collect();
     // CPython runs on the real clock (the programs sleep), so all at once.
     let outputs: Vec<_> = std::thread::scope(|scope| {
-        let runs: Vec<_> = exact
+        let runs: Vec<_> = programs
             .iter()
             .map(|program| scope.spawn(|| run_python(program)))
             .collect();
@@ -24,7 +21,7 @@ fn rust_traces_equal_cpython_output_byte_for_byte_or_in_shape() {
             .collect()
     });
     let mut compared = 0;
-    for (program, python) in exact.iter().zip(outputs) {
+    for (program, python) in programs.iter().zip(outputs) {
         let Some(python) = python.expect("python3 could not be run") else {
             eprintln!("SKIPPED: python3 is not installed, so the CPython comparison cannot run");
             return;
@@ -55,7 +52,7 @@ fn rust_traces_equal_cpython_output_byte_for_byte_or_in_shape() {
         );
         compared += 1;
     }
-    assert!(compared >= 9, "only {compared} programs compared");
+    assert!(compared >= 15, "only {compared} programs compared");
 }
 
 /// Runs one of `python/rules/*.py`, whose asserts state what the book says CPython does.

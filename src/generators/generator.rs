@@ -256,7 +256,7 @@ fn already_executing() -> Exception {
 
 /// `my_crate::module::consumer<'_>::{{closure}}` -> `consumer`: the function that wrote
 /// the coroutine closure, which is what Python calls the generator.
-fn function_name(type_name: &'static str) -> &'static str {
+pub(crate) fn function_name(type_name: &'static str) -> &'static str {
     let path = type_name.trim_end_matches("::{{closure}}");
     let path = path.split('<').next().unwrap_or(path);
     match path.rsplit("::").next() {

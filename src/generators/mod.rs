@@ -66,4 +66,5 @@
 
 mod generator;
 
+pub(crate) use generator::function_name;
 pub use generator::{Generator, GeneratorState, Resume, Step};

@@ -28,10 +28,16 @@ pub mod s000_03_producer_consumer_init;
 pub mod s001_01_counter;
 pub mod s001_02_consumer_status;
 pub mod s002_01_bones;
+pub mod s002_06_nested_wait;
+pub mod s002_07_gather_return;
+pub mod s002_08_wait_return;
+pub mod s002_09_as_completed;
 pub mod s003_01_tasks_concurrent;
 pub mod s003_02_serial;
 pub mod s003_03_run_in_executor;
 pub mod s003_04_yield_from_done_task;
+pub mod s004_03_hello;
+pub mod s004_04_gather;
 
 /// How closely a program's output can be compared with CPython's (PROGRAMS.md's column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +106,14 @@ pub static PROGRAMS: &[Program] = &[
         "a generator that drives another; break out of for"),
     program!("s002-01-bones", s002_01_bones, gen 1, Exact, "generation-1.md",
         "one producer feeding two consumers, in colour"),
+    program!("s002-06-nested-wait", s002_06_nested_wait, gen 3, Shape, "generation-3.md",
+        "await asyncio.wait(tasks) inside main, then each done task"),
+    program!("s002-07-gather-return", s002_07_gather_return, gen 3, Lines, "generation-3.md",
+        "return await asyncio.gather(*tasks): results in argument order"),
+    program!("s002-08-wait-return", s002_08_wait_return, gen 3, Shape, "generation-3.md",
+        "return await asyncio.wait(tasks); the caller iterates done"),
+    program!("s002-09-as-completed", s002_09_as_completed, gen 3, Lines, "generation-3.md",
+        "asyncio.as_completed: results in completion order"),
     program!("s003-01-tasks-concurrent", s003_01_tasks_concurrent, gen 2, Exact, "generation-2.md",
         "generator coroutines wrapped in tasks run concurrently"),
     program!("s003-02-serial", s003_02_serial, gen 2, Exact, "generation-2.md",
@@ -108,6 +122,10 @@ pub static PROGRAMS: &[Program] = &[
         "blocking functions on the default thread pool"),
     program!("s003-04-yield-from-done-task", s003_04_yield_from_done_task, gen 2, Exact, "generation-2.md",
         "the open question: does yield from a done task suspend? (no)"),
+    program!("s004-03-hello", s004_03_hello, gen 3, Exact, "generation-3.md",
+        "asyncio.run, await asyncio.sleep(1)"),
+    program!("s004-04-gather", s004_04_gather, gen 3, Lines, "generation-3.md",
+        "asyncio.gather of two coroutines; results in a list"),
 ];
 
 /// Programs that a later document repeats word for word: `(id, same as)`.

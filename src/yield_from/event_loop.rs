@@ -7,7 +7,7 @@
 //! and runs every callback that was ready when the pass began.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
@@ -17,6 +17,8 @@ use super::task::{AnyTask, Coroutine, Task};
 use crate::clock::Clock;
 use crate::exceptions::{PyResult, RuntimeError, write_unraisable};
 use crate::executor::{ThreadPool, catch_panic, default_max_workers, on_loop_thread};
+use crate::native::task::Running;
+use crate::native::{Task as NativeTask, TaskName};
 use crate::trace::Out;
 
 /// `asyncio.AbstractEventLoop`, asyncio 3.4 style. Cloning shares the loop.
@@ -55,6 +57,9 @@ struct Inner {
     tasks: RefCell<Vec<Weak<dyn AnyTask>>>,
     executor: RefCell<Option<ThreadPool>>,
     trace: RefCell<Option<Out>>,
+    /// Native tasks by id, so a `Waker` (which must be `Send`) can name one.
+    native_tasks: RefCell<HashMap<usize, Weak<dyn Running>>>,
+    native_created: Cell<usize>,
 }
 
 /// A scheduled callback (`asyncio.Handle` / `TimerHandle`): it can be cancelled.
@@ -136,6 +141,8 @@ impl EventLoop {
             tasks: RefCell::default(),
             executor: RefCell::default(),
             trace: RefCell::default(),
+            native_tasks: RefCell::default(),
+            native_created: Cell::new(0),
         }))
     }
 
@@ -214,6 +221,53 @@ impl EventLoop {
         Task::new(coro, self, format!("Task-{number}"))
     }
 
+    /// `loop.create_task(coro)` for a native coroutine (an `async fn`'s future).
+    pub fn create_native_task<T: Clone + 'static, F>(&self, coro: F) -> PyResult<NativeTask<T>>
+    where
+        F: std::future::Future<Output = PyResult<T>> + 'static,
+    {
+        self.check_closed()?;
+        let number = self.0.tasks_created.get() + 1;
+        self.0.tasks_created.set(number);
+        let id = self.0.native_created.get() + 1;
+        self.0.native_created.set(id);
+        let task = NativeTask::spawn(
+            self,
+            coro,
+            TaskName::of::<F>(),
+            format!("Task-{number}"),
+            id,
+        )?;
+        let running = task.as_running();
+        self.0
+            .native_tasks
+            .borrow_mut()
+            .insert(id, Rc::downgrade(&running));
+        Ok(task)
+    }
+
+    pub(crate) fn native_task(&self, id: usize) -> Option<Rc<dyn Running>> {
+        self.0
+            .native_tasks
+            .borrow()
+            .get(&id)
+            .and_then(Weak::upgrade)
+    }
+
+    pub(crate) fn forget_native_task(&self, id: usize) {
+        self.0.native_tasks.borrow_mut().remove(&id);
+    }
+
+    /// How many native tasks are not done (`len(asyncio.all_tasks())`).
+    pub fn pending_native_tasks(&self) -> usize {
+        self.0
+            .native_tasks
+            .borrow()
+            .values()
+            .filter(|t| t.upgrade().is_some())
+            .count()
+    }
+
     pub(crate) fn register_task(&self, task: Weak<dyn AnyTask>) {
         let mut tasks = self.0.tasks.borrow_mut();
         tasks.retain(|t| t.upgrade().is_some_and(|t| !t.done()));
@@ -227,9 +281,15 @@ impl EventLoop {
 
     fn pending(&self) -> Vec<Rc<dyn AnyTask>> {
         let tasks = self.0.tasks.borrow();
-        tasks
-            .iter()
+        let generator_based = tasks.iter().filter_map(Weak::upgrade);
+        let native = self.0.native_tasks.borrow();
+        let native = native
+            .values()
             .filter_map(Weak::upgrade)
+            .map(|task| Rc::new(NativeAsAny(task)) as Rc<dyn AnyTask>)
+            .collect::<Vec<_>>();
+        generator_based
+            .chain(native)
             .filter(|t| !t.done())
             .collect()
     }
@@ -410,6 +470,29 @@ impl EventLoop {
         Ok(())
     }
     // ANCHOR_END: run_once
+}
+
+/// A native task seen as one of the loop's tasks, for `cancel_all_tasks`.
+struct NativeAsAny(Rc<dyn Running>);
+
+impl AnyTask for NativeAsAny {
+    fn cancel(&self) -> bool {
+        self.0.clone().cancel()
+    }
+
+    fn done(&self) -> bool {
+        self.0.done()
+    }
+
+    fn on_done(&self, callback: Box<dyn FnOnce()>) {
+        self.0.on_done(callback)
+    }
+}
+
+impl<T: Clone + 'static> EnsureFuture<T> for NativeTask<T> {
+    fn ensure_future(self, _: &EventLoop) -> PyResult<Future<T>> {
+        Ok(Future::clone(&*self))
+    }
 }
 
 /// What `run_until_complete` and `ensure_future` accept: a coroutine (wrapped in a

@@ -1,0 +1,295 @@
+//! Generation 3: native `async`/`await` (PEP 492) on an asyncio-like event loop.
+//!
+//! Book: chapter "Generation 3: async/await" (not written yet).
+//!
+//! | Python                                   | pycoro                                           |
+//! |------------------------------------------|--------------------------------------------------|
+//! | `async def add(a, b): ...`               | `async fn add(a: i32, b: i32) -> PyResult<i32>`  |
+//! | `await asyncio.sleep(1)`                 | `sleep(1.0).await?`                              |
+//! | `asyncio.create_task(coro)`              | `create_task(coro)?`                             |
+//! | `loop.create_task(coro)`                 | `event_loop.create_native_task(coro)?`           |
+//! | `await task`                             | `task.await?`                                    |
+//! | `await asyncio.gather(a(), b())`         | `gather([create_task(a())?, create_task(b())?]).await?` |
+//! | `done, pending = await asyncio.wait(ts)` | `let (done, pending) = wait(ts, None, ReturnWhen::AllCompleted).await?` |
+//! | `for f in asyncio.as_completed(ts): await f` | `for f in as_completed(ts) { f.await?; }`    |
+//! | `await asyncio.wait_for(aw, 1)`          | `wait_for(task, 1.0).await?`                     |
+//! | `task.cancel()`, `except CancelledError:` | `task.cancel()`, `Err(e) if e.is::<CancelledError>()` |
+//! | `asyncio.run(main())`                    | `run(main())`                                    |
+//!
+//! The loop is Generation 2's [`EventLoop`]: since Python 3.5 asyncio's loop has run both
+//! kinds of coroutine, and so does pycoro's. A native [`Task`] polls a Rust `Future`; its
+//! result lives in Generation 2's [`Future`](crate::yield_from::Future).
+//!
+//! **Cancellation** is Python's, not Rust's: `task.cancel()` makes the next await of a
+//! pycoro awaitable inside the task return `Err(CancelledError)`, which the coroutine may
+//! catch. (Rust's own cancellation, dropping a future, also works: a dropped `sleep`
+//! cancels its timer.)
+//!
+//! ```
+//! use pycoro::clock::Clock;
+//! use pycoro::exceptions::PyResult;
+//! use pycoro::native::{create_task, gather, run_with_clock, sleep};
+//!
+//! async fn slow_double(x: i32, seconds: f64) -> PyResult<i32> {
+//!     sleep(seconds).await?;
+//!     Ok(2 * x)
+//! }
+//!
+//! async fn main_() -> PyResult<Vec<i32>> {
+//!     let slow = create_task(slow_double(1, 2.0))?;
+//!     let fast = create_task(slow_double(2, 1.0))?;
+//!     gather([slow, fast]).await // argument order, whatever the finishing order
+//! }
+//!
+//! assert_eq!(run_with_clock(main_(), Clock::new_virtual())?, [2, 4]);
+//! # Ok::<(), pycoro::exceptions::Exception>(())
+//! ```
+
+pub(crate) mod task;
+
+use std::cell::{Cell, RefCell};
+use std::future::{Future as StdFuture, IntoFuture};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use crate::clock::Clock;
+use crate::exceptions::{PyResult, TimeoutError};
+pub use crate::yield_from::{EventLoop, Future, get_running_loop};
+pub use task::{Task, Waiting};
+
+/// The name Python shows for a coroutine: the `async fn` that made it.
+pub(crate) struct TaskName;
+
+impl TaskName {
+    pub(crate) fn of<F>() -> &'static str {
+        crate::generators::function_name(std::any::type_name::<F>())
+    }
+}
+
+/// `asyncio.create_task(coro)`: a task on the running loop.
+pub fn create_task<T: Clone + 'static>(
+    coro: impl StdFuture<Output = PyResult<T>> + 'static,
+) -> PyResult<Task<T>> {
+    get_running_loop()?.create_native_task(coro)
+}
+
+/// `asyncio.sleep(delay)`: finishes `delay` seconds later on the running loop's clock.
+///
+/// `sleep(0)` is Python's bare `yield`: the task gives every other ready task one turn.
+/// Dropping the future (Rust's cancellation) cancels its timer.
+pub async fn sleep(delay: f64) -> PyResult<()> {
+    let event_loop = get_running_loop()?;
+    let future = event_loop.create_future::<()>();
+    if delay <= 0.0 {
+        future.set_result(())?;
+        return YieldOnce(false).await;
+    }
+    let wake = future.clone();
+    let timer = event_loop.call_later(delay, move || {
+        if !wake.cancelled() {
+            let _ = wake.set_result(());
+        }
+    })?;
+    let _cancel_timer = scopeguard(move || timer.cancel());
+    future.await
+}
+
+/// Suspends once and asks to be stepped again on the next pass (a bare `yield`).
+struct YieldOnce(bool);
+
+impl StdFuture for YieldOnce {
+    type Output = PyResult<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<()>> {
+        task::check_cancelled()?;
+        if self.0 {
+            return Poll::Ready(Ok(()));
+        }
+        self.0 = true;
+        match task::current() {
+            Some(task) => {
+                get_running_loop()?.call_soon(move || task.step())?;
+            }
+            None => cx.waker().wake_by_ref(),
+        }
+        Poll::Pending
+    }
+}
+
+/// Runs `f` when dropped.
+fn scopeguard(f: impl FnOnce()) -> impl Drop {
+    struct Guard<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Guard<F> {
+        fn drop(&mut self) {
+            if let Some(f) = self.0.take() {
+                f();
+            }
+        }
+    }
+    Guard(Some(f))
+}
+
+/// `asyncio.gather(*tasks)`: their results in argument order, whatever the order they
+/// finish in. The first exception is raised at once (the other tasks go on).
+pub fn gather<T: Clone + 'static>(tasks: impl IntoIterator<Item = Task<T>>) -> Waiting<Vec<T>> {
+    let tasks: Vec<Task<T>> = tasks.into_iter().collect();
+    let event_loop = match tasks.first() {
+        Some(task) => task.get_loop(),
+        None => match get_running_loop() {
+            Ok(event_loop) => event_loop,
+            Err(e) => return failed(e),
+        },
+    };
+    let outer = event_loop.create_future::<Vec<T>>();
+    if tasks.is_empty() {
+        let _ = outer.set_result(Vec::new());
+        return outer.into_future();
+    }
+    let left = Rc::new(Cell::new(tasks.len()));
+    let all = Rc::new(tasks.clone());
+    for task in &tasks {
+        let (outer, left, all, child) = (outer.clone(), left.clone(), all.clone(), task.clone());
+        task.add_done_callback(move |_| {
+            left.set(left.get() - 1);
+            if outer.done() {
+                return;
+            }
+            if let Err(e) = child.result() {
+                let _ = outer.set_exception(e);
+            } else if left.get() == 0 {
+                let results = all.iter().map(|t| t.result()).collect::<PyResult<Vec<T>>>();
+                let _ = match results {
+                    Ok(values) => outer.set_result(values),
+                    Err(e) => outer.set_exception(e),
+                };
+            }
+        });
+    }
+    outer.into_future()
+}
+
+/// An awaitable that raises `e` (for a call that cannot even start).
+fn failed<T: Clone + 'static>(e: crate::exceptions::Exception) -> Waiting<T> {
+    // A future needs a loop; without one, a fresh loop's future carries the error.
+    let event_loop = EventLoop::new(Clock::new_virtual());
+    let future = event_loop.create_future();
+    let _ = future.set_exception(e);
+    future.into_future()
+}
+
+/// When `wait` returns (`asyncio.FIRST_COMPLETED`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReturnWhen {
+    /// As soon as any task is done.
+    FirstCompleted,
+    /// As soon as any task raises (or all are done).
+    FirstException,
+    /// When all are done.
+    AllCompleted,
+}
+
+/// `asyncio.wait(tasks, timeout=, return_when=)`: `(done, pending)`, each in argument
+/// order (Python returns sets, whose order varies).
+pub async fn wait<T: Clone + 'static>(
+    tasks: Vec<Task<T>>,
+    timeout: Option<f64>,
+    return_when: ReturnWhen,
+) -> PyResult<(Vec<Task<T>>, Vec<Task<T>>)> {
+    let event_loop = get_running_loop()?;
+    let waiter = event_loop.create_future::<()>();
+    let finished = move |tasks: &[Task<T>]| {
+        let done = tasks.iter().filter(|t| t.done()).count();
+        let failed = tasks
+            .iter()
+            .any(|t| t.done() && !t.cancelled() && matches!(t.exception(), Ok(Some(_))));
+        match return_when {
+            ReturnWhen::FirstCompleted => done > 0,
+            ReturnWhen::FirstException => failed || done == tasks.len(),
+            ReturnWhen::AllCompleted => done == tasks.len(),
+        }
+    };
+    if !finished(&tasks) {
+        let shared = Rc::new(tasks.clone());
+        for task in &tasks {
+            let (waiter, shared) = (waiter.clone(), shared.clone());
+            task.add_done_callback(move |_| {
+                if !waiter.done() && finished(&shared) {
+                    let _ = waiter.set_result(());
+                }
+            });
+        }
+        let _timer = match timeout {
+            Some(seconds) => {
+                let waiter = waiter.clone();
+                let timer = event_loop.call_later(seconds, move || {
+                    if !waiter.done() {
+                        let _ = waiter.set_result(());
+                    }
+                })?;
+                Some(scopeguard(move || timer.cancel()))
+            }
+            None => None,
+        };
+        waiter.await?;
+    }
+    Ok(tasks.into_iter().partition(|t| t.done()))
+}
+
+/// `asyncio.as_completed(tasks)`: awaitables that give the tasks' results in the order
+/// the tasks finish.
+pub fn as_completed<T: Clone + 'static>(tasks: Vec<Task<T>>) -> Vec<Waiting<T>> {
+    let Some(first) = tasks.first() else {
+        return Vec::new();
+    };
+    let event_loop = first.get_loop();
+    let slots: Vec<Future<T>> = tasks.iter().map(|_| event_loop.create_future()).collect();
+    let next_slot = Rc::new(RefCell::new(slots.clone().into_iter()));
+    for task in &tasks {
+        let next_slot = next_slot.clone();
+        task.add_done_callback(move |finished| {
+            if let Some(slot) = next_slot.borrow_mut().next() {
+                let _ = match finished.result() {
+                    Ok(value) => slot.set_result(value),
+                    Err(e) => slot.set_exception(e),
+                };
+            }
+        });
+    }
+    slots.into_iter().map(IntoFuture::into_future).collect()
+}
+
+/// `asyncio.wait_for(task, timeout)`: its result, or `TimeoutError` after `timeout`
+/// seconds, in which case the task is cancelled.
+pub async fn wait_for<T: Clone + 'static>(task: Task<T>, timeout: f64) -> PyResult<T> {
+    let (done, _) = wait(vec![task.clone()], Some(timeout), ReturnWhen::AllCompleted).await?;
+    if done.is_empty() {
+        task.cancel();
+        return Err(TimeoutError::default().into());
+    }
+    task.await
+}
+
+/// `asyncio.run(main())` on the real clock: a new loop, run until `main` is done; the
+/// tasks still pending are cancelled, and the loop is closed.
+pub fn run<T: Clone + 'static>(
+    main: impl StdFuture<Output = PyResult<T>> + 'static,
+) -> PyResult<T> {
+    run_with_clock(main, Clock::real())
+}
+
+/// [`run`] on a given clock (a test passes a virtual one).
+pub fn run_with_clock<T: Clone + 'static>(
+    main: impl StdFuture<Output = PyResult<T>> + 'static,
+    clock: Clock,
+) -> PyResult<T> {
+    let event_loop = EventLoop::new(clock);
+    let result = event_loop
+        .create_native_task(main)
+        .and_then(|task| event_loop.run_until_complete(task));
+    let cleanup = event_loop.cancel_all_tasks();
+    event_loop.close()?;
+    let value = result?;
+    cleanup?;
+    Ok(value)
+}

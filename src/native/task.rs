@@ -1,0 +1,333 @@
+//! [`Task`]: a native coroutine (a Rust `Future`) driven by the event loop.
+//!
+//! A native task is stepped the way asyncio steps a Python coroutine: each step polls
+//! the coroutine once. When the coroutine awaits a pycoro future (a task, `sleep`, a
+//! `gather`...), that future gets a done callback that takes the task's next step, as
+//! Python's `Task.__wakeup` does, so tasks interleave exactly as they do in CPython.
+//! A future from elsewhere (a `futures` channel, say) wakes the task through an
+//! ordinary `Waker`.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::{Future as StdFuture, IntoFuture};
+use std::ops::Deref;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use crate::clock::Clock;
+use crate::exceptions::{CancelledError, PyResult, exception_repr};
+use crate::executor::catch_panic;
+use crate::trace::PyRepr;
+use crate::yield_from::{EventLoop, Future, FutureRef, get_running_loop};
+
+type Coroutine<T> = Pin<Box<dyn StdFuture<Output = PyResult<T>>>>;
+
+/// `asyncio.Task` for a native coroutine. It derefs to the [`Future`] holding its
+/// result (a Python `Task` is a `Future`); `.await` gives `PyResult<T>`.
+pub struct Task<T>(Rc<Inner<T>>);
+
+struct Inner<T> {
+    future: Future<T>,
+    coro: RefCell<Option<Coroutine<T>>>,
+    coro_name: &'static str,
+    name: String,
+    id: usize,
+    must_cancel: Cell<bool>,
+    /// The pycoro future the coroutine waits for, which `cancel` cancels too.
+    waiting_on: RefCell<Option<FutureRef>>,
+    waker: Waker,
+}
+
+impl<T> Clone for Task<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T> Deref for Task<T> {
+    type Target = Future<T>;
+
+    fn deref(&self) -> &Future<T> {
+        &self.0.future
+    }
+}
+
+/// What the loop and the pycoro awaitables need of the task that is running.
+pub(crate) trait Running {
+    /// Takes the next step, now.
+    fn step(self: Rc<Self>);
+    /// A cancellation requested by `cancel()`, to be raised at this await point.
+    fn take_cancellation(&self) -> bool;
+    /// The pycoro future the task now waits for.
+    fn wait_on(&self, future: FutureRef);
+    /// `task.cancel()`.
+    fn cancel(self: Rc<Self>) -> bool;
+    /// `task.done()`.
+    fn done(&self) -> bool;
+    /// `task.add_done_callback(...)`, without the task.
+    fn on_done(&self, callback: Box<dyn FnOnce()>);
+}
+
+std::thread_local! {
+    static CURRENT: RefCell<Option<Rc<dyn Running>>> = const { RefCell::new(None) };
+}
+
+/// The native task running on this thread, if any (`asyncio.current_task()`).
+pub(crate) fn current() -> Option<Rc<dyn Running>> {
+    CURRENT.with(|current| current.borrow().clone())
+}
+
+/// At an await point of a pycoro awaitable: `Err(CancelledError)` if the running task
+/// was cancelled since its last await, as Python raises it there.
+pub(crate) fn check_cancelled() -> PyResult<()> {
+    match current() {
+        Some(task) if task.take_cancellation() => Err(CancelledError::default().into()),
+        _ => Ok(()),
+    }
+}
+
+/// Wakes a native task from anywhere (a foreign future's `Waker`): the step is queued
+/// on the loop's thread through its clock.
+struct TaskWaker {
+    id: usize,
+    clock: Clock,
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        let id = self.id;
+        self.clock.call_in(Box::new(move || {
+            if let Ok(event_loop) = get_running_loop()
+                && let Some(task) = event_loop.native_task(id)
+            {
+                task.step();
+            }
+        }));
+    }
+}
+
+impl<T: Clone + 'static> Task<T> {
+    /// `loop.create_task(coro)` for a native coroutine: schedules its first step.
+    pub(crate) fn spawn(
+        event_loop: &EventLoop,
+        coro: impl StdFuture<Output = PyResult<T>> + 'static,
+        coro_name: &'static str,
+        name: String,
+        id: usize,
+    ) -> PyResult<Self> {
+        let future = event_loop.create_future();
+        future.0.task_name.replace(Some(name.clone()));
+        let waker = Waker::from(Arc::new(TaskWaker {
+            id,
+            clock: event_loop.clock().clone(),
+        }));
+        let task = Self(Rc::new(Inner {
+            future,
+            coro: RefCell::new(Some(Box::pin(coro))),
+            coro_name,
+            name,
+            id,
+            must_cancel: Cell::new(false),
+            waiting_on: RefCell::default(),
+            waker,
+        }));
+        let first: Rc<dyn Running> = task.0.clone();
+        event_loop.call_soon(move || first.step())?;
+        Ok(task)
+    }
+
+    /// `task.get_name()`: `Task-1`, ...
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The name of the coroutine function it runs.
+    pub fn coro_name(&self) -> &'static str {
+        self.0.coro_name
+    }
+
+    /// `task.cancel()`: the coroutine gets `CancelledError` at the await it is suspended
+    /// in (or its next one); it may catch it. False if the task is already done.
+    pub fn cancel(&self) -> bool {
+        self.0.request_cancel()
+    }
+
+    pub(crate) fn as_running(&self) -> Rc<dyn Running> {
+        self.0.clone()
+    }
+}
+
+impl<T: Clone + 'static> Inner<T> {
+    fn request_cancel(self: &Rc<Self>) -> bool {
+        if self.future.done() {
+            return false;
+        }
+        self.must_cancel.set(true);
+        // Python cancels the future the task waits for, which wakes the task; a task
+        // waiting on something else is woken here, so the cancellation is not lost.
+        let waiting_on = self.waiting_on.borrow_mut().take();
+        match waiting_on {
+            Some(future) if future.cancel() => {}
+            _ => {
+                let task: Rc<dyn Running> = self.clone();
+                let _ = self.future.get_loop().call_soon(move || task.step());
+            }
+        }
+        true
+    }
+}
+
+impl<T: Clone + 'static> Running for Inner<T> {
+    fn step(self: Rc<Self>) {
+        if self.future.done() {
+            return;
+        }
+        let event_loop = self.future.get_loop();
+        self.waiting_on.replace(None);
+        let previous = CURRENT.with(|current| current.replace(Some(self.clone())));
+        let polled = {
+            let mut coro = self.coro.borrow_mut();
+            let Some(coro) = coro.as_mut() else {
+                CURRENT.with(|current| current.replace(previous));
+                return;
+            };
+            let mut cx = Context::from_waker(&self.waker);
+            // A panic inside the coroutine becomes the task's exception, and the loop goes on.
+            catch_panic(|| match coro.as_mut().poll(&mut cx) {
+                Poll::Ready(result) => result.map(Some),
+                Poll::Pending => Ok(None),
+            })
+        };
+        CURRENT.with(|current| current.replace(previous));
+        match polled {
+            Ok(None) => {
+                event_loop.trace(format_args!("{} awaits", self.name));
+                return;
+            }
+            Ok(Some(value)) => {
+                let _ = self.future.set_result(value);
+            }
+            Err(e) if e.is::<CancelledError>() => {
+                self.future.cancel();
+            }
+            Err(e) => {
+                let _ = self.future.set_exception(e);
+            }
+        }
+        // Done: the coroutine's frame goes now, not when the last handle does.
+        self.coro.replace(None);
+        event_loop.forget_native_task(self.id);
+    }
+
+    fn take_cancellation(&self) -> bool {
+        self.must_cancel.replace(false)
+    }
+
+    fn wait_on(&self, future: FutureRef) {
+        self.waiting_on.replace(Some(future));
+    }
+
+    fn cancel(self: Rc<Self>) -> bool {
+        self.request_cancel()
+    }
+
+    fn done(&self) -> bool {
+        self.future.done()
+    }
+
+    fn on_done(&self, callback: Box<dyn FnOnce()>) {
+        self.future.as_ref().on_done(callback)
+    }
+}
+
+/// `await future` from a native coroutine: suspends until the future is done, then
+/// gives its result (or raises its exception).
+pub struct Waiting<T> {
+    future: Future<T>,
+    registered: bool,
+}
+
+impl<T: Clone + 'static> StdFuture for Waiting<T> {
+    type Output = PyResult<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<T>> {
+        check_cancelled()?;
+        if self.future.done() {
+            return Poll::Ready(self.future.result());
+        }
+        if !self.registered {
+            self.registered = true;
+            let future = self.future.as_ref();
+            match current() {
+                // Python's `Task.__wakeup`: the done callback steps the task directly.
+                Some(task) => {
+                    task.wait_on(future.clone());
+                    future.on_done(Box::new(move || task.step()));
+                }
+                None => {
+                    let waker = cx.waker().clone();
+                    future.on_done(Box::new(move || waker.wake()));
+                }
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl<T: Clone + 'static> IntoFuture for Future<T> {
+    type Output = PyResult<T>;
+    type IntoFuture = Waiting<T>;
+
+    fn into_future(self) -> Waiting<T> {
+        Waiting {
+            future: self,
+            registered: false,
+        }
+    }
+}
+
+impl<T: Clone + 'static> IntoFuture for Task<T> {
+    type Output = PyResult<T>;
+    type IntoFuture = Waiting<T>;
+
+    fn into_future(self) -> Waiting<T> {
+        self.0.future.clone().into_future()
+    }
+}
+
+impl<T: Clone + 'static> IntoFuture for &Task<T> {
+    type Output = PyResult<T>;
+    type IntoFuture = Waiting<T>;
+
+    fn into_future(self) -> Waiting<T> {
+        self.0.future.clone().into_future()
+    }
+}
+
+/// `repr(task)`, in Python's shape: `<Task pending name='Task-1' coro=<add()>>`,
+/// `<Task finished name='Task-1' coro=<add()> result=3>`.
+impl<T: Clone + PyRepr + 'static> fmt::Display for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (name, coro) = (&self.0.name, self.0.coro_name);
+        if self.cancelled() {
+            return write!(f, "<Task cancelled name='{name}' coro=<{coro}()>>");
+        }
+        if !self.done() {
+            return write!(f, "<Task pending name='{name}' coro=<{coro}()>>");
+        }
+        match self.result() {
+            Ok(value) => write!(
+                f,
+                "<Task finished name='{name}' coro=<{coro}()> result={}>",
+                value.py_repr()
+            ),
+            Err(e) => write!(
+                f,
+                "<Task finished name='{name}' coro=<{coro}()> exception={}>",
+                exception_repr(&e)
+            ),
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! s002-07-gather-return: `return await asyncio.gather(*tasks)`: the results in argument order.
+
+use crate::clock::Clock;
+use crate::exceptions::PyResult;
+use crate::native::{EventLoop, create_task, gather, sleep};
+use crate::pyprint;
+use crate::trace::Out;
+
+// ANCHOR: program
+async fn do_some_work(out: Out, x: u64) -> PyResult<String> {
+    pyprint!(out, "waiting: {x}");
+    sleep(x as f64).await?;
+    Ok(format!("Done after {x}s"))
+}
+
+async fn main(out: Out) -> PyResult<Vec<String>> {
+    let tasks = vec![
+        create_task(do_some_work(out.clone(), 1))?,
+        create_task(do_some_work(out.clone(), 2))?,
+        create_task(do_some_work(out.clone(), 4))?,
+    ];
+    gather(tasks).await
+}
+
+/// Runs the program on `clock`, printing its trace to `out`.
+pub fn run(out: &Out, clock: &Clock) -> PyResult<()> {
+    let start = clock.time();
+    let event_loop = EventLoop::new(clock.clone());
+    let results =
+        event_loop.run_until_complete(event_loop.create_native_task(main(out.clone()))?)?;
+    for result in results {
+        pyprint!(out, "Task ret: {result}");
+    }
+    pyprint!(out, "Time: {:?}", clock.time() - start);
+    Ok(())
+}
+// ANCHOR_END: program
