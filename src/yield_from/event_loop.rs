@@ -423,6 +423,17 @@ impl EventLoop {
     /// One pass: wait for the earliest timer (or a thread), then run what is ready.
     fn run_once(&self) -> PyResult<()> {
         let inner = &self.0;
+        // As asyncio does: cancelled timers at the head go first, so the loop never
+        // waits for (or moves virtual time to) a timer that will not fire.
+        {
+            let mut timers = inner.timers.borrow_mut();
+            while let Some(entry) = timers.first_entry() {
+                if !entry.get().cancelled() {
+                    break;
+                }
+                entry.remove();
+            }
+        }
         let deadline = if !inner.ready.borrow().is_empty() || inner.stopping.get() {
             Some(inner.clock.now())
         } else {

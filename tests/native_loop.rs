@@ -1,0 +1,261 @@
+//! Generation 3: native coroutines on the asyncio-like loop. Every test runs on the
+//! virtual clock, so the times it checks are exact and it never waits.
+
+mod common;
+
+use common::Log;
+use pycoro::clock::Clock;
+use pycoro::exceptions::{
+    CancelledError, PyResult, RuntimeError, TimeoutError, ValueError, format_exception_only,
+};
+use pycoro::native::{
+    EventLoop, ReturnWhen, as_completed, create_task, gather, get_running_loop, run_with_clock,
+    sleep, wait, wait_for,
+};
+
+fn run<T: Clone + 'static>(main: impl Future<Output = PyResult<T>> + 'static) -> PyResult<T> {
+    run_with_clock(main, Clock::new_virtual())
+}
+
+fn now() -> f64 {
+    get_running_loop().map_or(f64::NAN, |lp| lp.time())
+}
+
+async fn after(seconds: f64, value: &'static str) -> PyResult<&'static str> {
+    sleep(seconds).await?;
+    Ok(value)
+}
+
+async fn fail_after(seconds: f64) -> PyResult<&'static str> {
+    sleep(seconds).await?;
+    Err(ValueError::new(format!("failed at {seconds}")).into())
+}
+
+#[test]
+fn sleep_takes_exactly_its_time_on_the_virtual_clock() -> PyResult<()> {
+    let times = run(async {
+        sleep(1.5).await?;
+        let first = now();
+        sleep(0.25).await?;
+        Ok((first, now()))
+    })?;
+    assert_eq!(times, (1.5, 1.75));
+    Ok(())
+}
+
+#[test]
+fn gather_gives_results_in_argument_order_whatever_the_finishing_order() -> PyResult<()> {
+    let (results, time) = run(async {
+        let slow = create_task(after(3.0, "slow"))?;
+        let fast = create_task(after(1.0, "fast"))?;
+        Ok((gather([slow, fast]).await?, now()))
+    })?;
+    assert_eq!(results, ["slow", "fast"]);
+    assert_eq!(time, 3.0, "concurrently: the slowest decides");
+    Ok(())
+}
+
+#[test]
+fn gather_raises_the_first_exception_as_soon_as_it_happens() -> PyResult<()> {
+    let (error, time) = run(async {
+        let slow = create_task(after(5.0, "slow"))?;
+        let failing = create_task(fail_after(1.0))?;
+        let error = gather([slow, failing]).await.unwrap_err();
+        Ok((format_exception_only(&error), now()))
+    })?;
+    assert_eq!(error, "ValueError: failed at 1");
+    assert_eq!(time, 1.0);
+    Ok(())
+}
+
+#[test]
+fn wait_first_completed_returns_done_and_pending() -> PyResult<()> {
+    let (done, pending, time) = run(async {
+        let tasks = vec![
+            create_task(after(2.0, "a"))?,
+            create_task(after(1.0, "b"))?,
+            create_task(after(3.0, "c"))?,
+        ];
+        let (done, pending) = wait(tasks, None, ReturnWhen::FirstCompleted).await?;
+        let done: Vec<_> = done.iter().map(|t| t.result().unwrap()).collect();
+        Ok((done, pending.len(), now()))
+    })?;
+    assert_eq!((done, pending, time), (vec!["b"], 2, 1.0));
+    Ok(())
+}
+
+#[test]
+fn wait_first_exception_and_wait_with_a_timeout() -> PyResult<()> {
+    let (first_exception, after_timeout) = run(async {
+        let tasks = vec![create_task(after(2.0, "a"))?, create_task(fail_after(1.0))?];
+        let (done, pending) = wait(tasks, None, ReturnWhen::FirstException).await?;
+        let first_exception = (done.len(), pending.len(), now());
+        let tasks = vec![create_task(after(10.0, "late"))?];
+        let (done, pending) = wait(tasks, Some(0.5), ReturnWhen::AllCompleted).await?;
+        Ok((first_exception, (done.len(), pending.len(), now())))
+    })?;
+    assert_eq!(first_exception, (1, 1, 1.0));
+    assert_eq!(after_timeout, (0, 1, 1.5));
+    Ok(())
+}
+
+#[test]
+fn as_completed_gives_results_in_the_order_tasks_finish() -> PyResult<()> {
+    let order = run(async {
+        let tasks = vec![
+            create_task(after(3.0, "third"))?,
+            create_task(after(1.0, "first"))?,
+            create_task(after(2.0, "second"))?,
+        ];
+        let mut order = Vec::new();
+        for next in as_completed(tasks) {
+            order.push(format!("{} at {}", next.await?, now()));
+        }
+        Ok(order)
+    })?;
+    assert_eq!(order, ["first at 1", "second at 2", "third at 3"]);
+    Ok(())
+}
+
+#[test]
+fn wait_for_raises_timeout_error_and_cancels_the_task() -> PyResult<()> {
+    let (error, cancelled, time) = run(async {
+        let task = create_task(after(10.0, "too late"))?;
+        let error = wait_for(task.clone(), 2.0).await.unwrap_err();
+        sleep(0.0).await?; // let the cancellation reach the task
+        Ok((error.is::<TimeoutError>(), task.cancelled(), now()))
+    })?;
+    assert!(error && cancelled);
+    assert_eq!(time, 2.0);
+    Ok(())
+}
+
+#[test]
+fn cancel_raises_cancelled_error_at_the_await_and_the_coroutine_may_clean_up() -> PyResult<()> {
+    let log = Log::default();
+    let body_log = log.clone();
+    let cancelled = run(async move {
+        let task = create_task(async move {
+            match sleep(10.0).await {
+                Err(e) if e.is::<CancelledError>() => {
+                    body_log.push(format!("cancelled at {}", now()));
+                    sleep(1.0).await?; // cleanup may await
+                    body_log.push(format!("cleaned up at {}", now()));
+                    Err(e) // re-raised: the task ends cancelled
+                }
+                other => other.map(|()| "slept"),
+            }
+        })?;
+        sleep(2.0).await?;
+        assert!(task.cancel());
+        let awaited = (&task).await;
+        Ok((
+            awaited.unwrap_err().is::<CancelledError>(),
+            task.cancelled(),
+        ))
+    })?;
+    assert_eq!(cancelled, (true, true));
+    assert_eq!(log.take(), ["cancelled at 2", "cleaned up at 3"]);
+    Ok(())
+}
+
+#[test]
+fn a_coroutine_may_swallow_cancellation_and_return_a_value() -> PyResult<()> {
+    let result = run(async {
+        let task = create_task(async {
+            match sleep(10.0).await {
+                Err(e) if e.is::<CancelledError>() => Ok("ignored the cancel"),
+                other => other.map(|()| "slept"),
+            }
+        })?;
+        sleep(1.0).await?;
+        task.cancel();
+        let value = task.clone().await?;
+        Ok((value, task.cancelled()))
+    })?;
+    assert_eq!(result, ("ignored the cancel", false));
+    Ok(())
+}
+
+#[test]
+fn a_panic_inside_a_task_becomes_its_exception_and_the_loop_goes_on() -> PyResult<()> {
+    let (error, other) = run(async {
+        let panicking = create_task(async {
+            sleep(1.0).await?;
+            if now() > 0.0 {
+                panic!("task exploded");
+            }
+            Ok("unreachable")
+        })?;
+        let other = create_task(after(2.0, "still running"))?;
+        let error = panicking.await.unwrap_err();
+        Ok((format_exception_only(&error), other.await?))
+    })?;
+    assert_eq!(error, "RuntimeError: panic: task exploded");
+    assert_eq!(other, "still running");
+    Ok(())
+}
+
+#[test]
+fn polling_sleep_outside_a_pycoro_loop_is_an_error_not_a_hang() {
+    let error = futures::executor::block_on(sleep(1.0)).unwrap_err();
+    assert!(error.is::<RuntimeError>());
+    assert_eq!(error.to_string(), "no running event loop");
+}
+
+#[test]
+fn dropping_a_sleep_cancels_its_timer_which_is_rusts_own_cancellation() -> PyResult<()> {
+    use futures::future::{Either, select};
+    let lp = EventLoop::new(Clock::new_virtual());
+    let winner = lp.run_until_complete(lp.create_native_task(async {
+        let long = Box::pin(sleep(10.0));
+        let short = Box::pin(sleep(1.0));
+        let winner = match select(long, short).await {
+            Either::Left(_) => "long",
+            Either::Right(_) => "short", // the long sleep is dropped here
+        };
+        Ok(winner)
+    })?)?;
+    assert_eq!(winner, "short");
+    // Nothing is left to wait for: the 10 s timer went with its future.
+    let error = lp.run_forever().unwrap_err();
+    assert!(error.to_string().contains("nothing left to wait for"));
+    assert_eq!(lp.time(), 1.0);
+    Ok(())
+}
+
+#[test]
+fn a_task_has_pythons_repr_and_a_name() -> PyResult<()> {
+    let lp = EventLoop::new(Clock::new_virtual());
+    let task = lp.create_native_task(after(1.0, "done"))?;
+    assert_eq!(
+        task.to_string(),
+        "<Task pending name='Task-1' coro=<after()>>"
+    );
+    lp.run_until_complete(task.clone())?;
+    assert_eq!(
+        task.to_string(),
+        "<Task finished name='Task-1' coro=<after()> result='done'>"
+    );
+    assert_eq!(task.name(), "Task-1");
+    Ok(())
+}
+
+#[test]
+fn run_cancels_the_tasks_still_pending_when_main_returns() -> PyResult<()> {
+    let log = Log::default();
+    let body_log = log.clone();
+    run(async move {
+        create_task(async move {
+            let slept = sleep(100.0).await;
+            if let Err(e) = &slept {
+                body_log.push(format_exception_only(e));
+            }
+            slept
+        })?;
+        sleep(1.0).await?;
+        Ok(())
+    })?;
+    assert_eq!(log.take(), ["CancelledError"]);
+    Ok(())
+}
