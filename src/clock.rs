@@ -133,6 +133,17 @@ impl Clock {
         self.now().as_secs_f64()
     }
 
+    /// `time.time()`: seconds since the Unix epoch on the real clock; on the virtual
+    /// clock, virtual seconds (a test cannot depend on the date).
+    pub fn wall_time(&self) -> f64 {
+        match self.inner.started {
+            Some(_) => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64()),
+            None => self.time(),
+        }
+    }
+
     /// `time.sleep(seconds)`: blocks the calling thread.
     ///
     /// On the virtual clock a thread taking turns (an executor job) gives up its turn

@@ -106,7 +106,11 @@ fn compare(program: &Program, out: &mut impl Write) -> io::Result<ExitCode> {
     )?;
 
     // The real clock, as the example: the reader sees the program take its time.
-    let rust = cpython::run_rust(program, &pycoro::clock::Clock::real());
+    let run = cpython::run_rust(program, &pycoro::clock::Clock::real());
+    let rust = match run.error {
+        None => Ok(run.trace),
+        Some(e) => Err(e),
+    };
     let python = match cpython::run_python(program) {
         Ok(Some(output)) => output,
         Ok(None) => {

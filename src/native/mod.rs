@@ -55,7 +55,7 @@ use std::task::{Context, Poll};
 
 use crate::clock::Clock;
 use crate::exceptions::{PyResult, TimeoutError};
-pub use crate::yield_from::{EventLoop, Future, get_running_loop};
+pub use crate::yield_from::{EventLoop, Future, get_event_loop, get_running_loop, set_event_loop};
 pub use task::{Task, Waiting};
 
 /// The name Python shows for a coroutine: the `async fn` that made it.

@@ -45,15 +45,38 @@ pub fn run_python(program: &Program) -> io::Result<Option<PythonOutput>> {
     }))
 }
 
-/// Runs the Rust version in-process on `clock` and returns its trace.
-pub fn run_rust(
-    program: &Program,
-    clock: &crate::clock::Clock,
-) -> crate::exceptions::PyResult<Vec<u8>> {
+/// What the Rust version of a program did: what it printed, and the exception it
+/// raised, if it raised one (s002-05 must: CPython 3.11 does).
+pub struct RustRun {
+    /// Its stdout.
+    pub trace: Vec<u8>,
+    /// The exception that ended it.
+    pub error: Option<crate::exceptions::Exception>,
+}
+
+impl RustRun {
+    /// The trace, and the exception as the last line of a traceback, if there is one:
+    /// what a snapshot records.
+    pub fn transcript(&self) -> String {
+        let mut text = String::from_utf8_lossy(&self.trace).into_owned();
+        if let Some(e) = &self.error {
+            text.push_str(&format!(
+                "[raised] {}\n",
+                crate::exceptions::format_exception_only(e)
+            ));
+        }
+        text
+    }
+}
+
+/// Runs the Rust version in-process on `clock`.
+pub fn run_rust(program: &Program, clock: &crate::clock::Clock) -> RustRun {
     let (out, trace) = crate::trace::Out::capture();
-    (program.run)(&out, clock)?;
-    out.finish()?;
-    Ok(trace.bytes())
+    let result = (program.run)(&out, clock).and_then(|()| Ok(out.finish()?));
+    RustRun {
+        trace: trace.bytes(),
+        error: result.err(),
+    }
 }
 
 /// Whether a Rust trace matches CPython's output as closely as the program allows
@@ -81,6 +104,31 @@ pub fn mask(text: &str) -> String {
         .collect()
 }
 
+/// What changes from run to run even on the virtual clock: addresses (`0x…`) and
+/// `id()`s (integers of 9 digits or more, `N`). What a snapshot masks.
+pub fn mask_unstable(text: &str) -> String {
+    mask_addresses(text)
+        .split_inclusive('\n')
+        .map(mask_long_integers)
+        .collect()
+}
+
+fn mask_long_integers(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        out.push_str(&rest[..start]);
+        let digits = rest[start..]
+            .find(|c: char| !c.is_ascii_digit())
+            .map_or(rest.len() - start, |n| n);
+        let number = &rest[start..start + digits];
+        out.push_str(if digits >= 9 { "N" } else { number });
+        rest = &rest[start + digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `0x7faf217fa340` -> `0x…`.
 pub fn mask_addresses(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -102,22 +150,53 @@ pub fn mask_addresses(text: &str) -> String {
     out
 }
 
+/// The number after each `Time:`, `time:`, `TIME:` or `time=` becomes `T`; then any
+/// integer of 9 digits or more (an `id()`) becomes `N`.
 fn mask_time(line: &str) -> String {
-    for label in ["Time:", "time:", "TIME:"] {
-        if let Some(value) = line.strip_prefix(label) {
-            let spaces = value.len() - value.trim_start().len();
-            return format!("{label}{}T", &value[..spaces]);
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    'scan: while !rest.is_empty() {
+        for label in ["Time:", "time:", "TIME:", "time="] {
+            if let Some(after) = rest.strip_prefix(label) {
+                let spaces = after.len() - after.trim_start().len();
+                let number = after[spaces..]
+                    .find(|c: char| !(c.is_ascii_digit() || ".e+-".contains(c)))
+                    .unwrap_or(after.len() - spaces);
+                out.push_str(label);
+                out.push_str(&after[..spaces]);
+                if number > 0 {
+                    out.push('T');
+                }
+                rest = &after[spaces + number..];
+                continue 'scan;
+            }
         }
+        let next = rest.chars().next().map_or(1, char::len_utf8);
+        out.push_str(&rest[..next]);
+        rest = &rest[next..];
     }
-    line.to_owned()
+    mask_long_integers(&out)
 }
 
+/// ` running at FILE:LINE` is cut up to the `>` after `:LINE` (FILE may be `<stdin>`).
 fn mask_running_at(line: &str) -> String {
     let mut out = line.to_owned();
-    while let Some(at) = out.find(" running at ") {
-        match out[at..].find('>') {
+    let mut from = 0;
+    while let Some(found) = out[from..].find(" running at ") {
+        let at = from + found;
+        let end = out[at..].char_indices().find_map(|(i, c)| {
+            if c != ':' {
+                return None;
+            }
+            let tail = &out[at + i + 1..];
+            let digits = tail
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(tail.len());
+            (digits > 0 && tail[digits..].starts_with('>')).then_some(i + 1 + digits)
+        });
+        match end {
             Some(end) => out.replace_range(at..at + end, ""),
-            None => break,
+            None => from = at + 1,
         }
     }
     out
@@ -136,12 +215,14 @@ mod tests {
     #[test]
     fn masking_hides_what_varies_and_keeps_the_rest() {
         let python = "Hello Bob! (<function current_thread at 0x7faf217fa340>)\n\
-                      <Task pending name='Task-1' coro=<add() running at /x/y.py:4>>\n\
-                      time:  0.0012\nTime: 4.003\n";
+                      <Task pending name='Task-1' coro=<add() running at <stdin>:4>>\n\
+                      time:  0.0012\nTime: 4.003\nHello world:  time= 17955.12\n\
+                      id diff:  140572515671824 140572515671824\n";
         assert_eq!(
             mask(python),
             "Hello Bob! (<function current_thread at 0x…>)\n\
-             <Task pending name='Task-1' coro=<add()>>\ntime:  T\nTime: T\n"
+             <Task pending name='Task-1' coro=<add()>>\ntime:  T\nTime: T\n\
+             Hello world:  time= T\nid diff:  N N\n"
         );
     }
 }

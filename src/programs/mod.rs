@@ -28,6 +28,11 @@ pub mod s000_03_producer_consumer_init;
 pub mod s001_01_counter;
 pub mod s001_02_consumer_status;
 pub mod s002_01_bones;
+pub mod s002_02_add;
+pub mod s002_03_create_task;
+pub mod s002_04_done_callback;
+pub mod s002_05_hello_wait;
+pub mod s002_05b_hello_wait_tasks;
 pub mod s002_06_nested_wait;
 pub mod s002_07_gather_return;
 pub mod s002_08_wait_return;
@@ -106,6 +111,16 @@ pub static PROGRAMS: &[Program] = &[
         "a generator that drives another; break out of for"),
     program!("s002-01-bones", s002_01_bones, gen 1, Exact, "generation-1.md",
         "one producer feeding two consumers, in colour"),
+    program!("s002-02-add", s002_02_add, gen 3, Lines, "generation-3.md",
+        "async def, run_until_complete; asyncio.sleep(1) never awaited"),
+    program!("s002-03-create-task", s002_03_create_task, gen 3, Lines, "generation-3.md",
+        "loop.create_task, the task's repr before it runs, task.result()"),
+    program!("s002-04-done-callback", s002_04_done_callback, gen 3, Lines, "generation-3.md",
+        "the same loop twice, ensure_future, add_done_callback"),
+    program!("s002-05-hello-wait", s002_05_hello_wait, gen 3, Exact, "generation-3.md",
+        "coroutines in asyncio.wait: TypeError on Python 3.11"),
+    program!("s002-05b-hello-wait-tasks", s002_05b_hello_wait_tasks, gen 3, Lines, "generation-3.md",
+        "the same with tasks: a coroutine that never suspends runs to its end"),
     program!("s002-06-nested-wait", s002_06_nested_wait, gen 3, Shape, "generation-3.md",
         "await asyncio.wait(tasks) inside main, then each done task"),
     program!("s002-07-gather-return", s002_07_gather_return, gen 3, Lines, "generation-3.md",

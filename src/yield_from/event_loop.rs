@@ -119,6 +119,29 @@ std::thread_local! {
     static RUNNING: RefCell<Vec<EventLoop>> = const { RefCell::new(Vec::new()) };
 }
 
+std::thread_local! {
+    // The loop `set_event_loop` made this thread's default.
+    static DEFAULT: RefCell<Option<EventLoop>> = const { RefCell::new(None) };
+}
+
+/// `asyncio.set_event_loop(loop)`: makes `event_loop` this thread's default loop.
+pub fn set_event_loop(event_loop: Option<&EventLoop>) {
+    DEFAULT.with(|default| default.replace(event_loop.cloned()));
+}
+
+/// `asyncio.get_event_loop()`: the running loop, or this thread's default loop. (Python
+/// 3.11 would create a default loop; pycoro asks which clock it should live in, so
+/// `set_event_loop` comes first.)
+pub fn get_event_loop() -> PyResult<EventLoop> {
+    get_running_loop().or_else(|_| {
+        DEFAULT
+            .with(|default| default.borrow().clone())
+            .ok_or_else(|| {
+                RuntimeError::new("There is no current event loop in thread 'MainThread'.").into()
+            })
+    })
+}
+
 /// `asyncio.get_running_loop()`: the loop running on this thread.
 pub fn get_running_loop() -> PyResult<EventLoop> {
     RUNNING
@@ -144,6 +167,11 @@ impl EventLoop {
             native_tasks: RefCell::default(),
             native_created: Cell::new(0),
         }))
+    }
+
+    /// `id(loop)`: the same number for every handle to the same loop.
+    pub fn id(&self) -> usize {
+        Rc::as_ptr(&self.0) as usize
     }
 
     /// The loop's clock.
