@@ -259,3 +259,54 @@ fn run_cancels_the_tasks_still_pending_when_main_returns() -> PyResult<()> {
     assert_eq!(log.take(), ["CancelledError"]);
     Ok(())
 }
+
+#[test]
+fn an_exception_nobody_retrieves_is_reported_when_the_task_goes() -> PyResult<()> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let reports = Rc::new(RefCell::new(Vec::new()));
+    let sink = reports.clone();
+    let previous = pycoro::exceptions::set_unraisable_hook(Some(Box::new(move |u| {
+        sink.borrow_mut().push(u.to_string())
+    })));
+    run(async {
+        create_task(fail_after(1.0))?; // nobody awaits it
+        sleep(2.0).await?;
+        Ok(())
+    })?;
+    pycoro::exceptions::set_unraisable_hook(previous);
+    assert_eq!(
+        *reports.borrow(),
+        [
+            "Task exception was never retrieved: <Task finished name='Task-2'>\nValueError: failed at 1"
+        ]
+    );
+    Ok(())
+}
+
+#[test]
+fn current_task_and_all_tasks_name_the_running_and_the_pending_tasks() -> PyResult<()> {
+    let (inside, pending) = run(async {
+        let other = create_task(after(5.0, "other"))?;
+        let me = pycoro::native::current_task().map(|t| t.to_string());
+        let pending: Vec<String> = pycoro::native::all_tasks()?
+            .iter()
+            .map(|t| t.name().to_owned())
+            .collect();
+        other.cancel();
+        Ok((me, pending))
+    })?;
+    // An `async` block is named after the function it is written in.
+    assert_eq!(
+        inside.as_deref(),
+        Some(
+            "<Task pending name='Task-1' coro=<current_task_and_all_tasks_name_the_running_and_the_pending_tasks()>>"
+        )
+    );
+    assert_eq!(pending, ["Task-1", "Task-2"]);
+    assert!(
+        pycoro::native::current_task().is_none(),
+        "none outside a loop"
+    );
+    Ok(())
+}

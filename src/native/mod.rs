@@ -56,7 +56,7 @@ use std::task::{Context, Poll};
 use crate::clock::Clock;
 use crate::exceptions::{PyResult, TimeoutError};
 pub use crate::yield_from::{EventLoop, Future, get_event_loop, get_running_loop, set_event_loop};
-pub use task::{Task, Waiting};
+pub use task::{Task, TaskRef, Waiting, current_task};
 
 /// The name Python shows for a coroutine: the `async fn` that made it.
 pub(crate) struct TaskName;
@@ -72,6 +72,11 @@ pub fn create_task<T: Clone + 'static>(
     coro: impl StdFuture<Output = PyResult<T>> + 'static,
 ) -> PyResult<Task<T>> {
     get_running_loop()?.create_native_task(coro)
+}
+
+/// `asyncio.all_tasks()`: the native tasks of the running loop that are not done.
+pub fn all_tasks() -> PyResult<Vec<TaskRef>> {
+    Ok(get_running_loop()?.native_tasks())
 }
 
 /// `asyncio.sleep(delay)`: finishes `delay` seconds later on the running loop's clock.

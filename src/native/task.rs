@@ -68,6 +68,42 @@ pub(crate) trait Running {
     fn done(&self) -> bool;
     /// `task.add_done_callback(...)`, without the task.
     fn on_done(&self, callback: Box<dyn FnOnce()>);
+    /// `task.get_name()`.
+    fn name(&self) -> &str;
+    /// `repr(task)` without its result.
+    fn describe(&self) -> String;
+}
+
+/// A native task whatever its result type: what `current_task` and `all_tasks` give.
+#[derive(Clone)]
+pub struct TaskRef(pub(crate) Rc<dyn Running>);
+
+impl TaskRef {
+    /// `task.get_name()`.
+    pub fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    /// `task.done()`.
+    pub fn done(&self) -> bool {
+        self.0.done()
+    }
+
+    /// `task.cancel()`.
+    pub fn cancel(&self) -> bool {
+        self.0.clone().cancel()
+    }
+}
+
+impl fmt::Display for TaskRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.describe())
+    }
+}
+
+/// `asyncio.current_task()`: the native task running on this thread, if any.
+pub fn current_task() -> Option<TaskRef> {
+    current().map(TaskRef)
 }
 
 std::thread_local! {
@@ -239,6 +275,24 @@ impl<T: Clone + 'static> Running for Inner<T> {
 
     fn on_done(&self, callback: Box<dyn FnOnce()>) {
         self.future.as_ref().on_done(callback)
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn describe(&self) -> String {
+        let state = if self.future.cancelled() {
+            "cancelled"
+        } else if self.future.done() {
+            "finished"
+        } else {
+            "pending"
+        };
+        format!(
+            "<Task {state} name='{}' coro=<{}()>>",
+            self.name, self.coro_name
+        )
     }
 }
 

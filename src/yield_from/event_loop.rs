@@ -286,14 +286,19 @@ impl EventLoop {
         self.0.native_tasks.borrow_mut().remove(&id);
     }
 
-    /// How many native tasks are not done (`len(asyncio.all_tasks())`).
-    pub fn pending_native_tasks(&self) -> usize {
-        self.0
-            .native_tasks
-            .borrow()
-            .values()
-            .filter(|t| t.upgrade().is_some())
-            .count()
+    /// `asyncio.all_tasks(loop)`: its native tasks that are not done, oldest first.
+    pub fn native_tasks(&self) -> Vec<crate::native::TaskRef> {
+        let tasks = self.0.native_tasks.borrow();
+        let mut pending: Vec<_> = tasks
+            .iter()
+            .filter_map(|(&id, task)| Some((id, task.upgrade()?)))
+            .filter(|(_, task)| !task.done())
+            .collect();
+        pending.sort_by_key(|&(id, _)| id);
+        pending
+            .into_iter()
+            .map(|(_, task)| crate::native::TaskRef(task))
+            .collect()
     }
 
     pub(crate) fn register_task(&self, task: Weak<dyn AnyTask>) {

@@ -13,7 +13,7 @@ use std::rc::Rc;
 use super::event_loop::EventLoop;
 use crate::exceptions::{
     CancelledError, Exception, InvalidStateError, PyResult, RuntimeError, clone_exception,
-    exception_repr,
+    exception_repr, write_unraisable,
 };
 use crate::generators::Step;
 use crate::trace::PyRepr;
@@ -49,6 +49,9 @@ pub(crate) struct Cell<T> {
     event_loop: EventLoop,
     /// Set by a task to describe itself; a plain future has none.
     pub(crate) task_name: RefCell<Option<String>>,
+    /// Someone has seen its exception (`result()`, `exception()`, an await): if no one
+    /// has when it is dropped, the exception is reported, as asyncio does.
+    retrieved: std::cell::Cell<bool>,
 }
 
 /// `asyncio.Future`: a handle to a result that will be set later. Cloning shares it.
@@ -81,6 +84,7 @@ impl<T: 'static> Future<T> {
             callbacks: RefCell::default(),
             event_loop: event_loop.clone(),
             task_name: RefCell::default(),
+            retrieved: std::cell::Cell::new(false),
         }))
     }
 }
@@ -104,6 +108,7 @@ impl<T: Clone + 'static> Future<T> {
     /// `fut.result()`: the result, or the exception it finished with (each caller gets
     /// it), `CancelledError` if cancelled, `InvalidStateError` if pending.
     pub fn result(&self) -> PyResult<T> {
+        self.0.retrieved.set(true);
         match &*self.0.state.borrow() {
             State::Pending => Err(InvalidStateError::new("Result is not set.").into()),
             State::Cancelled => Err(CancelledError::default().into()),
@@ -114,6 +119,7 @@ impl<T: Clone + 'static> Future<T> {
 
     /// `fut.exception()`: the exception it finished with, if any.
     pub fn exception(&self) -> PyResult<Option<Exception>> {
+        self.0.retrieved.set(true);
         match &*self.0.state.borrow() {
             State::Pending => Err(InvalidStateError::new("Exception is not set.").into()),
             State::Cancelled => Err(CancelledError::default().into()),
@@ -211,6 +217,7 @@ impl<T> AnyFuture for Cell<T> {
     }
 
     fn error(&self) -> Option<Exception> {
+        self.retrieved.set(true);
         match &*self.state.borrow() {
             State::Pending | State::Done(Ok(_)) => None,
             State::Cancelled => Some(CancelledError::default().into()),
@@ -222,6 +229,29 @@ impl<T> AnyFuture for Cell<T> {
         match &*self.task_name.borrow() {
             Some(name) => format!("<Task {} name='{name}'>", self.state_word()),
             None => format!("<Future {}>", self.state_word()),
+        }
+    }
+}
+
+/// Nobody looked at the exception a future finished with: asyncio reports it when the
+/// future is collected ("Task exception was never retrieved"), through the same hook as
+/// other exceptions that cannot be raised to anyone.
+impl<T> Drop for Cell<T> {
+    fn drop(&mut self) {
+        if self.retrieved.get() {
+            return;
+        }
+        if let State::Done(Err(e)) = &*self.state.borrow() {
+            let what = if self.task_name.borrow().is_some() {
+                "Task"
+            } else {
+                "Future"
+            };
+            write_unraisable(
+                &format!("{what} exception was never retrieved"),
+                &self.describe(),
+                e,
+            );
         }
     }
 }
