@@ -59,9 +59,11 @@ struct Turns {
     runnable: BTreeSet<u64>,
     /// The thread whose turn it is.
     running: Option<u64>,
-    /// Threads in `Clock::sleep`: (wake-up time, ticket). Turns are handed out only
-    /// while the loop waits, so the loop and its threads never run at the same time.
+    /// Threads in `Clock::sleep`: (wake-up time, ticket).
     sleepers: BTreeMap<(Duration, u64), ()>,
+    /// The loop is running callbacks: no thread takes a turn until it waits again, so
+    /// the loop and its threads never run at the same time.
+    loop_busy: bool,
 }
 
 /// Why a virtual-clock loop cannot wait: nothing is scheduled, no thread can call in,
@@ -206,15 +208,13 @@ impl Clock {
                 }
             }
         }
-        loop {
-            let turns = &mut state.turns;
-            if turns.running.is_some() || turns.starting > 0 {
+        // The loop waits: threads may take turns now (see `take_turn`).
+        state.turns.loop_busy = false;
+        self.inner.changed.notify_all();
+        let events = loop {
+            let turns = &state.turns;
+            if turns.running.is_some() || turns.starting > 0 || !turns.runnable.is_empty() {
                 state = self.wait(state);
-                continue;
-            }
-            if let Some(next) = turns.runnable.pop_first() {
-                turns.running = Some(next);
-                self.inner.changed.notify_all();
                 continue;
             }
             // Nobody can run: now the loop may look at what came in, or move time.
@@ -245,7 +245,69 @@ impl Clock {
                 }
                 (None, None) => break Err(NothingToWaitFor),
             }
+            self.inner.changed.notify_all(); // sleepers became runnable
+        };
+        // The loop runs its callbacks now; no thread runs beside it.
+        state.turns.loop_busy = events.is_ok();
+        events
+    }
+
+    /// The loop has stopped running: threads no longer wait for it to be idle.
+    pub(crate) fn loop_stopped(&self) {
+        if self.inner.started.is_none() {
+            self.lock().turns.loop_busy = false;
+            self.inner.changed.notify_all();
         }
+    }
+
+    /// Makes the calling thread take part in the virtual clock's turns, as the main
+    /// thread of a program with a loop in another thread does: it runs only while no
+    /// other thread does and the loop is idle, and gives its turn up while it waits in
+    /// [`Clock::block_until`] or sleeps. Its trace is then deterministic. The guard
+    /// leaves the turns. On the real clock this does nothing.
+    pub fn enter_thread(&self) -> ThreadTurn {
+        if self.inner.started.is_some() {
+            return ThreadTurn(None);
+        }
+        let ticket = {
+            let mut state = self.lock();
+            let ticket = state.turns.next_ticket;
+            state.turns.next_ticket += 1;
+            state.turns.runnable.insert(ticket);
+            ticket
+        };
+        self.take_turn(ticket);
+        MY_TICKET.set(Some(ticket));
+        ThreadTurn(Some(self.clone()))
+    }
+
+    /// Blocks the calling thread until `ready()` holds, giving up its turn meanwhile.
+    /// Whatever makes `ready()` true must call [`Clock::notify`] afterwards.
+    pub fn block_until(&self, ready: impl Fn() -> bool) {
+        let mut state = self.lock();
+        let ticket = if self.inner.started.is_none() {
+            MY_TICKET.get()
+        } else {
+            None
+        };
+        if ticket.is_some() {
+            state.turns.running = None;
+            self.inner.changed.notify_all();
+        }
+        while !ready() {
+            state = self.wait(state);
+        }
+        if let Some(ticket) = ticket {
+            state.turns.runnable.insert(ticket);
+            drop(state);
+            self.take_turn(ticket);
+        }
+    }
+
+    /// Wakes the threads waiting in [`Clock::block_until`] to look again.
+    pub fn notify(&self) {
+        let _state = self.lock();
+        self.inner.changed.notify_all();
     }
 
     /// A place in line for a job about to be handed to a thread (virtual clock).
@@ -295,10 +357,23 @@ impl Clock {
         result
     }
 
-    /// Blocks until `ticket` is the running one.
+    /// Blocks until `ticket` may run: nobody else runs, the loop is idle (waiting or
+    /// gone), no thread is about to join the line, and none in it has an older ticket.
     fn take_turn(&self, ticket: u64) {
         let mut state = self.lock();
-        while state.turns.running != Some(ticket) {
+        loop {
+            let turns = &mut state.turns;
+            // `starting == 0`: every thread about to join the line has, so "first in
+            // line" means the same thing on every run.
+            if turns.running.is_none()
+                && !turns.loop_busy
+                && turns.starting == 0
+                && turns.runnable.first() == Some(&ticket)
+            {
+                turns.runnable.remove(&ticket);
+                turns.running = Some(ticket);
+                return;
+            }
             state = self.wait(state);
         }
     }
@@ -312,6 +387,20 @@ impl Drop for ReleaseTurn<'_> {
         let mut state = self.0.lock();
         state.turns.running = None;
         self.0.inner.changed.notify_all();
+    }
+}
+
+/// A thread's part in the virtual clock's turns ([`Clock::enter_thread`]).
+pub struct ThreadTurn(Option<Clock>);
+
+impl Drop for ThreadTurn {
+    fn drop(&mut self) {
+        if let Some(clock) = &self.0 {
+            MY_TICKET.set(None);
+            let mut state = clock.lock();
+            state.turns.running = None;
+            clock.inner.changed.notify_all();
+        }
     }
 }
 

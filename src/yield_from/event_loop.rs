@@ -432,6 +432,7 @@ impl EventLoop {
         RUNNING.with(|running| running.borrow_mut().pop());
         self.0.stopping.set(false);
         self.0.running.set(false);
+        self.0.clock.loop_stopped();
         result
     }
 
