@@ -64,6 +64,21 @@ struct Turns {
     /// The loop is running callbacks: no thread takes a turn until it waits again, so
     /// the loop and its threads never run at the same time.
     loop_busy: bool,
+    /// Threads waiting in `block_until` for something the loop will do.
+    blocked: BTreeSet<u64>,
+    /// Blocked threads told to look again (`notify`): until they have, nobody else
+    /// moves, or the loop could decide there is nothing left while one is waking.
+    rechecking: BTreeSet<u64>,
+}
+
+impl Turns {
+    /// No thread runs, is about to, or might be.
+    fn settled(&self) -> bool {
+        self.running.is_none()
+            && self.starting == 0
+            && self.runnable.is_empty()
+            && self.rechecking.is_empty()
+    }
 }
 
 /// Why a virtual-clock loop cannot wait: nothing is scheduled, no thread can call in,
@@ -212,8 +227,7 @@ impl Clock {
         state.turns.loop_busy = false;
         self.inner.changed.notify_all();
         let events = loop {
-            let turns = &state.turns;
-            if turns.running.is_some() || turns.starting > 0 || !turns.runnable.is_empty() {
+            if !state.turns.settled() {
                 state = self.wait(state);
                 continue;
             }
@@ -290,23 +304,36 @@ impl Clock {
         } else {
             None
         };
-        if ticket.is_some() {
-            state.turns.running = None;
-            self.inner.changed.notify_all();
-        }
-        while !ready() {
+        let Some(ticket) = ticket else {
+            while !ready() {
+                state = self.wait(state);
+            }
+            return;
+        };
+        state.turns.running = None;
+        state.turns.blocked.insert(ticket);
+        self.inner.changed.notify_all();
+        loop {
+            let is_ready = ready();
+            state.turns.rechecking.remove(&ticket);
+            if is_ready {
+                state.turns.blocked.remove(&ticket);
+                state.turns.runnable.insert(ticket);
+                break;
+            }
+            self.inner.changed.notify_all(); // it has looked: the loop may go on
             state = self.wait(state);
         }
-        if let Some(ticket) = ticket {
-            state.turns.runnable.insert(ticket);
-            drop(state);
-            self.take_turn(ticket);
-        }
+        drop(state);
+        self.take_turn(ticket);
     }
 
     /// Wakes the threads waiting in [`Clock::block_until`] to look again.
     pub fn notify(&self) {
-        let _state = self.lock();
+        let mut state = self.lock();
+        let turns = &mut state.turns;
+        let blocked = turns.blocked.clone();
+        turns.rechecking.extend(blocked);
         self.inner.changed.notify_all();
     }
 
@@ -368,6 +395,7 @@ impl Clock {
             if turns.running.is_none()
                 && !turns.loop_busy
                 && turns.starting == 0
+                && turns.rechecking.is_empty()
                 && turns.runnable.first() == Some(&ticket)
             {
                 turns.runnable.remove(&ticket);

@@ -46,6 +46,7 @@
 //! ```
 
 pub(crate) mod task;
+mod threads;
 
 use std::cell::{Cell, RefCell};
 use std::future::{Future as StdFuture, IntoFuture};
@@ -57,6 +58,7 @@ use crate::clock::Clock;
 use crate::exceptions::{PyResult, TimeoutError};
 pub use crate::yield_from::{EventLoop, Future, get_event_loop, get_running_loop, set_event_loop};
 pub use task::{Task, TaskRef, Waiting, current_task};
+pub use threads::{ConcurrentFuture, LoopThread, run_coroutine_threadsafe};
 
 /// The name Python shows for a coroutine: the `async fn` that made it.
 pub(crate) struct TaskName;

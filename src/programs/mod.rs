@@ -37,6 +37,8 @@ pub mod s002_06_nested_wait;
 pub mod s002_07_gather_return;
 pub mod s002_08_wait_return;
 pub mod s002_09_as_completed;
+pub mod s002_11_thread_loop;
+pub mod s002_12_thread_coroutines;
 pub mod s003_01_tasks_concurrent;
 pub mod s003_02_serial;
 pub mod s003_03_run_in_executor;
@@ -129,6 +131,10 @@ pub static PROGRAMS: &[Program] = &[
         "return await asyncio.wait(tasks); the caller iterates done"),
     program!("s002-09-as-completed", s002_09_as_completed, gen 3, Lines, "generation-3.md",
         "asyncio.as_completed: results in completion order"),
+    program!("s002-11-thread-loop", s002_11_thread_loop, gen 3, Lines, "generation-3.md",
+        "a loop running forever in another thread; call_soon_threadsafe"),
+    program!("s002-12-thread-coroutines", s002_12_thread_coroutines, gen 3, Lines, "generation-3.md",
+        "run_coroutine_threadsafe onto a loop in another thread"),
     program!("s003-01-tasks-concurrent", s003_01_tasks_concurrent, gen 2, Exact, "generation-2.md",
         "generator coroutines wrapped in tasks run concurrently"),
     program!("s003-02-serial", s003_02_serial, gen 2, Exact, "generation-2.md",

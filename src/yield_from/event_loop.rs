@@ -571,6 +571,11 @@ impl<T: Clone + 'static> EnsureFuture<T> for Future<T> {
 pub struct ThreadsafeHandle(Clock);
 
 impl ThreadsafeHandle {
+    /// A handle to the loop that runs on `clock` (each loop has a clock of its own).
+    pub(crate) fn new(clock: Clock) -> Self {
+        Self(clock)
+    }
+
     /// `loop.call_soon_threadsafe(callback)`: queues it and wakes the loop.
     pub fn call_soon_threadsafe(&self, callback: impl FnOnce() + Send + 'static) {
         self.0.call_in(Box::new(callback));

@@ -1,0 +1,133 @@
+//! A loop running forever in another thread, fed from this one: document 002's
+//! `start_loop`, `call_soon_threadsafe` and `run_coroutine_threadsafe`.
+//!
+//! A pycoro loop and its tasks are `Rc`s and never leave their thread, so the loop is
+//! made inside its thread, and the other threads hold only a `Send` handle to it. A
+//! coroutine cannot be sent either (its future holds `Rc`s once it runs), so
+//! `run_coroutine_threadsafe` sends the call that makes it: Rust checks at compile time
+//! what Python leaves to the programmer.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use crate::clock::Clock;
+use crate::exceptions::{PyResult, RuntimeError};
+use crate::yield_from::{EventLoop, ThreadsafeHandle, get_running_loop, set_event_loop};
+
+use super::create_task;
+
+/// `new_loop = asyncio.new_event_loop(); Thread(target=start_loop, args=(new_loop,)).start()`.
+pub struct LoopThread {
+    handle: ThreadsafeHandle,
+    clock: Clock,
+    finished: Arc<AtomicBool>,
+    thread: JoinHandle<PyResult<()>>,
+}
+
+impl LoopThread {
+    /// Starts a thread whose loop runs forever (until `stop`), on `clock`.
+    pub fn start(clock: Clock) -> Self {
+        let finished = Arc::new(AtomicBool::new(false));
+        let (loop_clock, loop_finished) = (clock.clone(), finished.clone());
+        let thread = std::thread::Builder::new()
+            .name("pycoro-loop".into())
+            .spawn(move || {
+                let event_loop = EventLoop::new(loop_clock.clone());
+                set_event_loop(Some(&event_loop)); // start_loop(loop)
+                let result = event_loop.run_forever();
+                let _ = event_loop.close();
+                loop_finished.store(true, Ordering::SeqCst);
+                loop_clock.notify();
+                result
+            })
+            .expect("the OS refused a thread");
+        Self {
+            handle: ThreadsafeHandle::new(clock.clone()),
+            clock,
+            finished,
+            thread,
+        }
+    }
+
+    /// `loop.call_soon_threadsafe(callback)`: runs it in the loop's thread.
+    pub fn call_soon_threadsafe(&self, callback: impl FnOnce() + Send + 'static) {
+        self.handle.call_soon_threadsafe(callback);
+    }
+
+    /// `loop.call_soon_threadsafe(loop.stop)`.
+    pub fn stop(&self) {
+        self.call_soon_threadsafe(|| {
+            if let Ok(event_loop) = get_running_loop() {
+                event_loop.stop();
+            }
+        });
+    }
+
+    /// `t.join()`: waits for the loop's thread to end (it ends when the loop stops), and
+    /// gives what `run_forever` gave.
+    pub fn join(self) -> PyResult<()> {
+        let finished = self.finished.clone();
+        self.clock.block_until(|| finished.load(Ordering::SeqCst));
+        self.thread
+            .join()
+            .unwrap_or_else(|_| Err(RuntimeError::new("the loop's thread panicked").into()))
+    }
+}
+
+/// `concurrent.futures.Future`: a result another thread will set; `result()` blocks.
+pub struct ConcurrentFuture<T> {
+    slot: Arc<Mutex<Option<PyResult<T>>>>,
+    clock: Clock,
+    loop_finished: Arc<AtomicBool>,
+}
+
+impl<T> ConcurrentFuture<T> {
+    /// `future.result()`: blocks this thread until the coroutine is done.
+    pub fn result(&self) -> PyResult<T> {
+        let ready = || {
+            self.loop_finished.load(Ordering::SeqCst)
+                || self
+                    .slot
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .is_some()
+        };
+        self.clock.block_until(ready);
+        self.slot
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .unwrap_or_else(|| {
+                Err(RuntimeError::new("the loop stopped before the coroutine finished").into())
+            })
+    }
+}
+
+/// `asyncio.run_coroutine_threadsafe(coro, loop)`: runs the coroutine that `make`
+/// makes as a task of the loop in `loop_thread`, and returns a future this thread can
+/// block on.
+pub fn run_coroutine_threadsafe<T, F, C>(make: F, loop_thread: &LoopThread) -> ConcurrentFuture<T>
+where
+    T: Clone + Send + 'static,
+    F: FnOnce() -> C + Send + 'static,
+    C: std::future::Future<Output = PyResult<T>> + 'static,
+{
+    let slot = Arc::new(Mutex::new(None));
+    let (task_slot, clock) = (slot.clone(), loop_thread.clock.clone());
+    loop_thread.call_soon_threadsafe(move || {
+        let fill = move |result: PyResult<T>| {
+            *task_slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+            clock.notify();
+        };
+        match create_task(make()) {
+            Ok(task) => task.add_done_callback(move |done| fill(done.result())),
+            Err(e) => fill(Err(e)),
+        }
+    });
+    ConcurrentFuture {
+        slot,
+        clock: loop_thread.clock.clone(),
+        loop_finished: loop_thread.finished.clone(),
+    }
+}
