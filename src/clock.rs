@@ -328,6 +328,27 @@ impl Clock {
         self.take_turn(ticket);
     }
 
+    /// Starts a thread that takes part in the turns (a timer thread of a program): on
+    /// the virtual clock it runs only in its turn, and its `sleep`s take virtual time.
+    pub fn spawn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> std::thread::JoinHandle<T> {
+        let ticket = self.ticket();
+        self.thread_starting();
+        let clock = self.clone();
+        std::thread::spawn(move || clock.run_turn(ticket, f, || {}))
+    }
+
+    /// Waits until `ready()` holds *keeping* the turn, so nothing else moves meanwhile
+    /// (for a signal that another thread delivers). Wake it with [`Clock::notify`].
+    pub(crate) fn wait_holding_turn(&self, ready: impl Fn() -> bool) {
+        let mut state = self.lock();
+        while !ready() {
+            state = self.wait(state);
+        }
+    }
+
     /// Wakes the threads waiting in [`Clock::block_until`] to look again.
     pub fn notify(&self) {
         let mut state = self.lock();

@@ -68,6 +68,7 @@ pub mod executor;
 pub mod generators;
 pub mod native;
 pub mod programs;
+pub mod signals;
 pub mod trace;
 pub mod yield_from;
 

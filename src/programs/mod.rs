@@ -37,6 +37,7 @@ pub mod s002_06_nested_wait;
 pub mod s002_07_gather_return;
 pub mod s002_08_wait_return;
 pub mod s002_09_as_completed;
+pub mod s002_10_cancel_ctrl_c;
 pub mod s002_11_thread_loop;
 pub mod s002_12_thread_coroutines;
 pub mod s003_01_tasks_concurrent;
@@ -131,6 +132,8 @@ pub static PROGRAMS: &[Program] = &[
         "return await asyncio.wait(tasks); the caller iterates done"),
     program!("s002-09-as-completed", s002_09_as_completed, gen 3, Lines, "generation-3.md",
         "asyncio.as_completed: results in completion order"),
+    program!("s002-10-cancel-ctrl-c", s002_10_cancel_ctrl_c, gen 3, Shape, "generation-3.md",
+        "Ctrl+C during run_until_complete; cancel every task; stop, run_forever, close"),
     program!("s002-11-thread-loop", s002_11_thread_loop, gen 3, Lines, "generation-3.md",
         "a loop running forever in another thread; call_soon_threadsafe"),
     program!("s002-12-thread-coroutines", s002_12_thread_coroutines, gen 3, Lines, "generation-3.md",

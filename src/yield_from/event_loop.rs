@@ -15,7 +15,7 @@ use std::time::Duration;
 use super::future::Future;
 use super::task::{AnyTask, Coroutine, Task};
 use crate::clock::Clock;
-use crate::exceptions::{PyResult, RuntimeError, write_unraisable};
+use crate::exceptions::{KeyboardInterrupt, PyResult, RuntimeError, write_unraisable};
 use crate::executor::{ThreadPool, catch_panic, default_max_workers, on_loop_thread};
 use crate::native::task::Running;
 use crate::native::{Task as NativeTask, TaskName};
@@ -60,6 +60,8 @@ struct Inner {
     /// Native tasks by id, so a `Waker` (which must be `Send`) can name one.
     native_tasks: RefCell<HashMap<usize, Weak<dyn Running>>>,
     native_created: Cell<usize>,
+    /// Ctrl+C arrived during `run_until_complete`.
+    interrupted: Cell<bool>,
 }
 
 /// A scheduled callback (`asyncio.Handle` / `TimerHandle`): it can be cancelled.
@@ -166,6 +168,7 @@ impl EventLoop {
             trace: RefCell::default(),
             native_tasks: RefCell::default(),
             native_created: Cell::new(0),
+            interrupted: Cell::new(false),
         }))
     }
 
@@ -391,6 +394,13 @@ impl EventLoop {
         self.0.stopping.set(true);
     }
 
+    /// Ctrl+C: stops the loop after this pass, and `run_until_complete` raises
+    /// `KeyboardInterrupt`.
+    pub(crate) fn interrupt(&self) {
+        self.0.interrupted.set(true);
+        self.stop();
+    }
+
     /// `loop.close()`: drops what is scheduled and shuts the executor down.
     pub fn close(&self) -> PyResult<()> {
         if self.is_running() {
@@ -446,7 +456,14 @@ impl EventLoop {
         let future = future.ensure_future(self)?;
         let event_loop = self.clone();
         future.add_done_callback(move |_| event_loop.stop());
-        self.run_forever()?;
+        {
+            let _ctrl_c = crate::signals::interruptible(&self.0.clock);
+            self.run_forever()?;
+        }
+        if self.0.interrupted.replace(false) {
+            // As in Python: the loop and its tasks are left as they are.
+            return Err(KeyboardInterrupt::default().into());
+        }
         if !future.done() {
             return Err(RuntimeError::new("Event loop stopped before Future completed.").into());
         }
