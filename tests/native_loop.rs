@@ -310,3 +310,38 @@ fn current_task_and_all_tasks_name_the_running_and_the_pending_tasks() -> PyResu
     );
     Ok(())
 }
+
+#[test]
+fn run_in_executor_results_are_awaitable_from_native_coroutines() -> PyResult<()> {
+    let (value, time) = run(async {
+        let lp = get_running_loop()?;
+        let clock = lp.clock().clone();
+        let future = lp.run_in_executor(move || {
+            clock.sleep(2.0); // a blocking call, on a pool thread, in virtual time
+            Ok(42)
+        })?;
+        Ok((future.await?, now()))
+    })?;
+    assert_eq!((value, time), (42, 2.0));
+    Ok(())
+}
+
+#[test]
+fn async_with_closes_the_resource_after_the_body_succeeds_too() -> PyResult<()> {
+    use pycoro::native::{AsyncClose, async_with};
+    struct Resource(Log);
+    impl AsyncClose for Resource {
+        async fn close(&self) -> PyResult<()> {
+            sleep(1.0).await?;
+            self.0.push(format!("closed at {}", now()));
+            Ok(())
+        }
+    }
+    let log = Log::default();
+    let resource = Resource(log.clone());
+    let value =
+        run(async move { async_with(resource, async |_: &Resource| Ok("body's value")).await })?;
+    assert_eq!(value, "body's value");
+    assert_eq!(log.take(), ["closed at 1"]);
+    Ok(())
+}

@@ -45,6 +45,7 @@
 //! # Ok::<(), pycoro::exceptions::Exception>(())
 //! ```
 
+mod iteration;
 pub(crate) mod task;
 mod threads;
 
@@ -57,6 +58,7 @@ use std::task::{Context, Poll};
 use crate::clock::Clock;
 use crate::exceptions::{PyResult, TimeoutError};
 pub use crate::yield_from::{EventLoop, Future, get_event_loop, get_running_loop, set_event_loop};
+pub use iteration::{AsyncClose, async_with, ticker};
 pub use task::{Task, TaskRef, Waiting, current_task};
 pub use threads::{ConcurrentFuture, LoopThread, run_coroutine_threadsafe};
 
