@@ -345,3 +345,34 @@ fn async_with_closes_the_resource_after_the_body_succeeds_too() -> PyResult<()> 
     assert_eq!(log.take(), ["closed at 1"]);
     Ok(())
 }
+
+#[test]
+fn tasks_woken_by_foreign_futures_ping_pong_to_the_end() -> PyResult<()> {
+    use futures::{SinkExt, StreamExt};
+    async fn play(
+        mut to_other: futures::channel::mpsc::Sender<u32>,
+        mut from_other: futures::channel::mpsc::Receiver<u32>,
+        serve: bool,
+    ) -> PyResult<u32> {
+        let mut count = 0;
+        if serve {
+            let _ = to_other.send(0).await;
+        }
+        while let Some(n) = from_other.next().await {
+            count += 1;
+            if n >= 100 || to_other.send(n + 1).await.is_err() {
+                break;
+            }
+        }
+        Ok(count)
+    }
+    let total = run(async {
+        let (ping_tx, ping_rx) = futures::channel::mpsc::channel(1);
+        let (pong_tx, pong_rx) = futures::channel::mpsc::channel(1);
+        let a = create_task(play(ping_tx, pong_rx, true))?;
+        let b = create_task(play(pong_tx, ping_rx, false))?;
+        Ok(a.await? + b.await?)
+    })?;
+    assert_eq!(total, 101);
+    Ok(())
+}

@@ -57,8 +57,10 @@ struct Inner {
     tasks: RefCell<Vec<Weak<dyn AnyTask>>>,
     executor: RefCell<Option<ThreadPool>>,
     trace: RefCell<Option<Out>>,
-    /// Native tasks by id, so a `Waker` (which must be `Send`) can name one.
-    native_tasks: RefCell<HashMap<usize, Weak<dyn Running>>>,
+    /// Native tasks not done yet, by id, so a `Waker` (which must be `Send`) can name
+    /// one. Owned: a task waiting on a foreign future has no other owner, and a task
+    /// must never be lost. A task leaves when it is done, all of them when the loop closes.
+    native_tasks: RefCell<HashMap<usize, Rc<dyn Running>>>,
     native_created: Cell<usize>,
     /// Ctrl+C arrived during `run_until_complete`.
     interrupted: Cell<bool>,
@@ -269,20 +271,15 @@ impl EventLoop {
             format!("Task-{number}"),
             id,
         )?;
-        let running = task.as_running();
         self.0
             .native_tasks
             .borrow_mut()
-            .insert(id, Rc::downgrade(&running));
+            .insert(id, task.as_running());
         Ok(task)
     }
 
     pub(crate) fn native_task(&self, id: usize) -> Option<Rc<dyn Running>> {
-        self.0
-            .native_tasks
-            .borrow()
-            .get(&id)
-            .and_then(Weak::upgrade)
+        self.0.native_tasks.borrow().get(&id).cloned()
     }
 
     pub(crate) fn forget_native_task(&self, id: usize) {
@@ -294,8 +291,8 @@ impl EventLoop {
         let tasks = self.0.native_tasks.borrow();
         let mut pending: Vec<_> = tasks
             .iter()
-            .filter_map(|(&id, task)| Some((id, task.upgrade()?)))
             .filter(|(_, task)| !task.done())
+            .map(|(&id, task)| (id, task.clone()))
             .collect();
         pending.sort_by_key(|&(id, _)| id);
         pending
@@ -321,8 +318,7 @@ impl EventLoop {
         let native = self.0.native_tasks.borrow();
         let native = native
             .values()
-            .filter_map(Weak::upgrade)
-            .map(|task| Rc::new(NativeAsAny(task)) as Rc<dyn AnyTask>)
+            .map(|task| Rc::new(NativeAsAny(task.clone())) as Rc<dyn AnyTask>)
             .collect::<Vec<_>>();
         generator_based
             .chain(native)
@@ -411,6 +407,9 @@ impl EventLoop {
         }
         self.0.ready.borrow_mut().clear();
         self.0.timers.borrow_mut().clear();
+        // What is still pending will never run: let it go (its `Rc`s point back here).
+        let pending = std::mem::take(&mut *self.0.native_tasks.borrow_mut());
+        drop(pending);
         if let Some(executor) = self.0.executor.borrow_mut().take() {
             executor.shutdown();
         }

@@ -1,0 +1,225 @@
+//! Generation 3 against tokio's current-thread runtime, in the same run: spawning and
+//! completing 1,000,000 trivial tasks, 100,000 concurrent timers (both on virtual time:
+//! pycoro's virtual clock, tokio's paused clock), and a ping-pong of 1,000,000 messages
+//! between two tasks over the same `futures` channels. It also prints the memory each
+//! suspended task takes, counted by a global allocator.
+//!
+//! `cargo bench --bench native`, then `python3 scripts/bench_ratios.py`.
+
+use std::alloc::System;
+
+use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
+
+use criterion::{Criterion, Throughput, criterion_group};
+use futures::{SinkExt, StreamExt};
+use pycoro::clock::Clock;
+use pycoro::exceptions::PyResult;
+use pycoro::native::{EventLoop, create_task, run_with_clock, sleep};
+
+/// Counts allocations, to measure memory per suspended task (`stats_alloc` wraps the
+/// system allocator; no `unsafe` here).
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+fn in_use() -> isize {
+    let stats = GLOBAL.stats();
+    stats.bytes_allocated as isize - stats.bytes_deallocated as isize
+}
+
+const TASKS: u64 = 1_000_000;
+const TIMERS: u64 = 100_000;
+const MESSAGES: u64 = 1_000_000;
+
+fn tokio_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .expect("a tokio runtime")
+}
+
+fn spawn_and_complete(c: &mut Criterion) {
+    let mut group = c.benchmark_group("spawn_1m_tasks");
+    group
+        .sample_size(10)
+        .throughput(Throughput::Elements(TASKS));
+    group.bench_function("tokio", |b| {
+        b.iter(|| {
+            tokio_runtime().block_on(async {
+                let handles: Vec<_> = (0..TASKS).map(|i| tokio::spawn(async move { i })).collect();
+                let mut sum = 0;
+                for handle in handles {
+                    sum += handle.await.unwrap();
+                }
+                sum
+            })
+        })
+    });
+    group.bench_function("pycoro", |b| {
+        b.iter(|| {
+            run_with_clock(
+                async {
+                    let tasks = (0..TASKS)
+                        .map(|i| create_task(async move { Ok(i) }))
+                        .collect::<PyResult<Vec<_>>>()?;
+                    let mut sum = 0;
+                    for task in tasks {
+                        sum += task.await?;
+                    }
+                    Ok(sum)
+                },
+                Clock::new_virtual(),
+            )
+            .unwrap()
+        })
+    });
+    group.finish();
+}
+
+fn timers(c: &mut Criterion) {
+    let mut group = c.benchmark_group("timers_100k");
+    group
+        .sample_size(10)
+        .throughput(Throughput::Elements(TIMERS));
+    let delay = |i: u64| (i % 1000) as f64 / 1000.0;
+    group.bench_function("tokio", |b| {
+        b.iter(|| {
+            tokio_runtime().block_on(async {
+                let handles: Vec<_> = (0..TIMERS)
+                    .map(|i| {
+                        tokio::spawn(async move {
+                            tokio::time::sleep(std::time::Duration::from_secs_f64(delay(i))).await
+                        })
+                    })
+                    .collect();
+                for handle in handles {
+                    handle.await.unwrap();
+                }
+            })
+        })
+    });
+    group.bench_function("pycoro", |b| {
+        b.iter(|| {
+            run_with_clock(
+                async move {
+                    let tasks = (0..TIMERS)
+                        .map(|i| create_task(sleep(delay(i))))
+                        .collect::<PyResult<Vec<_>>>()?;
+                    for task in tasks {
+                        task.await?;
+                    }
+                    Ok(())
+                },
+                Clock::new_virtual(),
+            )
+            .unwrap()
+        })
+    });
+    group.finish();
+}
+
+fn ping_pong(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ping_pong_1m");
+    group
+        .sample_size(10)
+        .throughput(Throughput::Elements(MESSAGES));
+    async fn play<S, R>(mut to_other: S, mut from_other: R, serve: bool) -> u64
+    where
+        S: futures::Sink<u64> + Unpin,
+        R: futures::Stream<Item = u64> + Unpin,
+    {
+        let mut count = 0;
+        if serve {
+            let _ = to_other.send(0).await;
+        }
+        while let Some(n) = from_other.next().await {
+            count += 1;
+            if n >= MESSAGES {
+                break;
+            }
+            if to_other.send(n + 1).await.is_err() {
+                break;
+            }
+        }
+        count
+    }
+    group.bench_function("tokio", |b| {
+        b.iter(|| {
+            tokio_runtime().block_on(async {
+                let (ping_tx, ping_rx) = futures::channel::mpsc::channel(1);
+                let (pong_tx, pong_rx) = futures::channel::mpsc::channel(1);
+                let a = tokio::spawn(play(ping_tx, pong_rx, true));
+                let b = tokio::spawn(play(pong_tx, ping_rx, false));
+                a.await.unwrap() + b.await.unwrap()
+            })
+        })
+    });
+    group.bench_function("pycoro", |b| {
+        b.iter(|| {
+            run_with_clock(
+                async {
+                    let (ping_tx, ping_rx) = futures::channel::mpsc::channel(1);
+                    let (pong_tx, pong_rx) = futures::channel::mpsc::channel(1);
+                    let a = create_task(async move { Ok(play(ping_tx, pong_rx, true).await) })?;
+                    let b = create_task(async move { Ok(play(pong_tx, ping_rx, false).await) })?;
+                    Ok(a.await? + b.await?)
+                },
+                Clock::new_virtual(),
+            )
+            .unwrap()
+        })
+    });
+    group.finish();
+}
+
+/// Bytes in use per task suspended in a one-second sleep, for each runtime.
+fn memory_per_suspended_task() {
+    const N: usize = 100_000;
+    let rt = tokio_runtime();
+    let tokio_bytes = rt.block_on(async {
+        let baseline = in_use();
+        let handles: Vec<_> = (0..N)
+            .map(|_| tokio::spawn(tokio::time::sleep(std::time::Duration::from_secs(1))))
+            .collect();
+        tokio::task::yield_now().await; // let every task start and suspend
+        let used = in_use() - baseline;
+        for handle in handles {
+            handle.abort();
+        }
+        used
+    });
+    drop(rt);
+    let event_loop = EventLoop::new(Clock::new_virtual());
+    let pycoro_bytes = event_loop
+        .run_until_complete(
+            event_loop
+                .create_native_task(async {
+                    let baseline = in_use();
+                    let tasks = (0..N)
+                        .map(|_| create_task(sleep(1.0)))
+                        .collect::<PyResult<Vec<_>>>()?;
+                    sleep(0.0).await?; // let every task start and suspend
+                    let used = in_use() - baseline;
+                    for task in &tasks {
+                        task.cancel();
+                    }
+                    Ok(used)
+                })
+                .unwrap(),
+        )
+        .unwrap();
+    println!(
+        "memory per suspended task: tokio {} bytes, pycoro {} bytes ({:.2}x)",
+        tokio_bytes / N as isize,
+        pycoro_bytes / N as isize,
+        pycoro_bytes as f64 / tokio_bytes as f64
+    );
+}
+
+criterion_group!(benches, spawn_and_complete, timers, ping_pong);
+
+fn main() {
+    memory_per_suspended_task();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
