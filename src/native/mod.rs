@@ -1,6 +1,6 @@
 //! Generation 3: native `async`/`await` (PEP 492) on an asyncio-like event loop.
 //!
-//! Book: chapter "Generation 3: async/await" (not written yet).
+//! Book: chapter "Generation 3: async/await".
 //!
 //! | Python                                   | pycoro                                           |
 //! |------------------------------------------|--------------------------------------------------|
@@ -87,6 +87,7 @@ pub fn all_tasks() -> PyResult<Vec<TaskRef>> {
 ///
 /// `sleep(0)` is Python's bare `yield`: the task gives every other ready task one turn.
 /// Dropping the future (Rust's cancellation) cancels its timer.
+// ANCHOR: sleep
 pub async fn sleep(delay: f64) -> PyResult<()> {
     let event_loop = get_running_loop()?;
     let future = event_loop.create_future::<()>();
@@ -103,6 +104,7 @@ pub async fn sleep(delay: f64) -> PyResult<()> {
     let _cancel_timer = scopeguard(move || timer.cancel());
     future.await
 }
+// ANCHOR_END: sleep
 
 /// Suspends once and asks to be stepped again on the next pass (a bare `yield`).
 struct YieldOnce(bool);

@@ -117,12 +117,14 @@ pub(crate) fn current() -> Option<Rc<dyn Running>> {
 
 /// At an await point of a pycoro awaitable: `Err(CancelledError)` if the running task
 /// was cancelled since its last await, as Python raises it there.
+// ANCHOR: check_cancelled
 pub(crate) fn check_cancelled() -> PyResult<()> {
     match current() {
         Some(task) if task.take_cancellation() => Err(CancelledError::default().into()),
         _ => Ok(()),
     }
 }
+// ANCHOR_END: check_cancelled
 
 /// Wakes a native task from anywhere (a foreign future's `Waker`): the step is queued
 /// on the loop's thread through its clock.
@@ -216,6 +218,7 @@ impl<T: Clone + 'static> Inner<T> {
 }
 
 impl<T: Clone + 'static> Running for Inner<T> {
+    // ANCHOR: step
     fn step(self: Rc<Self>) {
         if self.future.done() {
             return;
@@ -256,6 +259,7 @@ impl<T: Clone + 'static> Running for Inner<T> {
         self.coro.replace(None);
         event_loop.forget_native_task(self.id);
     }
+    // ANCHOR_END: step
 
     fn take_cancellation(&self) -> bool {
         self.must_cancel.replace(false)
@@ -303,6 +307,7 @@ pub struct Waiting<T> {
     registered: bool,
 }
 
+// ANCHOR: waiting
 impl<T: Clone + 'static> StdFuture for Waiting<T> {
     type Output = PyResult<T>;
 
@@ -329,6 +334,7 @@ impl<T: Clone + 'static> StdFuture for Waiting<T> {
         Poll::Pending
     }
 }
+// ANCHOR_END: waiting
 
 impl<T: Clone + 'static> IntoFuture for Future<T> {
     type Output = PyResult<T>;
