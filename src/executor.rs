@@ -3,7 +3,7 @@
 //!
 //! A job's result reaches the loop through the clock's thread-safe queue
 //! (`call_soon_threadsafe`); the loop's futures are `Rc`s that never leave their thread,
-//! so [`on_loop_thread`] parks the completion on the loop's thread and hands the job a
+//! so `on_loop_thread` parks the completion on the loop's thread and hands the job a
 //! `Send` ticket to it.
 
 use std::any::Any;

@@ -6,7 +6,7 @@
 //! | generation | Python                                   | pycoro module          | Rust substrate                          |
 //! |------------|------------------------------------------|------------------------|-----------------------------------------|
 //! | 1          | `yield`, `send`, `throw`, `close` (PEP 342) | [`generators`]      | nightly `#[coroutine]` closures         |
-//! | 2          | `yield from` (PEP 380), asyncio 3.4       | [`yield_from`]         | generators that yield futures           |
+//! | 2          | `yield from` (PEP 380), asyncio 3.4       | [`yield_from`](mod@yield_from)         | generators that yield futures           |
 //! | 3          | `async`/`await` (PEP 492), asyncio         | [`native`]             | `async fn`, std `Future`, our own loop  |
 //!
 //! ## Generation 1 in one example
@@ -55,7 +55,7 @@
 //!
 //! - [`generators`]: the generator object and its rules, with a Python-to-Rust table.
 //! - [`exceptions`]: Python's exceptions as `anyhow::Error` values.
-//! - [`yield_from`] and [`native`]: Generations 2 and 3, one event loop for both.
+//! - [`yield_from`](mod@yield_from) and [`native`]: Generations 2 and 3, one event loop for both.
 //! - [`programs`]: every program of the documents, as a function that prints its trace.
 //! - The book (`mdbook serve book`) tells the story chapter by chapter, beside the Python.
 

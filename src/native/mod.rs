@@ -18,7 +18,7 @@
 //!
 //! The loop is Generation 2's [`EventLoop`]: since Python 3.5 asyncio's loop has run both
 //! kinds of coroutine, and so does pycoro's. A native [`Task`] polls a Rust `Future`; its
-//! result lives in Generation 2's [`Future`](crate::yield_from::Future).
+//! result lives in Generation 2's [`Future`].
 //!
 //! **Cancellation** is Python's, not Rust's: `task.cancel()` makes the next await of a
 //! pycoro awaitable inside the task return `Err(CancelledError)`, which the coroutine may

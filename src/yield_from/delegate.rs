@@ -8,7 +8,7 @@ use crate::generators::{Generator, GeneratorState, Resume, Step};
 
 /// The sub-iterator of a `yield from`: a generator, a future, or a plain iterator.
 ///
-/// [`yield_from!`](crate::yield_from) calls [`start`](Delegate::start) once (PEP 380's
+/// [`yield_from!`](macro@crate::yield_from) calls [`start`](Delegate::start) once (PEP 380's
 /// automatic priming `next(_i)`), then [`resume`](Delegate::resume) with whatever the
 /// delegating generator was resumed with, until the sub-iterator returns or raises.
 pub trait Delegate {
@@ -151,7 +151,7 @@ pub struct Iter<I, S = ()> {
     _sends: PhantomData<fn(S)>,
 }
 
-/// Wraps a Rust iterator for [`yield_from!`](crate::yield_from): `yield_from!(iter(0..3))`.
+/// Wraps a Rust iterator for [`yield_from!`](macro@crate::yield_from): `yield_from!(iter(0..3))`.
 ///
 /// ```
 /// #![feature(coroutines)]

@@ -17,7 +17,7 @@
 //! | `asyncio.run(main())`                    | `run(main())` (or `run_with_clock(main(), clock)`)   |
 //! | `loop.run_in_executor(None, f)`          | `event_loop.run_in_executor(f)?`                     |
 //!
-//! **Delegation** is [`yield_from!`](crate::yield_from): a loop inside the delegating
+//! **Delegation** is [`yield_from!`](macro@crate::yield_from): a loop inside the delegating
 //! generator's body that forwards every `next`, `send`, `throw` and `close` to the
 //! sub-iterator (anything that is a [`Delegate`]: a generator, a future, a plain
 //! iterator through [`iter`]) and evaluates to its return value. Document 003 calls it
