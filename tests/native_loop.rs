@@ -376,3 +376,30 @@ fn tasks_woken_by_foreign_futures_ping_pong_to_the_end() -> PyResult<()> {
     assert_eq!(total, 101);
     Ok(())
 }
+
+#[test]
+fn printing_a_failed_task_does_not_count_as_retrieving_its_exception() -> PyResult<()> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let reports = Rc::new(RefCell::new(Vec::new()));
+    let sink = reports.clone();
+    let previous = pycoro::exceptions::set_unraisable_hook(Some(Box::new(move |u| {
+        sink.borrow_mut().push(u.to_string())
+    })));
+    let printed = run(async {
+        let failing = create_task(fail_after(1.0))?;
+        sleep(2.0).await?;
+        Ok(failing.to_string()) // repr only: nobody looks at the exception
+    })?;
+    pycoro::exceptions::set_unraisable_hook(previous);
+    assert_eq!(
+        printed,
+        "<Task finished name='Task-2' coro=<fail_after()> exception=ValueError('failed at 1')>"
+    );
+    assert_eq!(
+        reports.borrow().len(),
+        1,
+        "still reported when the task goes"
+    );
+    Ok(())
+}

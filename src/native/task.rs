@@ -370,24 +370,6 @@ impl<T: Clone + 'static> IntoFuture for &Task<T> {
 /// `<Task finished name='Task-1' coro=<add()> result=3>`.
 impl<T: Clone + PyRepr + 'static> fmt::Display for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (name, coro) = (&self.0.name, self.0.coro_name);
-        if self.cancelled() {
-            return write!(f, "<Task cancelled name='{name}' coro=<{coro}()>>");
-        }
-        if !self.done() {
-            return write!(f, "<Task pending name='{name}' coro=<{coro}()>>");
-        }
-        match self.result() {
-            Ok(value) => write!(
-                f,
-                "<Task finished name='{name}' coro=<{coro}()> result={}>",
-                value.py_repr()
-            ),
-            Err(e) => write!(
-                f,
-                "<Task finished name='{name}' coro=<{coro}()> exception={}>",
-                exception_repr(&e)
-            ),
-        }
+        self.0.future.fmt_task(f, &self.0.name, self.0.coro_name)
     }
 }

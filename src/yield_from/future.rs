@@ -256,6 +256,30 @@ impl<T> Drop for Cell<T> {
     }
 }
 
+impl<T: PyRepr> Future<T> {
+    /// `repr(task)` for the task whose result this is, Generation 2's or 3's:
+    /// `<Task pending name='Task-1' coro=<add()>>`, `<Task finished ... result=3>`.
+    /// Like Python's, it does not count as looking at the exception.
+    pub(crate) fn fmt_task(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        name: &str,
+        coro: &str,
+    ) -> fmt::Result {
+        let head = format!("name='{name}' coro=<{coro}()>");
+        match &*self.0.state.borrow() {
+            State::Pending => write!(f, "<Task pending {head}>"),
+            State::Cancelled => write!(f, "<Task cancelled {head}>"),
+            State::Done(Ok(value)) => {
+                write!(f, "<Task finished {head} result={}>", value.py_repr())
+            }
+            State::Done(Err(e)) => {
+                write!(f, "<Task finished {head} exception={}>", exception_repr(e))
+            }
+        }
+    }
+}
+
 /// `repr(fut)`: `<Future pending>`, `<Future finished result=3>`,
 /// `<Future finished exception=ValueError('x')>`, `<Future cancelled>`.
 impl<T: Clone + PyRepr + 'static> fmt::Display for Future<T> {
