@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use crate::clock::Clock;
-use crate::exceptions::{CancelledError, PyResult, exception_repr};
+use crate::exceptions::{CancelledError, PyResult};
 use crate::executor::catch_panic;
 use crate::trace::PyRepr;
 use crate::yield_from::{EventLoop, Future, FutureRef, get_running_loop};
