@@ -116,6 +116,11 @@ impl Clock {
         }
     }
 
+    /// Whether two handles are the same clock.
+    pub(crate) fn same(&self, other: &Clock) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// Whether time is virtual.
     pub fn is_virtual(&self) -> bool {
         self.inner.started.is_none()

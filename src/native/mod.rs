@@ -120,7 +120,7 @@ impl StdFuture for YieldOnce {
         self.0 = true;
         match task::current() {
             Some(task) => {
-                get_running_loop()?.call_soon(move || task.step())?;
+                get_running_loop()?.schedule(crate::yield_from::event_loop::Ready::Step(task))?;
             }
             None => cx.waker().wake_by_ref(),
         }

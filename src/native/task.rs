@@ -20,6 +20,7 @@ use crate::clock::Clock;
 use crate::exceptions::{CancelledError, PyResult};
 use crate::executor::catch_panic;
 use crate::trace::PyRepr;
+use crate::yield_from::event_loop::Ready;
 use crate::yield_from::{EventLoop, Future, FutureRef, get_running_loop};
 
 type Coroutine<T> = Pin<Box<dyn StdFuture<Output = PyResult<T>>>>;
@@ -136,6 +137,14 @@ struct TaskWaker {
 impl Wake for TaskWaker {
     fn wake(self: Arc<Self>) {
         let id = self.id;
+        // Woken on the loop's own thread (a channel between two of its tasks): no lock
+        // and no box, the id goes on the loop's list.
+        if let Ok(event_loop) = get_running_loop()
+            && event_loop.clock().same(&self.clock)
+        {
+            event_loop.wake_native_task(id);
+            return;
+        }
         self.clock.call_in(Box::new(move || {
             if let Ok(event_loop) = get_running_loop()
                 && let Some(task) = event_loop.native_task(id)
@@ -171,8 +180,7 @@ impl<T: Clone + 'static> Task<T> {
             waiting_on: RefCell::default(),
             waker,
         }));
-        let first: Rc<dyn Running> = task.0.clone();
-        event_loop.call_soon(move || first.step())?;
+        event_loop.schedule(Ready::Step(task.0.clone()))?;
         Ok(task)
     }
 
@@ -209,8 +217,7 @@ impl<T: Clone + 'static> Inner<T> {
         match waiting_on {
             Some(future) if future.cancel() => {}
             _ => {
-                let task: Rc<dyn Running> = self.clone();
-                let _ = self.future.get_loop().call_soon(move || task.step());
+                let _ = self.future.get_loop().schedule(Ready::Step(self.clone()));
             }
         }
         true
@@ -323,7 +330,7 @@ impl<T: Clone + 'static> StdFuture for Waiting<T> {
                 // Python's `Task.__wakeup`: the done callback steps the task directly.
                 Some(task) => {
                     task.wait_on(future.clone());
-                    future.on_done(Box::new(move || task.step()));
+                    self.future.0.when_done(Ready::Step(task));
                 }
                 None => {
                     let waker = cx.waker().clone();

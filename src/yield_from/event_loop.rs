@@ -45,7 +45,7 @@ pub struct EventLoop(Rc<Inner>);
 
 struct Inner {
     clock: Clock,
-    ready: RefCell<VecDeque<Handle>>,
+    ready: RefCell<VecDeque<Ready>>,
     /// Deadline, then scheduling order: timers due at the same time run FIFO.
     timers: RefCell<BTreeMap<(Duration, u64), Handle>>,
     sequence: Cell<u64>,
@@ -64,6 +64,44 @@ struct Inner {
     native_created: Cell<usize>,
     /// Ctrl+C arrived during `run_until_complete`.
     interrupted: Cell<bool>,
+    /// Native tasks woken on this thread by foreign futures, stepped on the next pass.
+    woken: RefCell<Vec<usize>>,
+}
+
+/// What the ready queue holds. `call_soon` gives the caller a handle to cancel; the
+/// loop's own callbacks (done callbacks, task steps, calls from threads) are never
+/// cancelled, so they go in without one: a task step is then no allocation at all.
+pub(crate) enum Ready {
+    /// From `call_soon`: may have been cancelled since.
+    Handle(Handle),
+    /// One of the loop's own callbacks.
+    Call(Box<dyn FnOnce()>),
+    /// A native task's next step.
+    Step(Rc<dyn Running>),
+}
+
+impl Ready {
+    fn run(self) {
+        match self {
+            Ready::Handle(handle) => {
+                if !handle.cancelled() {
+                    handle.run();
+                }
+            }
+            Ready::Call(callback) => run_reporting_panics(callback),
+            // A step catches the coroutine's panics itself.
+            Ready::Step(task) => task.step(),
+        }
+    }
+}
+
+fn run_reporting_panics(callback: Box<dyn FnOnce()>) {
+    if let Err(e) = catch_panic(|| {
+        callback();
+        Ok(())
+    }) {
+        write_unraisable("Exception in callback", "<Handle>", &e);
+    }
 }
 
 /// A scheduled callback (`asyncio.Handle` / `TimerHandle`): it can be cancelled.
@@ -107,13 +145,8 @@ impl Handle {
 
     fn run(&self) {
         let callback = self.0.callback.borrow_mut().take();
-        if let Some(callback) = callback
-            && let Err(e) = catch_panic(|| {
-                callback();
-                Ok(())
-            })
-        {
-            write_unraisable("Exception in callback", "<Handle>", &e);
+        if let Some(callback) = callback {
+            run_reporting_panics(callback);
         }
     }
 }
@@ -171,6 +204,7 @@ impl EventLoop {
             native_tasks: RefCell::default(),
             native_created: Cell::new(0),
             interrupted: Cell::new(false),
+            woken: RefCell::default(),
         }))
     }
 
@@ -212,8 +246,18 @@ impl EventLoop {
     pub fn call_soon(&self, callback: impl FnOnce() + 'static) -> PyResult<Handle> {
         self.check_closed()?;
         let handle = Handle::new(Box::new(callback));
-        self.0.ready.borrow_mut().push_back(handle.clone());
+        self.0
+            .ready
+            .borrow_mut()
+            .push_back(Ready::Handle(handle.clone()));
         Ok(handle)
+    }
+
+    /// Queues one of the loop's own callbacks, which nobody cancels (no handle).
+    pub(crate) fn schedule(&self, ready: Ready) -> PyResult<()> {
+        self.check_closed()?;
+        self.0.ready.borrow_mut().push_back(ready);
+        Ok(())
     }
 
     /// `loop.call_later(delay, callback)`.
@@ -280,6 +324,11 @@ impl EventLoop {
 
     pub(crate) fn native_task(&self, id: usize) -> Option<Rc<dyn Running>> {
         self.0.native_tasks.borrow().get(&id).cloned()
+    }
+
+    /// A foreign future woke native task `id` from this thread.
+    pub(crate) fn wake_native_task(&self, id: usize) {
+        self.0.woken.borrow_mut().push(id);
     }
 
     pub(crate) fn forget_native_task(&self, id: usize) {
@@ -484,6 +533,12 @@ impl EventLoop {
                 entry.remove();
             }
         }
+        // Tasks woken from this thread join the ready queue, as `call_soon` would.
+        for id in std::mem::take(&mut *inner.woken.borrow_mut()) {
+            if let Some(task) = self.native_task(id) {
+                inner.ready.borrow_mut().push_back(Ready::Step(task));
+            }
+        }
         let deadline = if !inner.ready.borrow().is_empty() || inner.stopping.get() {
             Some(inner.clock.now())
         } else {
@@ -499,7 +554,7 @@ impl EventLoop {
             let mut ready = inner.ready.borrow_mut();
             for callback in incoming {
                 self.trace(format_args!("a thread called in"));
-                ready.push_back(Handle::new(Box::new(callback)));
+                ready.push_back(Ready::Call(callback));
             }
         }
         let now = inner.clock.now();
@@ -515,18 +570,16 @@ impl EventLoop {
             drop(timers);
             if !handle.cancelled() {
                 self.trace(format_args!("timer due: its callback is ready"));
-                inner.ready.borrow_mut().push_back(handle);
+                inner.ready.borrow_mut().push_back(Ready::Handle(handle));
             }
         }
         // Only what is ready now: callbacks scheduled by these run on the next pass.
         let ready_now = inner.ready.borrow().len();
         for _ in 0..ready_now {
-            let Some(handle) = inner.ready.borrow_mut().pop_front() else {
+            let Some(ready) = inner.ready.borrow_mut().pop_front() else {
                 break;
             };
-            if !handle.cancelled() {
-                handle.run();
-            }
+            ready.run();
         }
         Ok(())
     }

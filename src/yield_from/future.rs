@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 
-use super::event_loop::EventLoop;
+use super::event_loop::{EventLoop, Ready};
 use crate::exceptions::{
     CancelledError, Exception, InvalidStateError, PyResult, RuntimeError, clone_exception,
     exception_repr, write_unraisable,
@@ -45,7 +45,7 @@ enum State<T> {
 
 pub(crate) struct Cell<T> {
     state: RefCell<State<T>>,
-    callbacks: RefCell<Vec<Box<dyn FnOnce()>>>,
+    callbacks: RefCell<Vec<Ready>>,
     event_loop: EventLoop,
     /// Set by a task to describe itself; a plain future has none.
     pub(crate) task_name: RefCell<Option<String>>,
@@ -165,6 +165,16 @@ impl<T: Clone + 'static> Future<T> {
 }
 
 impl<T> Cell<T> {
+    /// Schedules `ready` on the loop when the future is done (at once if it is).
+    pub(crate) fn when_done(&self, ready: Ready) {
+        if AnyFuture::done(self) {
+            // A closed loop runs nothing more, so there is no one to tell.
+            let _ = self.event_loop.schedule(ready);
+        } else {
+            self.callbacks.borrow_mut().push(ready);
+        }
+    }
+
     // ANCHOR: finish
     fn finish(&self, new: State<T>) -> PyResult<()> {
         {
@@ -184,7 +194,7 @@ impl<T> Cell<T> {
         }
         for callback in callbacks {
             // On a closed loop this raises, as Python's `set_result` does then.
-            self.event_loop.call_soon(callback)?;
+            self.event_loop.schedule(callback)?;
         }
         Ok(())
     }
@@ -208,12 +218,7 @@ impl<T> AnyFuture for Cell<T> {
     }
 
     fn on_done(&self, callback: Box<dyn FnOnce()>) {
-        if self.done() {
-            // A closed loop runs nothing more, so there is no one to tell.
-            let _ = self.event_loop.call_soon(callback);
-        } else {
-            self.callbacks.borrow_mut().push(callback);
-        }
+        self.when_done(Ready::Call(callback));
     }
 
     fn error(&self) -> Option<Exception> {

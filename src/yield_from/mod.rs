@@ -56,7 +56,7 @@
 //! ```
 
 mod delegate;
-mod event_loop;
+pub(crate) mod event_loop;
 mod future;
 mod task;
 

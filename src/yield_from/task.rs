@@ -62,7 +62,9 @@ impl<T: Clone + 'static> Task<T> {
             must_cancel: Cell::new(false),
         }));
         let first = task.clone();
-        event_loop.call_soon(move || first.step(None))?;
+        event_loop.schedule(super::event_loop::Ready::Call(Box::new(move || {
+            first.step(None)
+        })))?;
         let erased: Rc<dyn AnyTask> = task.0.clone();
         event_loop.register_task(Rc::downgrade(&erased));
         Ok(task)
