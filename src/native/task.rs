@@ -33,7 +33,9 @@ struct Inner<T> {
     future: Future<T>,
     coro: RefCell<Option<Coroutine<T>>>,
     coro_name: &'static str,
-    name: String,
+    number: u64,
+    /// `Task-N`, made when first asked for (most tasks are never named).
+    name: std::cell::OnceCell<String>,
     id: usize,
     must_cancel: Cell<bool>,
     /// The pycoro future the coroutine waits for, which `cancel` cancels too.
@@ -161,11 +163,11 @@ impl<T: Clone + 'static> Task<T> {
         event_loop: &EventLoop,
         coro: impl StdFuture<Output = PyResult<T>> + 'static,
         coro_name: &'static str,
-        name: String,
+        number: u64,
         id: usize,
     ) -> PyResult<Self> {
         let future = event_loop.create_future();
-        future.0.task_name.replace(Some(name.clone()));
+        future.0.task_number.set(Some(number));
         let waker = Waker::from(Arc::new(TaskWaker {
             id,
             clock: event_loop.clock().clone(),
@@ -174,7 +176,8 @@ impl<T: Clone + 'static> Task<T> {
             future,
             coro: RefCell::new(Some(Box::pin(coro))),
             coro_name,
-            name,
+            number,
+            name: std::cell::OnceCell::new(),
             id,
             must_cancel: Cell::new(false),
             waiting_on: RefCell::default(),
@@ -186,7 +189,7 @@ impl<T: Clone + 'static> Task<T> {
 
     /// `task.get_name()`: `Task-1`, ...
     pub fn name(&self) -> &str {
-        &self.0.name
+        Running::name(&*self.0)
     }
 
     /// The name of the coroutine function it runs.
@@ -249,7 +252,7 @@ impl<T: Clone + 'static> Running for Inner<T> {
         CURRENT.with(|current| current.replace(previous));
         match polled {
             Ok(None) => {
-                event_loop.trace(format_args!("{} awaits", self.name));
+                event_loop.trace(format_args!("{} awaits", Running::name(&*self)));
                 return;
             }
             Ok(Some(value)) => {
@@ -289,7 +292,7 @@ impl<T: Clone + 'static> Running for Inner<T> {
     }
 
     fn name(&self) -> &str {
-        &self.name
+        self.name.get_or_init(|| format!("Task-{}", self.number))
     }
 
     fn describe(&self) -> String {
@@ -302,7 +305,8 @@ impl<T: Clone + 'static> Running for Inner<T> {
         };
         format!(
             "<Task {state} name='{}' coro=<{}()>>",
-            self.name, self.coro_name
+            Running::name(self),
+            self.coro_name
         )
     }
 }
@@ -377,6 +381,8 @@ impl<T: Clone + 'static> IntoFuture for &Task<T> {
 /// `<Task finished name='Task-1' coro=<add()> result=3>`.
 impl<T: Clone + PyRepr + 'static> fmt::Display for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.future.fmt_task(f, &self.0.name, self.0.coro_name)
+        self.0
+            .future
+            .fmt_task(f, Running::name(&*self.0), self.0.coro_name)
     }
 }

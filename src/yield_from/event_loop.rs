@@ -9,6 +9,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
+use std::hash::BuildHasherDefault;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
@@ -60,12 +61,33 @@ struct Inner {
     /// Native tasks not done yet, by id, so a `Waker` (which must be `Send`) can name
     /// one. Owned: a task waiting on a foreign future has no other owner, and a task
     /// must never be lost. A task leaves when it is done, all of them when the loop closes.
-    native_tasks: RefCell<HashMap<usize, Rc<dyn Running>>>,
+    native_tasks: RefCell<HashMap<usize, Rc<dyn Running>, BuildHasherDefault<IdHasher>>>,
     native_created: Cell<usize>,
     /// Ctrl+C arrived during `run_until_complete`.
     interrupted: Cell<bool>,
     /// Native tasks woken on this thread by foreign futures, stepped on the next pass.
     woken: RefCell<Vec<usize>>,
+}
+
+/// Hashes the loop's own task ids (sequential numbers, never chosen by anyone else):
+/// Fibonacci hashing spreads them over the table at the cost of one multiplication.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 /// What the ready queue holds. `call_soon` gives the caller a handle to cancel; the
@@ -295,7 +317,7 @@ impl EventLoop {
     pub fn create_task<T: Clone + 'static>(&self, coro: Coroutine<T>) -> PyResult<Task<T>> {
         let number = self.0.tasks_created.get() + 1;
         self.0.tasks_created.set(number);
-        Task::new(coro, self, format!("Task-{number}"))
+        Task::new(coro, self, number)
     }
 
     /// `loop.create_task(coro)` for a native coroutine (an `async fn`'s future).
@@ -308,13 +330,7 @@ impl EventLoop {
         self.0.tasks_created.set(number);
         let id = self.0.native_created.get() + 1;
         self.0.native_created.set(id);
-        let task = NativeTask::spawn(
-            self,
-            coro,
-            TaskName::of::<F>(),
-            format!("Task-{number}"),
-            id,
-        )?;
+        let task = NativeTask::spawn(self, coro, TaskName::of::<F>(), number, id)?;
         self.0
             .native_tasks
             .borrow_mut()

@@ -47,8 +47,8 @@ pub(crate) struct Cell<T> {
     state: RefCell<State<T>>,
     callbacks: RefCell<Vec<Ready>>,
     event_loop: EventLoop,
-    /// Set by a task to describe itself; a plain future has none.
-    pub(crate) task_name: RefCell<Option<String>>,
+    /// Set by a task to describe itself (`Task-N`); a plain future has none.
+    pub(crate) task_number: std::cell::Cell<Option<u64>>,
     /// Someone has seen its exception (`result()`, `exception()`, an await): if no one
     /// has when it is dropped, the exception is reported, as asyncio does.
     retrieved: std::cell::Cell<bool>,
@@ -83,7 +83,7 @@ impl<T: 'static> Future<T> {
             state: RefCell::new(State::Pending),
             callbacks: RefCell::default(),
             event_loop: event_loop.clone(),
-            task_name: RefCell::default(),
+            task_number: std::cell::Cell::new(None),
             retrieved: std::cell::Cell::new(false),
         }))
     }
@@ -231,8 +231,8 @@ impl<T> AnyFuture for Cell<T> {
     }
 
     fn describe(&self) -> String {
-        match &*self.task_name.borrow() {
-            Some(name) => format!("<Task {} name='{name}'>", self.state_word()),
+        match self.task_number.get() {
+            Some(number) => format!("<Task {} name='Task-{number}'>", self.state_word()),
             None => format!("<Future {}>", self.state_word()),
         }
     }
@@ -247,7 +247,7 @@ impl<T> Drop for Cell<T> {
             return;
         }
         if let State::Done(Err(e)) = &*self.state.borrow() {
-            let what = if self.task_name.borrow().is_some() {
+            let what = if self.task_number.get().is_some() {
                 "Task"
             } else {
                 "Future"

@@ -50,9 +50,10 @@ impl<T> Deref for Task<T> {
 
 impl<T: Clone + 'static> Task<T> {
     /// Wraps `coro` and schedules its first step (`loop.create_task(coro)`).
-    pub(crate) fn new(coro: Coroutine<T>, event_loop: &EventLoop, name: String) -> PyResult<Self> {
+    pub(crate) fn new(coro: Coroutine<T>, event_loop: &EventLoop, number: u64) -> PyResult<Self> {
         let future = Future::new(event_loop);
-        *future.0.task_name.borrow_mut() = Some(name.clone());
+        future.0.task_number.set(Some(number));
+        let name = format!("Task-{number}");
         let task = Self(Rc::new(Inner {
             future,
             coro_name: coro.name(),
