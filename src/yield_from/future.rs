@@ -171,7 +171,10 @@ impl<T> Cell<T> {
             // A closed loop runs nothing more, so there is no one to tell.
             let _ = self.event_loop.schedule(ready);
         } else {
-            self.callbacks.borrow_mut().push(ready);
+            let mut callbacks = self.callbacks.borrow_mut();
+            // Most futures have exactly one waiter: room for one, not Vec's usual four.
+            callbacks.reserve_exact(1);
+            callbacks.push(ready);
         }
     }
 
