@@ -53,12 +53,22 @@ fn with_program(
     name: &str,
     action: impl FnOnce(&Program) -> io::Result<ExitCode>,
 ) -> io::Result<ExitCode> {
-    match programs::find(name) {
-        Some(program) => action(program),
-        None => Ok(usage_error(&format!(
-            "no program named '{name}' (cargo run lists them all)"
-        ))),
+    if let Some(program) = programs::find(name) {
+        return action(program);
     }
+    let candidates: Vec<&str> = PROGRAMS
+        .iter()
+        .map(|p| p.id)
+        .filter(|id| id.starts_with(name))
+        .collect();
+    Ok(usage_error(&if candidates.len() > 1 {
+        format!(
+            "'{name}' could be {}: give more of the ID",
+            candidates.join(" or ")
+        )
+    } else {
+        format!("no program named '{name}' (cargo run lists them all)")
+    }))
 }
 
 fn list(out: &mut impl Write) -> io::Result<()> {
@@ -142,9 +152,20 @@ fn compare(program: &Program, out: &mut impl Write) -> io::Result<ExitCode> {
             String::from_utf8_lossy(&python.stderr)
         )?;
     }
-    if let Some(error) = rust_error {
-        writeln!(out, "\nThe Rust program raised {error}")?;
+    let python_error = (!python.success)
+        .then(|| cpython::last_exception_line(&String::from_utf8_lossy(&python.stderr)));
+    if rust_error != python_error {
+        let ends = |e: &Option<String>| e.clone().unwrap_or_else(|| "normally".to_owned());
+        writeln!(
+            out,
+            "\nverdict: differs: CPython ends {}, the Rust program {}",
+            ends(&python_error),
+            ends(&rust_error)
+        )?;
         return Ok(ExitCode::FAILURE);
+    }
+    if let Some(error) = &rust_error {
+        writeln!(out, "\nBoth raise {error}, as CPython 3.11 does.")?;
     }
     writeln!(out)?;
     if python_out == rust_out {
@@ -155,11 +176,13 @@ fn compare(program: &Program, out: &mut impl Write) -> io::Result<ExitCode> {
         )?;
         Ok(ExitCode::SUCCESS)
     } else if cpython::same_output(program.compare, &python_out, &rust_out) {
-        writeln!(
-            out,
-            "verdict: the same lines in another order (threads finished in another order; \
-             this program is compared by shape)"
-        )?;
+        let how = match program.compare {
+            programs::Compare::Lines => {
+                "identical once times, addresses and ids are masked (they change from run to run)"
+            }
+            _ => "the same lines in another order (from threads or a set; compared by shape)",
+        };
+        writeln!(out, "verdict: {how}")?;
         Ok(ExitCode::SUCCESS)
     } else {
         writeln!(out, "verdict: differs (- CPython, + Rust)")?;

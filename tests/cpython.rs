@@ -32,7 +32,7 @@ fn every_rust_trace_equals_cpython_output_as_closely_as_the_program_allows() {
         // the same exception, as the last line of CPython's traceback shows it.
         let python_error = (!python.success).then(|| {
             let stderr = String::from_utf8_lossy(&python.stderr);
-            last_exception_line(&stderr)
+            pycoro::programs::cpython::last_exception_line(&stderr)
         });
         let rust_error = rust.error.as_ref().map(format_exception_only);
         assert_eq!(
@@ -85,22 +85,4 @@ fn the_generation_1_rules_the_book_shows_hold_on_cpython() {
 #[test]
 fn the_delegation_rules_the_book_shows_hold_on_cpython() {
     rules_hold_on_cpython("yield_from.py");
-}
-
-/// The `Name: message` line that ends a traceback (warnings may come after it).
-fn last_exception_line(stderr: &str) -> String {
-    stderr
-        .lines()
-        .rev()
-        .find(|line| {
-            let name = line.split(':').next().unwrap_or_default();
-            !name.is_empty()
-                && !name.contains("Warning")
-                && name
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
-                && name.chars().next().is_some_and(char::is_uppercase)
-        })
-        .unwrap_or_default()
-        .to_owned()
 }

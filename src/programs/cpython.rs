@@ -236,3 +236,22 @@ mod tests {
         );
     }
 }
+
+/// The `Name: message` line that ends a Python traceback on stderr (warnings may come
+/// after it).
+pub fn last_exception_line(stderr: &str) -> String {
+    stderr
+        .lines()
+        .rev()
+        .find(|line| {
+            let name = line.split(':').next().unwrap_or_default();
+            !name.is_empty()
+                && !name.contains("Warning")
+                && name
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                && name.chars().next().is_some_and(char::is_uppercase)
+        })
+        .unwrap_or_default()
+        .to_owned()
+}
