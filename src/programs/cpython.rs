@@ -218,25 +218,6 @@ fn sorted_lines(text: &str) -> Vec<&str> {
     lines
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masking_hides_what_varies_and_keeps_the_rest() {
-        let python = "Hello Bob! (<function current_thread at 0x7faf217fa340>)\n\
-                      <Task pending name='Task-1' coro=<add() running at <stdin>:4>>\n\
-                      time:  0.0012\nTime: 4.003\nHello world:  time= 17955.12\n\
-                      id diff:  140572515671824 140572515671824\n";
-        assert_eq!(
-            mask(python),
-            "Hello Bob! (<function current_thread at 0x…>)\n\
-             <Task pending name='Task-1' coro=<add()>>\ntime:  T\nTime: T\n\
-             Hello world:  time= T\nid diff:  N N\n"
-        );
-    }
-}
-
 /// The `Name: message` line that ends a Python traceback on stderr (warnings may come
 /// after it).
 pub fn last_exception_line(stderr: &str) -> String {
@@ -254,4 +235,23 @@ pub fn last_exception_line(stderr: &str) -> String {
         })
         .unwrap_or_default()
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masking_hides_what_varies_and_keeps_the_rest() {
+        let python = "Hello Bob! (<function current_thread at 0x7faf217fa340>)\n\
+                      <Task pending name='Task-1' coro=<add() running at <stdin>:4>>\n\
+                      time:  0.0012\nTime: 4.003\nHello world:  time= 17955.12\n\
+                      id diff:  140572515671824 140572515671824\n";
+        assert_eq!(
+            mask(python),
+            "Hello Bob! (<function current_thread at 0x…>)\n\
+             <Task pending name='Task-1' coro=<add()>>\ntime:  T\nTime: T\n\
+             Hello world:  time= T\nid diff:  N N\n"
+        );
+    }
 }
