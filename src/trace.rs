@@ -247,3 +247,41 @@ impl<T: PyRepr> PyRepr for Vec<T> {
         format!("[{}]", items.join(", "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Broken;
+
+    impl Write for Broken {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "reader went away",
+            ))
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn printing_never_fails_at_the_call_site_and_finish_reports_the_first_error() {
+        let out = Out::new(Broken);
+        crate::pyprint!(out, "lost");
+        crate::pyprint!(out, "lost too");
+        let e = out.finish().unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
+        assert!(out.finish().is_ok(), "the error is reported once");
+    }
+
+    #[test]
+    fn python_reprs_of_common_values() {
+        assert_eq!(vec!["Bob", "Alice"].py_repr(), "['Bob', 'Alice']");
+        assert_eq!((1.0_f64).py_repr(), "1.0");
+        assert_eq!(().py_repr(), "None");
+        assert_eq!(Some(true).py_repr(), "True");
+    }
+}

@@ -403,3 +403,15 @@ fn printing_a_failed_task_does_not_count_as_retrieving_its_exception() -> PyResu
     );
     Ok(())
 }
+
+#[test]
+fn get_event_loop_gives_the_threads_loop_or_says_there_is_none() -> PyResult<()> {
+    use pycoro::native::{get_event_loop, set_event_loop};
+    let e = get_event_loop().unwrap_err();
+    assert!(e.is::<RuntimeError>(), "{e}");
+    let lp = EventLoop::new(Clock::new_virtual());
+    set_event_loop(Some(&lp));
+    assert_eq!(get_event_loop()?.id(), lp.id());
+    set_event_loop(None);
+    Ok(())
+}
