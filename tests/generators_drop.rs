@@ -3,11 +3,8 @@
 
 mod common;
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use common::{Finally, Log};
-use pycoro::exceptions::{GeneratorExit, PyResult, ValueError, set_unraisable_hook};
+use pycoro::exceptions::{GeneratorExit, PyResult, ValueError};
 use pycoro::generators::Generator;
 use pycoro::yield_;
 
@@ -26,14 +23,7 @@ fn with_cleanup(log: Log) -> Generator<'static, i32> {
 
 /// Captures what the unraisable hook reports while `f` runs.
 fn unraisable_reports(f: impl FnOnce()) -> Vec<String> {
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let sink = reports.clone();
-    let previous = set_unraisable_hook(Some(Box::new(move |u| {
-        sink.borrow_mut().push(u.to_string())
-    })));
-    f();
-    set_unraisable_hook(previous);
-    reports.take()
+    common::unraisable_reports(f).0
 }
 
 // ANCHOR: drop_closes

@@ -262,21 +262,16 @@ fn run_cancels_the_tasks_still_pending_when_main_returns() -> PyResult<()> {
 
 #[test]
 fn an_exception_nobody_retrieves_is_reported_when_the_task_goes() -> PyResult<()> {
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let sink = reports.clone();
-    let previous = pycoro::exceptions::set_unraisable_hook(Some(Box::new(move |u| {
-        sink.borrow_mut().push(u.to_string())
-    })));
-    run(async {
-        create_task(fail_after(1.0))?; // nobody awaits it
-        sleep(2.0).await?;
-        Ok(())
-    })?;
-    pycoro::exceptions::set_unraisable_hook(previous);
+    let (reports, ran) = common::unraisable_reports(|| {
+        run(async {
+            create_task(fail_after(1.0))?; // nobody awaits it
+            sleep(2.0).await?;
+            Ok(())
+        })
+    });
+    ran?;
     assert_eq!(
-        *reports.borrow(),
+        reports,
         [
             "Task exception was never retrieved: <Task finished name='Task-2'>\nValueError: failed at 1"
         ]
@@ -379,28 +374,19 @@ fn tasks_woken_by_foreign_futures_ping_pong_to_the_end() -> PyResult<()> {
 
 #[test]
 fn printing_a_failed_task_does_not_count_as_retrieving_its_exception() -> PyResult<()> {
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let sink = reports.clone();
-    let previous = pycoro::exceptions::set_unraisable_hook(Some(Box::new(move |u| {
-        sink.borrow_mut().push(u.to_string())
-    })));
-    let printed = run(async {
-        let failing = create_task(fail_after(1.0))?;
-        sleep(2.0).await?;
-        Ok(failing.to_string()) // repr only: nobody looks at the exception
-    })?;
-    pycoro::exceptions::set_unraisable_hook(previous);
+    let (reports, printed) = common::unraisable_reports(|| {
+        run(async {
+            let failing = create_task(fail_after(1.0))?;
+            sleep(2.0).await?;
+            Ok(failing.to_string()) // repr only: nobody looks at the exception
+        })
+    });
+    let printed = printed?;
     assert_eq!(
         printed,
         "<Task finished name='Task-2' coro=<fail_after()> exception=ValueError('failed at 1')>"
     );
-    assert_eq!(
-        reports.borrow().len(),
-        1,
-        "still reported when the task goes"
-    );
+    assert_eq!(reports.len(), 1, "still reported when the task goes");
     Ok(())
 }
 

@@ -27,3 +27,15 @@ impl<F: FnMut()> Drop for Finally<F> {
         (self.0)()
     }
 }
+
+/// What the unraisable hook reports while `f` runs (`sys.unraisablehook`), and `f`'s value.
+pub fn unraisable_reports<T>(f: impl FnOnce() -> T) -> (Vec<String>, T) {
+    let reports = Rc::new(RefCell::new(Vec::new()));
+    let sink = reports.clone();
+    let previous = pycoro::exceptions::set_unraisable_hook(Some(Box::new(move |u| {
+        sink.borrow_mut().push(u.to_string())
+    })));
+    let value = f();
+    pycoro::exceptions::set_unraisable_hook(previous);
+    (reports.take(), value)
+}
