@@ -97,6 +97,7 @@ pub struct Generator<'a, Y, S = (), R = ()> {
     // borrowed", which the RefCell already knows, so a re-entrant call can't miss it.
     state: Cell<GeneratorState>,
     name: &'static str,
+    frame_size: usize,
 }
 
 impl<'a, Y, S, R> Generator<'a, Y, S, R> {
@@ -112,7 +113,28 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
             body: RefCell::new(Box::pin(body)),
             state: Cell::new(GeneratorState::Created),
             name: function_name(std::any::type_name::<C>()),
+            frame_size: std::mem::size_of::<C>(),
         }
+    }
+
+    /// The size in bytes of the state machine rustc made of the body: every local
+    /// that lives across a `yield`, and which `yield` it is stopped at. It is what a
+    /// suspended generator keeps, allocated once, in one box.
+    ///
+    /// ```
+    /// #![feature(coroutines)]
+    /// use pycoro::generators::Generator;
+    /// use pycoro::yield_;
+    /// let g: Generator<u64> = Generator::new(#[coroutine] |_| {
+    ///     let a = [7u64; 4]; // lives across the first yield: part of the state
+    ///     yield_!(a[0])?;
+    ///     yield_!(a[3])?;
+    ///     Ok(())
+    /// });
+    /// assert!(g.frame_size() >= 32);
+    /// ```
+    pub fn frame_size(&self) -> usize {
+        self.frame_size
     }
 
     /// Sets `__name__`, shown in reports such as `<generator object NAME at 0x…>`.
@@ -150,7 +172,7 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
     /// - a finished one raises `StopIteration`;
     /// - an exception escaping the body is raised here and closes the generator,
     ///   a `StopIteration` among them becoming `RuntimeError` (PEP 479).
-    #[inline]
+    #[inline(always)]
     pub fn send(&self, value: impl Into<Option<S>>) -> PyResult<Step<Y, R>> {
         let value = value.into();
         match self.state() {
