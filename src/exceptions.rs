@@ -103,6 +103,8 @@ builtin_exceptions! {
     TimeoutError,
     /// Ctrl+C (SIGINT).
     KeyboardInterrupt,
+    /// Memory could not be had: a stackful coroutine's stack could not be mapped.
+    MemoryError,
 }
 
 /// An exception with a name chosen at run time: `PyException::new("MyError", "bad")`

@@ -70,6 +70,7 @@ pub mod generators;
 pub mod native;
 pub mod programs;
 pub mod signals;
+pub mod substrates;
 pub mod trace;
 pub mod yield_from;
 

@@ -18,6 +18,7 @@ use std::process::ExitCode;
 
 use crate::clock::Clock;
 use crate::exceptions::{PyResult, format_exception_only};
+use crate::substrates::Substrate;
 use crate::trace::Out;
 
 pub mod cpython;
@@ -46,6 +47,7 @@ pub mod s003_03_run_in_executor;
 pub mod s003_04_yield_from_done_task;
 pub mod s004_03_hello;
 pub mod s004_04_gather;
+pub mod three_substrates;
 
 /// How closely a program's output can be compared with CPython's (PROGRAMS.md's column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +152,22 @@ pub static PROGRAMS: &[Program] = &[
         "asyncio.run, await asyncio.sleep(1)"),
     program!("s004-04-gather", s004_04_gather, gen 3, Lines, "generation-3.md",
         "asyncio.gather of two coroutines; results in a list"),
+];
+
+/// A program's `run_on`: runs it with its generators on the given substrate.
+pub type RunOn = fn(&Out, Substrate) -> PyResult<()>;
+
+/// The producer/consumer programs, runnable on any substrate: `(id, run_on)`. Each
+/// prints the same trace on all three, the one in its snapshot.
+pub static ON_EVERY_SUBSTRATE: &[(&str, RunOn)] = &[
+    (
+        "s000-02-producer-consumer",
+        s000_02_producer_consumer::run_on,
+    ),
+    (
+        "s000-03-producer-consumer-init",
+        s000_03_producer_consumer_init::run_on,
+    ),
 ];
 
 /// Programs that a later document repeats word for word: `(id, same as)`.

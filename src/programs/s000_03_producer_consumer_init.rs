@@ -6,6 +6,7 @@
 
 use crate::exceptions::PyResult;
 use crate::generators::{Generator, Step};
+use crate::substrates::{GeneratorProtocol, Substrate, corosensei, genawaiter};
 use crate::trace::Out;
 use crate::{pyprint, yield_};
 
@@ -28,7 +29,10 @@ fn consumer(out: Out) -> Generator<'static, &'static str, i32> {
     )
 }
 
-fn produce(c: &Generator<&str, i32>, out: &Out) -> PyResult<()> {
+fn produce(
+    c: &impl GeneratorProtocol<Yield = &'static str, Send = i32>,
+    out: &Out,
+) -> PyResult<()> {
     let res = c.send(None)?.yielded()?;
     pyprint!(out, "{res}");
     let mut n = 0;
@@ -56,3 +60,42 @@ pub fn run(out: &Out) -> PyResult<()> {
     Ok(())
 }
 // ANCHOR_END: program
+
+fn consumer_on_genawaiter(out: Out) -> genawaiter::Generator<'static, &'static str, i32> {
+    genawaiter::Generator::new(move |co| async move {
+        let mut r = "init string";
+        loop {
+            let n: Option<i32> = co.yield_(r).await?;
+            let Some(n) = n.filter(|&n| n != 0) else {
+                pyprint!(out, "return has been executed");
+                return Ok(());
+            };
+            pyprint!(out, "[Consumer] has comsumed {n}...");
+            r = "200 OK";
+        }
+    })
+}
+
+fn consumer_on_corosensei(out: Out) -> corosensei::Generator<&'static str, i32> {
+    corosensei::Generator::new(move |co, _| {
+        let mut r = "init string";
+        loop {
+            let n: Option<i32> = co.suspend(r)?;
+            let Some(n) = n.filter(|&n| n != 0) else {
+                pyprint!(out, "return has been executed");
+                return Ok(());
+            };
+            pyprint!(out, "[Consumer] has comsumed {n}...");
+            r = "200 OK";
+        }
+    })
+}
+
+/// Runs the program with the consumer on `substrate`; the trace is the same on all three.
+pub fn run_on(out: &Out, substrate: Substrate) -> PyResult<()> {
+    match substrate {
+        Substrate::Nightly => produce(&consumer(out.clone()), out),
+        Substrate::Genawaiter => produce(&consumer_on_genawaiter(out.clone()), out),
+        Substrate::Corosensei => produce(&consumer_on_corosensei(out.clone()), out),
+    }
+}
