@@ -48,3 +48,16 @@ fn the_loop_steps_trace_matches_its_snapshot() {
         insta::assert_snapshot!("loop-steps", trace.text());
     });
 }
+
+#[test]
+fn the_three_substrates_trace_matches_its_snapshot() {
+    let (out, trace) = pycoro::trace::Out::capture();
+    pycoro::programs::three_substrates::run(&out).unwrap();
+    insta::with_settings!({
+        description => "s000-02 on nightly, genawaiter and corosensei, with what each keeps",
+        omit_expression => true,
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!("three-substrates", trace.text());
+    });
+}
