@@ -190,15 +190,21 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
     /// If the body catches it and yields, that value is returned; if it returns,
     /// `Step::Returned`; otherwise the exception comes back out and the generator is
     /// closed. A generator that has not started, or has finished, raises `exc` at once
-    /// without running any of its body.
+    /// without running any of its body (a new generator's `StopIteration` becomes
+    /// `RuntimeError`, as if raised on its first line).
     pub fn throw(&self, exc: impl Into<Exception>) -> PyResult<Step<Y, R>> {
         let exc = exc.into();
         match self.state() {
             GeneratorState::Running => Err(already_executing()),
-            GeneratorState::Created | GeneratorState::Closed => {
+            // CPython starts the frame with the exception raised at its first line, so
+            // it escapes the body, and PEP 479 applies to it (found by the differential
+            // tests: `throw(StopIteration)` into a new generator is a RuntimeError).
+            GeneratorState::Created => {
                 self.state.set(GeneratorState::Closed);
-                Err(exc)
+                Err(pep_479(exc))
             }
+            // A finished generator has no frame: the exception comes back untouched.
+            GeneratorState::Closed => Err(exc),
             GeneratorState::Suspended => self.resume(Err(exc)),
         }
     }
@@ -246,13 +252,7 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
             }
             CoroutineState::Complete(result) => {
                 self.state.set(GeneratorState::Closed);
-                match result {
-                    Ok(r) => Ok(Step::Returned(r)),
-                    Err(e) if e.is::<StopIteration>() => {
-                        Err(RuntimeError::new("generator raised StopIteration").into())
-                    }
-                    Err(e) => Err(e),
-                }
+                result.map(Step::Returned).map_err(pep_479)
             }
         }
     }
@@ -269,6 +269,15 @@ struct ClosesOnUnwind<'s>(&'s Cell<GeneratorState>);
 impl Drop for ClosesOnUnwind<'_> {
     fn drop(&mut self) {
         self.0.set(GeneratorState::Closed);
+    }
+}
+
+/// PEP 479: a `StopIteration` escaping a generator's body becomes `RuntimeError`.
+fn pep_479(exc: Exception) -> Exception {
+    if exc.is::<StopIteration>() {
+        RuntimeError::new("generator raised StopIteration").into()
+    } else {
+        exc
     }
 }
 

@@ -185,7 +185,7 @@ impl<I: Iterator, S> Delegate for Iter<I, S> {
     fn send(&mut self, _value: S) -> PyResult<Step<I::Item, ()>> {
         Err(AttributeError::new(format!(
             "'{}' object has no attribute 'send'",
-            short_type_name::<I>()
+            python_type_name::<I>()
         ))
         .into())
     }
@@ -201,22 +201,38 @@ impl<I: Iterator, S> Delegate for Iter<I, S> {
     }
 }
 
-/// `core::ops::range::Range<i32>` -> `Range<i32>`, the closest thing to Python's
-/// `range_iterator` in an error message.
-fn short_type_name<T>() -> String {
+/// The Python type of the iterator behind `yield from`, for error messages: a range
+/// is a `range_iterator`, a vector's or array's iterator a `list_iterator` (found by
+/// the differential tests); any other is named by its Rust type, `Chars` for
+/// `core::str::iter::Chars`.
+fn python_type_name<T>() -> String {
     let full = std::any::type_name::<T>();
     let (path, generics) = full.split_at(full.find('<').unwrap_or(full.len()));
     let name = path.rsplit("::").next().unwrap_or(path);
-    format!("{name}{generics}")
+    match path {
+        "core::ops::range::Range" | "core::ops::range::RangeInclusive" => "range_iterator".into(),
+        "alloc::vec::into_iter::IntoIter"
+        | "core::array::iter::IntoIter"
+        | "core::slice::iter::Iter" => "list_iterator".into(),
+        _ => format!("{name}{generics}"),
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::python_type_name;
+
     #[test]
-    fn short_type_names_keep_generics() {
+    fn iterators_are_named_as_python_names_them() {
+        assert_eq!(python_type_name::<std::ops::Range<i32>>(), "range_iterator");
         assert_eq!(
-            super::short_type_name::<std::ops::Range<i32>>(),
-            "Range<i32>"
+            python_type_name::<std::vec::IntoIter<u8>>(),
+            "list_iterator"
         );
+        assert_eq!(
+            python_type_name::<std::array::IntoIter<u8, 3>>(),
+            "list_iterator"
+        );
+        assert_eq!(python_type_name::<std::str::Chars<'static>>(), "Chars<'_>");
     }
 }

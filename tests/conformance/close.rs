@@ -1,7 +1,6 @@
-use super::*;
 // `close`: `GeneratorExit` at the suspension point, and what the body may do with it.
 
-
+use super::*;
 use crate::common::{Finally, Log};
 use pycoro::exceptions::{
     GeneratorExit, PyResult, RuntimeError, StopIteration, ValueError, format_exception_only,

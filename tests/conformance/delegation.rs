@@ -1,7 +1,6 @@
-use super::*;
 // `yield from` (PEP 380): a transparent pipe between the caller and a sub-generator.
 
-
+use super::*;
 use std::rc::Rc;
 
 use crate::common::{Finally, Log};
@@ -224,7 +223,7 @@ fn a_plain_iterator_supports_next_only_as_python_objects_without_send_and_throw_
     g.next()?;
     let e = g.send(1).unwrap_err();
     assert!(e.is::<AttributeError>());
-    assert_eq!(e.to_string(), "'Range<i32>' object has no attribute 'send'");
+    assert_eq!(e.to_string(), "'range_iterator' object has no attribute 'send'");
 
     let g = from_range();
     g.next()?;

@@ -1,7 +1,6 @@
-use super::*;
 // Dropping a generator: CPython closes a suspended generator when it collects it.
 
-
+use super::*;
 use crate::common::{Finally, Log};
 use pycoro::exceptions::{GeneratorExit, PyResult, ValueError};
 

@@ -1,6 +1,6 @@
-use super::*;
 // A panic inside a generator body: it reaches the caller, and the generator is closed.
 
+use super::*;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use pycoro::exceptions::{PyResult, StopIteration};

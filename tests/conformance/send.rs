@@ -1,7 +1,6 @@
-use super::*;
 // `next` and `send`: PEP 342's rules for resuming a generator.
 
-
+use super::*;
 use std::rc::Rc;
 
 use crate::common::Log;

@@ -1,9 +1,10 @@
-use super::*;
 // `throw`: raising an exception at the `yield` where a generator is suspended.
 
-
+use super::*;
 use crate::common::Log;
-use pycoro::exceptions::{PyException, PyResult, StopIteration, ValueError, exception_name};
+use pycoro::exceptions::{
+    PyException, PyResult, RuntimeError, StopIteration, ValueError, exception_name,
+};
 use pycoro::generators::{GeneratorState, Step};
 
 // ANCHOR: catches_value_error
@@ -125,4 +126,19 @@ fn any_error_type_can_be_thrown_and_caught_by_type() -> PyResult<()> {
     g.next()?;
     assert_eq!(g.throw(MyError(7))?, Step::Yielded(7));
     Ok(())
+}
+
+/// Found by the differential tests: CPython raises the exception on the new frame's
+/// first line, so PEP 479 turns a `StopIteration` into `RuntimeError`; into a finished
+/// generator it comes back as it was.
+#[test]
+fn throwing_stop_iteration_into_a_new_generator_is_runtime_error_but_not_into_a_finished_one() {
+    let g = catches_value_error(Log::default());
+    let e = g.throw(StopIteration::new("s")).unwrap_err();
+    assert!(e.is::<RuntimeError>(), "{e}");
+    assert_eq!(e.to_string(), "generator raised StopIteration");
+    assert_eq!(g.state(), GeneratorState::Closed);
+    let e = g.throw(StopIteration::new("s")).unwrap_err();
+    assert!(e.is::<StopIteration>());
+    assert_eq!(e.to_string(), "s");
 }
