@@ -109,11 +109,12 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
     where
         C: Coroutine<Resume<S>, Yield = Y, Return = PyResult<R>> + 'a,
     {
+        let frame_size = std::mem::size_of_val(&body);
         Self {
             body: RefCell::new(Box::pin(body)),
             state: Cell::new(GeneratorState::Created),
             name: function_name(std::any::type_name::<C>()),
-            frame_size: std::mem::size_of::<C>(),
+            frame_size,
         }
     }
 
