@@ -45,6 +45,8 @@ struct State {
     virtual_now: Duration,
     /// Callbacks from other threads (`call_soon_threadsafe`), in arrival order.
     incoming: VecDeque<Incoming>,
+    /// The loop on this clock was closed: other threads can no longer call in.
+    closed: bool,
     turns: Turns,
 }
 
@@ -192,10 +194,32 @@ impl Clock {
     }
 
     /// Queues `callback` for the loop's thread and wakes the loop
-    /// (`call_soon_threadsafe`).
-    pub(crate) fn call_in(&self, callback: Incoming) {
-        self.lock().incoming.push_back(callback);
+    /// (`call_soon_threadsafe`); `false`, and the callback dropped, if the loop is closed.
+    pub(crate) fn call_in(&self, callback: Incoming) -> bool {
+        let mut state = self.lock();
+        if state.closed {
+            return false;
+        }
+        state.incoming.push_back(callback);
+        drop(state);
         self.inner.changed.notify_all();
+        true
+    }
+
+    /// A loop starts on this clock: other threads may call in.
+    pub(crate) fn open_incoming(&self) {
+        self.lock().closed = false;
+    }
+
+    /// The loop on this clock closes: from now on other threads are refused, and what
+    /// they queued that never ran is dropped here. Returns how many callbacks that was.
+    /// Checked and set under one lock, so a callback is either refused or counted.
+    pub(crate) fn close_incoming(&self) -> usize {
+        let mut state = self.lock();
+        state.closed = true;
+        let never_ran = std::mem::take(&mut state.incoming);
+        drop(state);
+        never_ran.len()
     }
 
     /// The loop waits until `deadline` (None: for ever) or until another thread calls

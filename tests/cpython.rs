@@ -6,7 +6,7 @@
 use pycoro::clock::Clock;
 use pycoro::exceptions::format_exception_only;
 use pycoro::programs::cpython::{run_python, run_rust, same_output};
-use pycoro::programs::{Compare, PROGRAMS};
+use pycoro::programs::PROGRAMS;
 
 #[test]
 fn every_rust_trace_equals_cpython_output_as_closely_as_the_program_allows() {
@@ -23,42 +23,65 @@ fn every_rust_trace_equals_cpython_output_as_closely_as_the_program_allows() {
     });
     let mut compared = 0;
     for (program, python) in programs.iter().zip(outputs) {
-        let Some(python) = python.expect("python3 could not be run") else {
+        let Some(mut python) = python.expect("python3 could not be run") else {
             eprintln!("SKIPPED: python3 is not installed, so the CPython comparison cannot run");
             return;
         };
         let rust = run_rust(program, &Clock::new_virtual());
-        // A program may be meant to fail (s002-05 on Python 3.11): then both must raise
-        // the same exception, as the last line of CPython's traceback shows it.
-        let python_error = (!python.success).then(|| {
-            let stderr = String::from_utf8_lossy(&python.stderr);
-            pycoro::programs::cpython::last_exception_line(&stderr)
-        });
-        let rust_error = rust.error.as_ref().map(format_exception_only);
-        assert_eq!(
-            rust_error, python_error,
-            "{}: the Rust program (left) and CPython (right) do not end the same way",
-            program.id
-        );
-        let (rust, python) = (
-            String::from_utf8_lossy(&rust.trace),
-            String::from_utf8_lossy(&python.stdout),
-        );
-        if program.compare == Compare::Exact {
-            assert_eq!(
-                rust, python,
-                "{}: the Rust trace (left) differs from CPython's output (right)",
-                program.id
-            );
+        // CPython runs on the real clock, and a loaded machine can change what a
+        // timing-sensitive program prints: s003-04's two one-second timers fire in one
+        // pass of the loop unless epoll's millisecond rounding falls between them. The
+        // Rust side is deterministic; CPython gets two more runs before a mismatch counts.
+        let mut verdict = compare(program, &python, &rust);
+        for _ in 0..2 {
+            if verdict.is_ok() {
+                break;
+            }
+            python = run_python(program)
+                .expect("python3 ran before")
+                .expect("python3");
+            verdict = compare(program, &python, &rust);
         }
-        assert!(
-            same_output(program.compare, &python, &rust),
-            "{}: the Rust trace does not match CPython's output:\n{rust}\n---\n{python}",
-            program.id
-        );
+        if let Err(mismatch) = verdict {
+            panic!("{mismatch}");
+        }
         compared += 1;
     }
     assert!(compared >= 15, "only {compared} programs compared");
+}
+
+/// Whether `rust` ends as CPython's run did and prints what it printed, as closely as
+/// the program's `compare` asks; the mismatch, explained, if not.
+fn compare(
+    program: &pycoro::programs::Program,
+    python: &pycoro::programs::cpython::PythonOutput,
+    rust: &pycoro::programs::cpython::RustRun,
+) -> Result<(), String> {
+    // A program may be meant to fail (s002-05 on Python 3.11): then both must raise
+    // the same exception, as the last line of CPython's traceback shows it.
+    let python_error = (!python.success).then(|| {
+        let stderr = String::from_utf8_lossy(&python.stderr);
+        pycoro::programs::cpython::last_exception_line(&stderr)
+    });
+    let rust_error = rust.error.as_ref().map(format_exception_only);
+    if rust_error != python_error {
+        return Err(format!(
+            "{}: the Rust program ends with {rust_error:?}, CPython with {python_error:?}",
+            program.id
+        ));
+    }
+    let (rust, python) = (
+        String::from_utf8_lossy(&rust.trace),
+        String::from_utf8_lossy(&python.stdout),
+    );
+    if same_output(program.compare, &python, &rust) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: the Rust trace differs from CPython's output ({:?} comparison):\n{rust}\n---\n{python}",
+            program.id, program.compare
+        ))
+    }
 }
 
 /// Runs one of `python/rules/*.py`, whose asserts state what the book says CPython does.

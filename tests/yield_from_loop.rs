@@ -484,10 +484,12 @@ fn call_soon_threadsafe_from_another_thread_wakes_a_waiting_loop() -> PyResult<(
     let ran_in_loop = ran.clone();
     let thread = std::thread::spawn(move || {
         wait_for_loop.recv().unwrap();
-        handle.call_soon_threadsafe(move || {
-            ran_in_loop.store(true, Ordering::SeqCst);
-            get_running_loop().expect("runs on the loop").stop();
-        });
+        handle
+            .call_soon_threadsafe(move || {
+                ran_in_loop.store(true, Ordering::SeqCst);
+                get_running_loop().expect("runs on the loop").stop();
+            })
+            .expect("the loop is open");
     });
     lp.call_soon(move || loop_is_running.send(()).unwrap())?;
     lp.run_forever()?;

@@ -28,6 +28,8 @@ pub struct LoopThread {
 impl LoopThread {
     /// Starts a thread whose loop runs forever (until `stop`), on `clock`.
     pub fn start(clock: Clock) -> Self {
+        // Open now, not when the thread gets to it: the caller may call in at once.
+        clock.open_incoming();
         let finished = Arc::new(AtomicBool::new(false));
         let (loop_clock, loop_finished) = (clock.clone(), finished.clone());
         let thread = std::thread::Builder::new()
@@ -50,14 +52,16 @@ impl LoopThread {
         }
     }
 
-    /// `loop.call_soon_threadsafe(callback)`: runs it in the loop's thread.
-    pub fn call_soon_threadsafe(&self, callback: impl FnOnce() + Send + 'static) {
-        self.handle.call_soon_threadsafe(callback);
+    /// `loop.call_soon_threadsafe(callback)`: runs it in the loop's thread;
+    /// `RuntimeError` once that loop has closed.
+    pub fn call_soon_threadsafe(&self, callback: impl FnOnce() + Send + 'static) -> PyResult<()> {
+        self.handle.call_soon_threadsafe(callback)
     }
 
-    /// `loop.call_soon_threadsafe(loop.stop)`.
+    /// `loop.call_soon_threadsafe(loop.stop)`. Stopping a loop that has already
+    /// closed does nothing.
     pub fn stop(&self) {
-        self.call_soon_threadsafe(|| {
+        let _ = self.call_soon_threadsafe(|| {
             if let Ok(event_loop) = get_running_loop() {
                 event_loop.stop();
             }
@@ -115,7 +119,7 @@ where
 {
     let slot = Arc::new(Mutex::new(None));
     let (task_slot, clock) = (slot.clone(), loop_thread.clock.clone());
-    loop_thread.call_soon_threadsafe(move || {
+    let queued = loop_thread.call_soon_threadsafe(move || {
         let fill = move |result: PyResult<T>| {
             *task_slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
             clock.notify();
@@ -125,6 +129,10 @@ where
             Err(e) => fill(Err(e)),
         }
     });
+    if let Err(closed) = queued {
+        // The future is done at once, with the loop's error: nothing to block on.
+        *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(Err(closed));
+    }
     ConcurrentFuture {
         slot,
         clock: loop_thread.clock.clone(),

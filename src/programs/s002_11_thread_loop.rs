@@ -27,7 +27,7 @@ pub fn run(out: &Out, clock: &Clock) -> PyResult<()> {
 
     for x in [6, 3] {
         let (out, clock) = (out.clone(), clock.clone());
-        new_loop.call_soon_threadsafe(move || more_work(&out, &clock, x));
+        new_loop.call_soon_threadsafe(move || more_work(&out, &clock, x))?;
     }
 
     new_loop.stop(); // added: new_loop.call_soon_threadsafe(new_loop.stop)
