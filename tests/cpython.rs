@@ -5,8 +5,8 @@
 
 use pycoro::clock::Clock;
 use pycoro::exceptions::format_exception_only;
-use pycoro::programs::cpython::{run_python, run_rust, same_output};
 use pycoro::programs::PROGRAMS;
+use pycoro::programs::cpython::{run_python, run_rust, same_output};
 
 #[test]
 fn every_rust_trace_equals_cpython_output_as_closely_as_the_program_allows() {
