@@ -47,6 +47,8 @@ struct State {
     incoming: VecDeque<Incoming>,
     /// The loop on this clock was closed: other threads can no longer call in.
     closed: bool,
+    /// The loop's epoll, when it watches sockets: it waits there, not on the condvar.
+    notifier: Option<Arc<polling::Poller>>,
     turns: Turns,
 }
 
@@ -201,9 +203,22 @@ impl Clock {
             return false;
         }
         state.incoming.push_back(callback);
+        if let Some(poller) = &state.notifier {
+            let _ = poller.notify();
+        }
         drop(state);
         self.inner.changed.notify_all();
         true
+    }
+
+    /// Where the loop waits when it watches sockets: `call_in` wakes it there too.
+    pub(crate) fn set_notifier(&self, poller: Option<Arc<polling::Poller>>) {
+        self.lock().notifier = poller;
+    }
+
+    /// What other threads have called in so far, without waiting.
+    pub(crate) fn take_incoming(&self) -> Vec<Incoming> {
+        self.lock().incoming.drain(..).collect()
     }
 
     /// A loop starts on this clock: other threads may call in.

@@ -105,7 +105,47 @@ builtin_exceptions! {
     KeyboardInterrupt,
     /// Memory could not be had: a stackful coroutine's stack could not be mapped.
     MemoryError,
+    /// An operating-system error without a more precise class (`errno`).
+    OSError,
+    /// `connect()` to a port nobody listens on (`ECONNREFUSED`).
+    ConnectionRefusedError,
+    /// The peer reset the connection (`ECONNRESET`).
+    ConnectionResetError,
+    /// Writing to a connection whose peer has gone (`EPIPE`).
+    BrokenPipeError,
+    /// `readuntil` found no separator within the stream's limit.
+    LimitOverrunError,
 }
+
+/// `asyncio.IncompleteReadError`: the stream ended before `readexactly(n)` had `n`
+/// bytes, or before `readuntil` found its separator. `partial` is what was read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncompleteReadError {
+    /// The bytes read before the end of the stream.
+    pub partial: Vec<u8>,
+    /// How many were expected (`None`: "undefined", for `readuntil`).
+    pub expected: Option<usize>,
+}
+
+impl fmt::Display for IncompleteReadError {
+    /// Python's message: `3 bytes read on a total of 10 expected bytes`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.expected {
+            Some(n) => write!(
+                f,
+                "{} bytes read on a total of {n} expected bytes",
+                self.partial.len()
+            ),
+            None => write!(
+                f,
+                "{} bytes read on a total of undefined expected bytes",
+                self.partial.len()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for IncompleteReadError {}
 
 /// An exception with a name chosen at run time: `PyException::new("MyError", "bad")`
 /// is Python's `class MyError(Exception): ...; raise MyError("bad")`.
@@ -151,6 +191,8 @@ impl std::error::Error for PyException {}
 pub fn exception_name(e: &Exception) -> &str {
     if let Some(name) = builtin_name(e) {
         name
+    } else if e.is::<IncompleteReadError>() {
+        "IncompleteReadError"
     } else if let Some(custom) = e.downcast_ref::<PyException>() {
         custom.name()
     } else if e.is::<std::io::Error>() {
@@ -168,6 +210,10 @@ pub fn exception_name(e: &Exception) -> &str {
 pub fn clone_exception(e: &Exception) -> Exception {
     clone_builtin(e)
         .or_else(|| e.downcast_ref::<PyException>().map(|p| p.clone().into()))
+        .or_else(|| {
+            e.downcast_ref::<IncompleteReadError>()
+                .map(|p| p.clone().into())
+        })
         .unwrap_or_else(|| PyException::new(exception_name(e), e.to_string()).into())
 }
 

@@ -46,6 +46,8 @@
 //! ```
 
 mod iteration;
+pub(crate) mod reactor;
+pub mod streams;
 pub(crate) mod task;
 mod threads;
 
@@ -59,6 +61,7 @@ use crate::clock::Clock;
 use crate::exceptions::{PyResult, TimeoutError};
 pub use crate::yield_from::{EventLoop, Future, get_event_loop, get_running_loop, set_event_loop};
 pub use iteration::{AsyncClose, async_with, ticker};
+pub use streams::{Server, StreamReader, StreamWriter, open_connection, start_server};
 pub use task::{Task, TaskRef, Waiting, current_task};
 pub use threads::{ConcurrentFuture, LoopThread, run_coroutine_threadsafe};
 

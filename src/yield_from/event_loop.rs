@@ -15,9 +15,10 @@ use std::time::Duration;
 
 use super::future::Future;
 use super::task::{AnyTask, Coroutine, Task};
-use crate::clock::Clock;
+use crate::clock::{Clock, Incoming};
 use crate::exceptions::{KeyboardInterrupt, PyResult, RuntimeError, write_unraisable};
 use crate::executor::{ThreadPool, catch_panic, default_max_workers, on_loop_thread};
+use crate::native::reactor::Reactor;
 use crate::native::task::Running;
 use crate::native::{Task as NativeTask, TaskName};
 use crate::trace::Out;
@@ -69,6 +70,8 @@ struct Inner {
     interrupted: Cell<bool>,
     /// Native tasks woken on this thread by foreign futures, stepped on the next pass.
     woken: RefCell<Vec<usize>>,
+    /// The IO reactor, once a socket is used.
+    reactor: RefCell<Option<Rc<Reactor>>>,
 }
 
 /// Hashes the loop's own task ids (sequential numbers, never chosen by anyone else):
@@ -231,6 +234,7 @@ impl EventLoop {
             native_created: Cell::new(0),
             interrupted: Cell::new(false),
             woken: RefCell::default(),
+            reactor: RefCell::default(),
         }))
     }
 
@@ -490,6 +494,8 @@ impl EventLoop {
         }
         // Python's close drops them silently; pycoro says so, since nothing may be lost
         // without a word.
+        self.0.clock.set_notifier(None);
+        self.0.reactor.borrow_mut().take();
         let never_ran = self.0.clock.close_incoming();
         if never_ran > 0 {
             let lost = RuntimeError::new(format!(
@@ -498,6 +504,66 @@ impl EventLoop {
             write_unraisable("Exception ignored in", &format!("{self:?}"), &lost.into());
         }
         Ok(())
+    }
+
+    /// The loop's IO reactor, made on first use: from then on the loop waits in epoll,
+    /// and other threads calling in wake it there.
+    pub(crate) fn reactor(&self) -> PyResult<Rc<Reactor>> {
+        self.check_closed()?;
+        if let Some(reactor) = &*self.0.reactor.borrow() {
+            return Ok(reactor.clone());
+        }
+        let reactor = Rc::new(Reactor::new()?);
+        self.0.clock.set_notifier(Some(reactor.poller()));
+        *self.0.reactor.borrow_mut() = Some(reactor.clone());
+        Ok(reactor)
+    }
+
+    /// Waits until `deadline` (None: for ever) for another thread, or for a socket when
+    /// some are watched, and returns what other threads called in.
+    fn wait_for_events(&self, deadline: Option<Duration>) -> PyResult<Vec<Incoming>> {
+        let clock = &self.0.clock;
+        let nothing_to_wait_for = |_| -> crate::exceptions::Exception {
+            RuntimeError::new(
+                "the event loop has nothing left to wait for: no callback, no timer, no thread \
+                 (on the virtual clock this would wait for ever)",
+            )
+            .into()
+        };
+        let reactor = self.0.reactor.borrow().clone();
+        let Some(reactor) = reactor.filter(|r| r.is_watching()) else {
+            return clock.wait_for_events(deadline).map_err(nothing_to_wait_for);
+        };
+        let mut incoming = clock.take_incoming();
+        let now = clock.now();
+        let must_not_block = !incoming.is_empty() || deadline.is_some_and(|d| d <= now);
+        if clock.is_virtual() {
+            // Virtual time moves only when no socket is ready now; with no timer either,
+            // the loop waits for the sockets in real time (nothing else can happen).
+            reactor.poll(Some(Duration::ZERO))?;
+            if must_not_block || !self.0.ready.borrow().is_empty() {
+                return Ok(incoming);
+            }
+            if deadline.is_some() {
+                incoming.extend(
+                    clock
+                        .wait_for_events(deadline)
+                        .map_err(nothing_to_wait_for)?,
+                );
+            } else {
+                reactor.poll(None)?;
+                incoming.extend(clock.take_incoming());
+            }
+            return Ok(incoming);
+        }
+        let timeout = if must_not_block {
+            Some(Duration::ZERO)
+        } else {
+            deadline.map(|d| d.saturating_sub(now))
+        };
+        reactor.poll(timeout)?;
+        incoming.extend(clock.take_incoming());
+        Ok(incoming)
     }
 
     /// `loop.run_forever()`: runs passes until `stop()`.
@@ -579,12 +645,7 @@ impl EventLoop {
         } else {
             inner.timers.borrow().keys().next().map(|&(when, _)| when)
         };
-        let incoming = inner.clock.wait_for_events(deadline).map_err(|_| {
-            RuntimeError::new(
-                "the event loop has nothing left to wait for: no callback, no timer, no thread \
-                 (on the virtual clock this would wait for ever)",
-            )
-        })?;
+        let incoming = self.wait_for_events(deadline)?;
         {
             let mut ready = inner.ready.borrow_mut();
             for callback in incoming {

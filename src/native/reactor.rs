@@ -1,0 +1,154 @@
+//! The IO reactor: epoll (through the `polling` crate) inside the event loop.
+//!
+//! Book: chapter "IO multiplexing".
+//!
+//! A task that would block on a socket registers its interest here and awaits a
+//! [`Future`]; when the loop has nothing ready to run, it waits in `epoll_wait` for the
+//! earliest of "a socket is ready", "a timer is due" (the wait's timeout) and "another
+//! thread called in" (which calls `Poller::notify`). Readiness completes the futures,
+//! whose done callbacks schedule the waiting tasks: readiness wakes a task, nothing polls.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::os::fd::RawFd;
+use std::sync::Arc;
+use std::time::Duration;
+
+use polling::{Event, Poller};
+
+use crate::exceptions::{PyResult, RuntimeError};
+use crate::yield_from::{EventLoop, Future};
+
+/// The sockets a loop watches, and who waits for them.
+pub(crate) struct Reactor {
+    poller: Arc<Poller>,
+    sources: RefCell<HashMap<usize, Source>>,
+    next_key: Cell<usize>,
+    events: RefCell<Vec<Event>>,
+}
+
+struct Source {
+    fd: RawFd,
+    readers: Vec<Future<()>>,
+    writers: Vec<Future<()>>,
+}
+
+impl Reactor {
+    pub(crate) fn new() -> PyResult<Self> {
+        let poller = Poller::new().map_err(|e| RuntimeError::new(format!("epoll: {e}")))?;
+        Ok(Self {
+            poller: Arc::new(poller),
+            sources: RefCell::default(),
+            next_key: Cell::new(0),
+            events: RefCell::default(),
+        })
+    }
+
+    /// The poller, for the clock to wake it when another thread calls in.
+    pub(crate) fn poller(&self) -> Arc<Poller> {
+        self.poller.clone()
+    }
+
+    /// Starts watching `fd` (with no interest yet); the key names it from now on.
+    pub(crate) fn register(&self, fd: RawFd) -> PyResult<usize> {
+        let key = self.next_key.get();
+        self.next_key.set(key + 1);
+        self.poller
+            .add(fd, Event::none(key))
+            .map_err(super::streams::os_error)?;
+        self.sources.borrow_mut().insert(
+            key,
+            Source {
+                fd,
+                readers: Vec::new(),
+                writers: Vec::new(),
+            },
+        );
+        Ok(key)
+    }
+
+    /// Stops watching: who still waits is woken (and will find the socket closed).
+    pub(crate) fn deregister(&self, key: usize) {
+        let Some(source) = self.sources.borrow_mut().remove(&key) else {
+            return;
+        };
+        let _ = self.poller.delete(source.fd);
+        for waiter in source.readers.into_iter().chain(source.writers) {
+            let _ = waiter.set_result(());
+        }
+    }
+
+    /// A future that is done when `key`'s socket is readable (or writable).
+    pub(crate) fn wait(
+        &self,
+        event_loop: &EventLoop,
+        key: usize,
+        writable: bool,
+    ) -> PyResult<Future<()>> {
+        let future = event_loop.create_future();
+        let mut sources = self.sources.borrow_mut();
+        let Some(source) = sources.get_mut(&key) else {
+            future.set_result(())?; // closed: the caller will see it
+            return Ok(future);
+        };
+        if writable {
+            source.writers.push(future.clone());
+        } else {
+            source.readers.push(future.clone());
+        }
+        self.arm(key, source)?;
+        Ok(future)
+    }
+
+    /// epoll interest is one-shot here: after each event the interest is set again
+    /// for whoever still waits.
+    fn arm(&self, key: usize, source: &Source) -> PyResult<()> {
+        let interest = Event {
+            key,
+            readable: !source.readers.is_empty(),
+            writable: !source.writers.is_empty(),
+        };
+        self.poller
+            .modify(source.fd, interest)
+            .map_err(super::streams::os_error)
+    }
+
+    /// Whether any socket is watched: then the loop waits in epoll, not on its clock.
+    pub(crate) fn is_watching(&self) -> bool {
+        !self.sources.borrow().is_empty()
+    }
+
+    /// Waits up to `timeout` (None: until something happens) for readiness or a
+    /// notification, and completes the futures of the sockets that are ready.
+    pub(crate) fn poll(&self, timeout: Option<Duration>) -> PyResult<()> {
+        let mut events = self.events.borrow_mut();
+        events.clear();
+        match self.poller.wait(&mut events, timeout) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Ok(()),
+            Err(e) => return Err(super::streams::os_error(e)),
+        }
+        let mut ready = Vec::new();
+        {
+            let mut sources = self.sources.borrow_mut();
+            for event in events.iter() {
+                let Some(source) = sources.get_mut(&event.key) else {
+                    continue;
+                };
+                if event.readable {
+                    ready.append(&mut source.readers);
+                }
+                if event.writable {
+                    ready.append(&mut source.writers);
+                }
+                if !source.readers.is_empty() || !source.writers.is_empty() {
+                    self.arm(event.key, source)?;
+                }
+            }
+        }
+        for future in ready {
+            let _ = future.set_result(());
+        }
+        Ok(())
+    }
+}

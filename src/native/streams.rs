@@ -1,0 +1,513 @@
+//! asyncio's streams: `open_connection`, `start_server`, `StreamReader`, `StreamWriter`.
+//!
+//! Book: chapter "IO multiplexing".
+//!
+//! | Python                                         | pycoro                                              |
+//! |------------------------------------------------|-----------------------------------------------------|
+//! | `r, w = await asyncio.open_connection(h, p)`   | `let (r, w) = open_connection(h, p).await?;`        |
+//! | `await r.readline()` / `read(n)` / `readexactly(n)` / `readuntil(b'x')` | the same names, `.await?` |
+//! | `r.at_eof()`                                   | `r.at_eof()`                                        |
+//! | `w.write(data)`; `await w.drain()`             | `w.write(data);` `w.drain().await?;`                |
+//! | `w.close()`; `await w.wait_closed()`           | `w.close();` `w.wait_closed().await?;`              |
+//! | `await asyncio.start_server(cb, h, p)`         | `start_server(cb, h, p).await?`                     |
+//!
+//! Sockets are non-blocking; a read or write that would block awaits the
+//! [reactor](super::reactor)'s readiness future, so the task sleeps until epoll says the
+//! socket is ready. Writes go out at once when the kernel takes them; what it does not
+//! take is buffered and sent by a flusher task as the socket becomes writable, and
+//! `drain` waits while more than 64 KiB are buffered (until 16 KiB are left), asyncio's
+//! high- and low-water marks.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future as StdFuture;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::os::fd::AsRawFd;
+use std::rc::Rc;
+
+use crate::exceptions::{
+    BrokenPipeError, ConnectionRefusedError, ConnectionResetError, Exception, IncompleteReadError,
+    LimitOverrunError, OSError, PyResult, clone_exception,
+};
+use crate::native::reactor::Reactor;
+use crate::yield_from::{EventLoop, Future, get_running_loop};
+
+/// asyncio's default limit for `readuntil`/`readline`: 64 KiB.
+pub const LIMIT: usize = 64 * 1024;
+/// `drain` waits while more than this is buffered...
+pub const HIGH_WATER: usize = 64 * 1024;
+/// ...until no more than this is left.
+pub const LOW_WATER: usize = 16 * 1024;
+
+/// An `io::Error` as Python names it: `ConnectionResetError: [Errno 104] Connection reset by peer`.
+pub(crate) fn os_error(e: io::Error) -> Exception {
+    let message = match e.raw_os_error() {
+        Some(errno) => format!("[Errno {errno}] {}", strerror(&e)),
+        None => e.to_string(),
+    };
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => ConnectionRefusedError::new(message).into(),
+        io::ErrorKind::ConnectionReset => ConnectionResetError::new(message).into(),
+        io::ErrorKind::BrokenPipe => BrokenPipeError::new(message).into(),
+        _ => OSError::new(message).into(),
+    }
+}
+
+/// `Connection reset by peer (os error 104)` -> `Connection reset by peer`.
+fn strerror(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+/// One TCP connection, shared by its reader and its writer.
+struct Connection {
+    event_loop: EventLoop,
+    reactor: Rc<Reactor>,
+    key: usize,
+    stream: TcpStream,
+    incoming: RefCell<Vec<u8>>,
+    eof: Cell<bool>,
+    outgoing: RefCell<Vec<u8>>,
+    flushing: Cell<bool>,
+    drain_waiters: RefCell<Vec<Future<()>>>,
+    write_error: RefCell<Option<Exception>>,
+    closing: Cell<bool>,
+    closed: Future<()>,
+}
+
+impl Connection {
+    fn new(stream: TcpStream) -> PyResult<Rc<Self>> {
+        stream.set_nonblocking(true).map_err(os_error)?;
+        let _ = stream.set_nodelay(true);
+        let event_loop = get_running_loop()?;
+        let reactor = event_loop.reactor()?;
+        let key = reactor.register(stream.as_raw_fd())?;
+        Ok(Rc::new(Self {
+            closed: event_loop.create_future(),
+            event_loop,
+            reactor,
+            key,
+            stream,
+            incoming: RefCell::default(),
+            eof: Cell::new(false),
+            outgoing: RefCell::default(),
+            flushing: Cell::new(false),
+            drain_waiters: RefCell::default(),
+            write_error: RefCell::default(),
+            closing: Cell::new(false),
+        }))
+    }
+
+    async fn ready(&self, writable: bool) -> PyResult<()> {
+        self.reactor
+            .wait(&self.event_loop, self.key, writable)?
+            .await
+    }
+
+    /// Reads what the socket has into `incoming`, waiting until it has something:
+    /// `false` at the end of the stream.
+    async fn fill(&self) -> PyResult<bool> {
+        loop {
+            if self.eof.get() {
+                return Ok(false);
+            }
+            let read = {
+                let mut buffer = self.incoming.borrow_mut();
+                let len = buffer.len();
+                buffer.resize(len + 64 * 1024, 0);
+                let read = (&self.stream).read(&mut buffer[len..]);
+                buffer.truncate(len + *read.as_ref().unwrap_or(&0));
+                read
+            };
+            match read {
+                Ok(0) => {
+                    self.eof.set(true);
+                    return Ok(false);
+                }
+                Ok(_) => return Ok(true),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.ready(false).await?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(os_error(e)),
+            }
+        }
+    }
+
+    fn take(&self, n: usize) -> Vec<u8> {
+        let mut buffer = self.incoming.borrow_mut();
+        let at = n.min(buffer.len());
+        let rest = buffer.split_off(at);
+        std::mem::replace(&mut *buffer, rest)
+    }
+
+    /// Writes what the kernel takes now; an error is kept for `drain` to raise.
+    fn flush_now(&self) {
+        let mut outgoing = self.outgoing.borrow_mut();
+        let mut sent = 0;
+        while sent < outgoing.len() {
+            match (&self.stream).write(&outgoing[sent..]) {
+                Ok(n) => sent += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.write_error.borrow_mut().get_or_insert(os_error(e));
+                    sent = outgoing.len();
+                }
+            }
+        }
+        outgoing.drain(..sent);
+    }
+
+    fn wake_drainers(&self) {
+        if self.outgoing.borrow().len() <= LOW_WATER || self.write_error.borrow().is_some() {
+            for waiter in self.drain_waiters.take() {
+                let _ = waiter.set_result(());
+            }
+        }
+    }
+
+    /// Sends the rest of `outgoing` as the socket becomes writable, in a task of its own
+    /// (asyncio's transport does this in a writer callback).
+    fn start_flusher(self: &Rc<Self>) -> PyResult<()> {
+        if self.flushing.replace(true) {
+            return Ok(());
+        }
+        let connection = self.clone();
+        let flusher = self.event_loop.create_native_task(async move {
+            loop {
+                connection.flush_now();
+                connection.wake_drainers();
+                if connection.outgoing.borrow().is_empty() {
+                    break;
+                }
+                if connection.ready(true).await.is_err() {
+                    break;
+                }
+            }
+            connection.flushing.set(false);
+            if connection.closing.get() {
+                connection.finish_close();
+            }
+            Ok(())
+        })?;
+        drop(flusher);
+        Ok(())
+    }
+
+    fn finish_close(&self) {
+        let _ = self.stream.shutdown(Shutdown::Both);
+        self.reactor.deregister(self.key);
+        let _ = self.closed.set_result(());
+        self.outgoing.borrow_mut().clear();
+        self.wake_drainers();
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.reactor.deregister(self.key);
+    }
+}
+
+/// `asyncio.StreamReader`: reads from a connection.
+pub struct StreamReader(Rc<Connection>);
+
+/// `asyncio.StreamWriter`: writes to a connection.
+pub struct StreamWriter(Rc<Connection>);
+
+impl StreamReader {
+    /// `await reader.readline()`: a line with its `\n`, or what is left at the end of
+    /// the stream (empty once it has ended).
+    pub async fn readline(&self) -> PyResult<Vec<u8>> {
+        match self.readuntil(b"\n").await {
+            Ok(line) => Ok(line),
+            Err(e) => match e.downcast::<IncompleteReadError>() {
+                Ok(incomplete) => Ok(incomplete.partial),
+                Err(e) => Err(e),
+            },
+        }
+    }
+
+    /// `await reader.readuntil(separator)`: data up to and including `separator`.
+    /// `IncompleteReadError` if the stream ends first, `LimitOverrunError` past 64 KiB.
+    pub async fn readuntil(&self, separator: &[u8]) -> PyResult<Vec<u8>> {
+        let mut searched: usize = 0;
+        loop {
+            let found = {
+                let buffer = self.0.incoming.borrow();
+                let from = searched.saturating_sub(separator.len());
+                searched = buffer.len();
+                buffer[from..]
+                    .windows(separator.len().max(1))
+                    .position(|w| w == separator)
+                    .map(|at| from + at + separator.len())
+            };
+            if let Some(end) = found {
+                return Ok(self.0.take(end));
+            }
+            if searched > LIMIT {
+                return Err(LimitOverrunError::new(
+                    "Separator is not found, and chunk exceed the limit",
+                )
+                .into());
+            }
+            if !self.0.fill().await? {
+                let partial = self.0.take(usize::MAX);
+                return Err(IncompleteReadError {
+                    partial,
+                    expected: None,
+                }
+                .into());
+            }
+        }
+    }
+
+    /// `await reader.read(n)`: up to `n` bytes, waiting for at least one (empty at the
+    /// end of the stream); `None` reads everything up to the end (Python's `read(-1)`).
+    pub async fn read(&self, n: Option<usize>) -> PyResult<Vec<u8>> {
+        match n {
+            Some(0) => Ok(Vec::new()),
+            Some(n) => {
+                if self.0.incoming.borrow().is_empty() {
+                    self.0.fill().await?;
+                }
+                Ok(self.0.take(n))
+            }
+            None => {
+                while self.0.fill().await? {}
+                Ok(self.0.take(usize::MAX))
+            }
+        }
+    }
+
+    /// `await reader.readexactly(n)`: exactly `n` bytes, or `IncompleteReadError` with
+    /// what there was.
+    pub async fn readexactly(&self, n: usize) -> PyResult<Vec<u8>> {
+        while self.0.incoming.borrow().len() < n {
+            if !self.0.fill().await? {
+                let partial = self.0.take(usize::MAX);
+                return Err(IncompleteReadError {
+                    partial,
+                    expected: Some(n),
+                }
+                .into());
+            }
+        }
+        Ok(self.0.take(n))
+    }
+
+    /// `reader.at_eof()`: the stream has ended and everything has been read.
+    pub fn at_eof(&self) -> bool {
+        self.0.eof.get() && self.0.incoming.borrow().is_empty()
+    }
+}
+
+impl StreamWriter {
+    /// `writer.write(data)`: sends what the kernel takes now and buffers the rest.
+    /// Errors surface in [`drain`](Self::drain). Writing after `close` is ignored.
+    pub fn write(&self, data: &[u8]) {
+        if self.0.closing.get() || self.0.write_error.borrow().is_some() {
+            return;
+        }
+        self.0.outgoing.borrow_mut().extend_from_slice(data);
+        if !self.0.flushing.get() {
+            self.0.flush_now();
+        }
+        if !self.0.outgoing.borrow().is_empty()
+            && let Err(e) = self.0.start_flusher()
+        {
+            self.0.write_error.borrow_mut().get_or_insert(e);
+        }
+    }
+
+    /// `await writer.drain()`: waits while the buffer is above the high-water mark, and
+    /// raises what writing ran into (`ConnectionResetError`, `BrokenPipeError`).
+    pub async fn drain(&self) -> PyResult<()> {
+        if self.0.outgoing.borrow().len() > HIGH_WATER && self.0.write_error.borrow().is_none() {
+            let waiter = self.0.event_loop.create_future();
+            self.0.drain_waiters.borrow_mut().push(waiter.clone());
+            waiter.await?;
+        }
+        match &*self.0.write_error.borrow() {
+            Some(e) => Err(clone_exception(e)),
+            None => Ok(()),
+        }
+    }
+
+    /// How many bytes are buffered, not yet taken by the kernel.
+    pub fn buffered(&self) -> usize {
+        self.0.outgoing.borrow().len()
+    }
+
+    /// `writer.close()`: closes the connection once the buffer is sent.
+    pub fn close(&self) {
+        if self.0.closing.replace(true) {
+            return;
+        }
+        if !self.0.flushing.get() {
+            self.0.finish_close();
+        }
+    }
+
+    /// `writer.is_closing()`.
+    pub fn is_closing(&self) -> bool {
+        self.0.closing.get()
+    }
+
+    /// `await writer.wait_closed()`: until the connection is closed.
+    pub async fn wait_closed(&self) -> PyResult<()> {
+        self.0.closed.clone().await
+    }
+
+    /// `writer.get_extra_info('peername')`.
+    pub fn peername(&self) -> PyResult<SocketAddr> {
+        self.0.stream.peer_addr().map_err(os_error)
+    }
+}
+
+fn resolve(host: &str, port: u16) -> PyResult<SocketAddr> {
+    (host, port)
+        .to_socket_addrs()
+        .map_err(os_error)?
+        .next()
+        .ok_or_else(|| OSError::new(format!("no address for {host}")).into())
+}
+
+/// `await asyncio.open_connection(host, port)`: connects without blocking the loop.
+/// A port nobody listens on is `ConnectionRefusedError`, in Python's words.
+pub async fn open_connection(host: &str, port: u16) -> PyResult<(StreamReader, StreamWriter)> {
+    let address = resolve(host, port)?;
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(address),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )
+    .map_err(os_error)?;
+    socket.set_nonblocking(true).map_err(os_error)?;
+    let connect_failed = |e: io::Error| {
+        let errno = e.raw_os_error().unwrap_or(0);
+        let message = format!(
+            "[Errno {errno}] Connect call failed ('{}', {})",
+            address.ip(),
+            address.port()
+        );
+        match e.kind() {
+            io::ErrorKind::ConnectionRefused => ConnectionRefusedError::new(message).into(),
+            _ => OSError::new(message).into(),
+        }
+    };
+    let in_progress = match socket.connect(&address.into()) {
+        Ok(()) => false,
+        Err(e)
+            if e.kind() == io::ErrorKind::WouldBlock || e.raw_os_error() == Some(EINPROGRESS) =>
+        {
+            true
+        }
+        Err(e) => return Err(connect_failed(e)),
+    };
+    let connection = Connection::new(socket.into())?;
+    if in_progress {
+        connection.ready(true).await?;
+        if let Some(e) = connection.stream.take_error().map_err(os_error)? {
+            return Err(connect_failed(e));
+        }
+    }
+    Ok((StreamReader(connection.clone()), StreamWriter(connection)))
+}
+
+/// Linux's `EINPROGRESS`: a non-blocking `connect` has started.
+const EINPROGRESS: i32 = 115;
+
+/// `asyncio.Server`: what `start_server` returns.
+pub struct Server {
+    listener: Rc<Listener>,
+}
+
+struct Listener {
+    socket: TcpListener,
+    reactor: Rc<Reactor>,
+    key: usize,
+    closed: Future<()>,
+    accepting: RefCell<Option<super::Task<()>>>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.reactor.deregister(self.key);
+    }
+}
+
+/// `await asyncio.start_server(handler, host, port)`: listens (port 0 picks a free
+/// one), and runs `handler(reader, writer)` as a task for each connection accepted.
+pub async fn start_server<H, F>(handler: H, host: &str, port: u16) -> PyResult<Server>
+where
+    H: Fn(StreamReader, StreamWriter) -> F + 'static,
+    F: StdFuture<Output = PyResult<()>> + 'static,
+{
+    let socket = TcpListener::bind(resolve(host, port)?).map_err(os_error)?;
+    socket.set_nonblocking(true).map_err(os_error)?;
+    let event_loop = get_running_loop()?;
+    let reactor = event_loop.reactor()?;
+    let key = reactor.register(socket.as_raw_fd())?;
+    let listener = Rc::new(Listener {
+        socket,
+        reactor,
+        key,
+        closed: event_loop.create_future(),
+        accepting: RefCell::default(),
+    });
+    let accepting = listener.clone();
+    let task = event_loop.create_native_task(async move {
+        loop {
+            match accepting.socket.accept() {
+                Ok((stream, _)) => {
+                    let connection = Connection::new(stream)?;
+                    let served =
+                        handler(StreamReader(connection.clone()), StreamWriter(connection));
+                    drop(super::create_task(served)?);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    accepting
+                        .reactor
+                        .wait(&get_running_loop()?, accepting.key, false)?
+                        .await?;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // Out of file descriptors, say: asyncio logs it and tries again later.
+                    crate::exceptions::write_unraisable(
+                        "socket.accept() failed",
+                        "<Server>",
+                        &os_error(e),
+                    );
+                    super::sleep(0.1).await?;
+                }
+            }
+        }
+    })?;
+    *listener.accepting.borrow_mut() = Some(task);
+    Ok(Server { listener })
+}
+
+impl Server {
+    /// The port it listens on (`server.sockets[0].getsockname()[1]`).
+    pub fn port(&self) -> u16 {
+        self.listener.socket.local_addr().map_or(0, |a| a.port())
+    }
+
+    /// `server.close()`: stops accepting; connections already accepted go on.
+    pub fn close(&self) {
+        if let Some(task) = self.listener.accepting.borrow_mut().take() {
+            task.cancel();
+        }
+        self.listener.reactor.deregister(self.listener.key);
+        let _ = self.listener.closed.set_result(());
+    }
+
+    /// `await server.wait_closed()`.
+    pub async fn wait_closed(&self) -> PyResult<()> {
+        self.listener.closed.clone().await
+    }
+}

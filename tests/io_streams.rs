@@ -1,0 +1,197 @@
+//! Streams over real loopback sockets, on the reactor. The real clock, but nothing
+//! sleeps: every wait is for a socket.
+
+use std::time::Duration;
+
+use pycoro::clock::Clock;
+use pycoro::exceptions::{
+    ConnectionRefusedError, ConnectionResetError, IncompleteReadError, PyResult, exception_name,
+    format_exception_only,
+};
+use pycoro::native::streams::{HIGH_WATER, LOW_WATER};
+use pycoro::native::{
+    StreamReader, StreamWriter, create_task, open_connection, run_with_clock, start_server,
+};
+
+fn run<T: Clone + 'static>(
+    main: impl std::future::Future<Output = PyResult<T>> + 'static,
+) -> PyResult<T> {
+    run_with_clock(main, Clock::real())
+}
+
+async fn echo(reader: StreamReader, writer: StreamWriter) -> PyResult<()> {
+    loop {
+        let line = reader.readline().await?;
+        if line.is_empty() {
+            break;
+        }
+        writer.write(&line);
+        writer.drain().await?;
+    }
+    writer.close();
+    Ok(())
+}
+
+#[test]
+fn a_client_and_an_echo_server_in_one_loop_exchange_lines() -> PyResult<()> {
+    let replies = run(async {
+        let server = start_server(echo, "127.0.0.1", 0).await?;
+        let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
+        writer.write(b"hello\nworld\n");
+        writer.drain().await?;
+        let first = reader.readline().await?;
+        let second = reader.readexactly(6).await?;
+        writer.write(b"a:b|c\n");
+        let until = reader.readuntil(b"|").await?;
+        let rest = reader.read(Some(100)).await?;
+        writer.close();
+        writer.wait_closed().await?;
+        server.close();
+        server.wait_closed().await?;
+        Ok(vec![first, second, until, rest])
+    })?;
+    assert_eq!(
+        replies,
+        [
+            b"hello\n".to_vec(),
+            b"world\n".to_vec(),
+            b"a:b|".to_vec(),
+            b"c\n".to_vec()
+        ]
+    );
+    Ok(())
+}
+
+#[test]
+fn the_end_of_the_stream_mid_read_is_incomplete_read_error_and_readline_returns_the_rest()
+-> PyResult<()> {
+    let (error, partial_line, at_eof) = run(async {
+        let server = start_server(
+            |_reader: StreamReader, writer: StreamWriter| async move {
+                writer.write(b"abc");
+                writer.close();
+                Ok(())
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await?;
+        let (reader, _writer) = open_connection("127.0.0.1", server.port()).await?;
+        let error = reader.readexactly(10).await.unwrap_err();
+        let (reader2, _w2) = open_connection("127.0.0.1", server.port()).await?;
+        let partial_line = reader2.readline().await?;
+        let at_eof = reader2.at_eof();
+        server.close();
+        Ok((format_exception_only(&error), partial_line, at_eof))
+    })?;
+    assert_eq!(
+        error,
+        "IncompleteReadError: 3 bytes read on a total of 10 expected bytes"
+    );
+    assert_eq!(partial_line, b"abc");
+    assert!(at_eof);
+    Ok(())
+}
+
+#[test]
+fn connecting_to_a_port_nobody_listens_on_is_connection_refused_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let error =
+        run(async move { open_connection("127.0.0.1", port).await.map(|_| ()) }).unwrap_err();
+    assert!(error.is::<ConnectionRefusedError>(), "{error}");
+    assert_eq!(
+        format_exception_only(&error),
+        format!("ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', {port})")
+    );
+}
+
+#[test]
+fn a_peer_that_resets_the_connection_is_connection_reset_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let peer = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        // SO_LINGER 0: closing sends a reset instead of an orderly end of stream.
+        socket2::SockRef::from(&stream)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+        let mut byte = [0u8; 1];
+        let _ = std::io::Read::read(&mut &stream, &mut byte); // wait for the client's byte
+        drop(stream);
+    });
+    let error = run(async move {
+        let (reader, writer) = open_connection("127.0.0.1", port).await?;
+        writer.write(b"x");
+        writer.drain().await?;
+        reader.readline().await.map(|_| ())
+    })
+    .unwrap_err();
+    peer.join().unwrap();
+    assert!(
+        error.is::<ConnectionResetError>(),
+        "{}: {error}",
+        exception_name(&error)
+    );
+    assert_eq!(
+        format_exception_only(&error),
+        "ConnectionResetError: [Errno 104] Connection reset by peer"
+    );
+}
+
+#[test]
+fn drain_waits_while_the_peer_does_not_read_and_resumes_when_it_does() -> PyResult<()> {
+    let (buffered_before, buffered_after) = run(async {
+        let go = pycoro::native::get_running_loop()?.create_future::<()>();
+        let reading = go.clone();
+        let server = start_server(
+            move |reader: StreamReader, _writer: StreamWriter| {
+                let reading = reading.clone();
+                async move {
+                    reading.await?; // do not read until told to
+                    reader.read(None).await?;
+                    Ok(())
+                }
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await?;
+        let (_reader, writer) = open_connection("127.0.0.1", server.port()).await?;
+        let chunk = vec![7u8; 1024 * 1024];
+        for _ in 0..16 {
+            writer.write(&chunk); // far more than the kernel's socket buffers hold
+        }
+        let buffered_before = writer.buffered();
+        let draining = create_task(async move {
+            writer.drain().await?;
+            Ok(writer.buffered())
+        })?;
+        pycoro::native::sleep(0.0).await?;
+        assert!(!draining.done(), "drain waits: the peer reads nothing");
+        go.set_result(())?;
+        let buffered_after = draining.await?;
+        server.close();
+        Ok((buffered_before, buffered_after))
+    })?;
+    assert!(buffered_before > HIGH_WATER, "{buffered_before}");
+    assert!(buffered_after <= LOW_WATER, "{buffered_after}");
+    Ok(())
+}
+
+#[test]
+fn incomplete_read_error_carries_the_partial_data() {
+    let e: pycoro::exceptions::Exception = IncompleteReadError {
+        partial: b"ab".to_vec(),
+        expected: Some(4),
+    }
+    .into();
+    assert_eq!(exception_name(&e), "IncompleteReadError");
+    assert_eq!(
+        e.downcast_ref::<IncompleteReadError>().unwrap().partial,
+        b"ab"
+    );
+}
