@@ -72,6 +72,7 @@ pub mod programs;
 pub mod signals;
 pub mod substrates;
 pub mod trace;
+pub mod web;
 pub mod yield_from;
 
 /// `yield value` inside a generator body: suspends, hands `value` to the caller, and

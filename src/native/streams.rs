@@ -12,7 +12,7 @@
 //! | `await asyncio.start_server(cb, h, p)`         | `start_server(cb, h, p).await?`                     |
 //!
 //! Sockets are non-blocking; a read or write that would block awaits the
-//! [reactor](super::reactor)'s readiness future, so the task sleeps until epoll says the
+//! reactor's readiness future, so the task sleeps until epoll says the
 //! socket is ready. Writes go out at once when the kernel takes them; what it does not
 //! take is buffered and sent by a flusher task as the socket becomes writable, and
 //! `drain` waits while more than 64 KiB are buffered (until 16 KiB are left), asyncio's
@@ -75,6 +75,8 @@ struct Connection {
     drain_waiters: RefCell<Vec<Future<()>>>,
     write_error: RefCell<Option<Exception>>,
     closing: Cell<bool>,
+    /// `write_eof` was called: shut the writing side once the buffer is sent.
+    eof_pending: Cell<bool>,
     closed: Future<()>,
 }
 
@@ -98,6 +100,7 @@ impl Connection {
             drain_waiters: RefCell::default(),
             write_error: RefCell::default(),
             closing: Cell::new(false),
+            eof_pending: Cell::new(false),
         }))
     }
 
@@ -187,6 +190,9 @@ impl Connection {
                 }
             }
             connection.flushing.set(false);
+            if connection.eof_pending.get() {
+                let _ = connection.stream.shutdown(Shutdown::Write);
+            }
             if connection.closing.get() {
                 connection.finish_close();
             }
@@ -348,6 +354,17 @@ impl StreamWriter {
         }
         if !self.0.flushing.get() {
             self.0.finish_close();
+        }
+    }
+
+    /// `writer.write_eof()`: no more data will be written; the peer reads the end of the
+    /// stream once the buffer is sent, and can still answer.
+    pub fn write_eof(&self) {
+        if self.0.eof_pending.replace(true) {
+            return;
+        }
+        if !self.0.flushing.get() {
+            let _ = self.0.stream.shutdown(Shutdown::Write);
         }
     }
 

@@ -1,0 +1,516 @@
+//! `pycoro::web`: the aiohttp application of document 004, on pycoro's streams.
+//!
+//! Book: chapter "IO multiplexing".
+//!
+//! | Python (aiohttp)                                    | pycoro                                             |
+//! |-----------------------------------------------------|----------------------------------------------------|
+//! | `async def index(request): return web.Response(text=t, content_type='text/html')` | `async fn index(_: Request) -> PyResult<Response> { Ok(Response::text(t).content_type("text/html")) }` |
+//! | `request.match_info.get('name', 'World')`           | `request.match_info("name").unwrap_or("World")`   |
+//! | `app = web.Application()`                           | `let mut app = Application::new();`               |
+//! | `app.add_routes([web.get('/', index), web.get('/{name}', hello)])` | `app.add_routes([get("/", index), get("/{name}", hello)]);` |
+//! | `web.run_app(app)`                                  | `run_app(app, "0.0.0.0", 8080)`                   |
+//!
+//! HTTP/1.1 with keep-alive; requests are parsed by `httparse`. A request that is not
+//! HTTP gets `400 Bad Request`, a head over 8 KiB `431`, a body over 1 MiB `413`, an
+//! unknown path `404` and a known path with another method `405`, each with aiohttp's
+//! body text; after an error the connection is closed. Each connection is a task, so a
+//! client that connects and sends nothing delays nobody else.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::future::Future as StdFuture;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use crate::clock::Clock;
+use crate::exceptions::{CancelledError, IncompleteReadError, KeyboardInterrupt, PyResult};
+use crate::native::{EventLoop, Server, StreamReader, StreamWriter, start_server};
+
+/// A request head larger than this is answered `431 Request Header Fields Too Large`.
+pub const MAX_HEAD: usize = 8 * 1024;
+/// A body larger than this is answered `413 Payload Too Large` (aiohttp's default
+/// `client_max_size` is 1 MiB).
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// An HTTP request, as a handler sees it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    match_info: HashMap<String, String>,
+}
+
+impl Request {
+    /// `request.method`.
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// `request.path`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// `request.match_info.get(name)`: the part of the path a `{name}` matched.
+    pub fn match_info(&self, name: &str) -> Option<&str> {
+        self.match_info.get(name).map(String::as_str)
+    }
+
+    /// `request.headers.get(name)`, case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `await request.read()`.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+/// `web.Response`: a status, a content type and a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    status: u16,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+impl Response {
+    /// `web.Response(text=text)`: `200`, `text/plain; charset=utf-8`.
+    ///
+    /// ```
+    /// use pycoro::web::Response;
+    /// let r = Response::text("<h1>Hi</h1>").content_type("text/html");
+    /// assert_eq!(r.header_content_type(), "text/html; charset=utf-8");
+    /// ```
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            status: 200,
+            content_type: "text/plain".into(),
+            body: text.into().into_bytes(),
+        }
+    }
+
+    /// `content_type=...`: the charset (utf-8) is added, as aiohttp adds it for text.
+    pub fn content_type(mut self, content_type: &str) -> Self {
+        self.content_type = content_type.into();
+        self
+    }
+
+    /// `status=...`.
+    pub fn status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// The `Content-Type` header sent.
+    pub fn header_content_type(&self) -> String {
+        format!("{}; charset=utf-8", self.content_type)
+    }
+
+    /// aiohttp's error responses: `404: Not Found`, as text.
+    fn error(status: u16) -> Self {
+        Self::text(format!("{status}: {}", reason(status))).status(status)
+    }
+
+    fn to_bytes(&self, keep_alive: bool) -> Vec<u8> {
+        let mut head = format!(
+            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nServer: pycoro\r\n",
+            self.status,
+            reason(self.status),
+            self.header_content_type(),
+            self.body.len()
+        );
+        if !keep_alive {
+            head.push_str("Connection: close\r\n");
+        }
+        head.push_str("\r\n");
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(&self.body);
+        bytes
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        413 => "Request Entity Too Large",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        _ => "Unknown",
+    }
+}
+
+type Handler = Rc<dyn Fn(Request) -> Pin<Box<dyn StdFuture<Output = PyResult<Response>>>>>;
+
+/// A route: a method, a path pattern (`/`, `/{name}`) and its handler.
+pub struct Route {
+    method: &'static str,
+    pattern: Vec<Segment>,
+    handler: Handler,
+}
+
+enum Segment {
+    Literal(String),
+    Variable(String),
+}
+
+/// `web.get(path, handler)`: a route for `GET` requests to `path`, where a segment
+/// `{name}` matches any one segment and is found in `request.match_info(name)`.
+pub fn get<H, F>(path: &str, handler: H) -> Route
+where
+    H: Fn(Request) -> F + 'static,
+    F: StdFuture<Output = PyResult<Response>> + 'static,
+{
+    let pattern = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(
+            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => Segment::Variable(name.to_string()),
+                None => Segment::Literal(s.to_string()),
+            },
+        )
+        .collect();
+    Route {
+        method: "GET",
+        pattern,
+        handler: Rc::new(move |request| Box::pin(handler(request))),
+    }
+}
+
+impl Route {
+    fn matches(&self, path: &str) -> Option<HashMap<String, String>> {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        if segments.len() != self.pattern.len() {
+            return None;
+        }
+        let mut found = HashMap::new();
+        for (segment, pattern) in segments.iter().zip(&self.pattern) {
+            match pattern {
+                Segment::Literal(literal) if literal == segment => {}
+                Segment::Literal(_) => return None,
+                Segment::Variable(name) => {
+                    found.insert(name.clone(), percent_decode(segment));
+                }
+            }
+        }
+        Some(found)
+    }
+}
+
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `web.Application`: the routes, and how a request finds its handler.
+#[derive(Default)]
+pub struct Application {
+    routes: Vec<Route>,
+}
+
+impl Application {
+    /// `web.Application()`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `app.add_routes([...])`: routes are tried in the order added.
+    pub fn add_routes(&mut self, routes: impl IntoIterator<Item = Route>) {
+        self.routes.extend(routes);
+    }
+
+    /// The response to `request`: its route's handler's, or `404`/`405`; a handler's
+    /// exception is `500`, as aiohttp answers it.
+    pub async fn handle(&self, mut request: Request) -> Response {
+        let mut path_matched = false;
+        for route in &self.routes {
+            let Some(match_info) = route.matches(&request.path) else {
+                continue;
+            };
+            path_matched = true;
+            if route.method != request.method
+                && !(route.method == "GET" && request.method == "HEAD")
+            {
+                continue;
+            }
+            request.match_info = match_info;
+            return match (route.handler)(request).await {
+                Ok(response) => response,
+                Err(e) if e.is::<CancelledError>() => Response::error(500),
+                Err(_) => Response::error(500),
+            };
+        }
+        Response::error(if path_matched { 405 } else { 404 })
+    }
+}
+
+/// What reading one request gave.
+enum Incoming {
+    Request(Request, bool),
+    /// The client closed the connection (between requests: not an error).
+    Closed,
+    /// Answer with this status and close.
+    Refuse(u16),
+}
+
+async fn read_request(reader: &StreamReader) -> PyResult<Incoming> {
+    let head = match reader.readuntil(b"\r\n\r\n").await {
+        Ok(head) => head,
+        Err(e) => {
+            return Ok(match e.downcast::<IncompleteReadError>() {
+                Ok(incomplete) if incomplete.partial.is_empty() => Incoming::Closed,
+                Ok(_) => Incoming::Refuse(400),
+                Err(e) if e.is::<crate::exceptions::LimitOverrunError>() => Incoming::Refuse(431),
+                Err(e) => return Err(e),
+            });
+        }
+    };
+    if head.len() > MAX_HEAD {
+        return Ok(Incoming::Refuse(431));
+    }
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut parsed = httparse::Request::new(&mut headers);
+    match parsed.parse(&head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Err(httparse::Error::TooManyHeaders) => return Ok(Incoming::Refuse(431)),
+        _ => return Ok(Incoming::Refuse(400)),
+    }
+    let (Some(method), Some(target), Some(version)) = (parsed.method, parsed.path, parsed.version)
+    else {
+        return Ok(Incoming::Refuse(400));
+    };
+    let headers: Vec<(String, String)> = parsed
+        .headers
+        .iter()
+        .map(|h| {
+            (
+                h.name.to_string(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
+        .collect();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_ascii_lowercase())
+    };
+    let keep_alive = match header("connection").as_deref() {
+        Some("close") => false,
+        Some("keep-alive") => true,
+        _ => version == 1,
+    };
+    if header("transfer-encoding").is_some() {
+        return Ok(Incoming::Refuse(400)); // chunked bodies: not supported, refused cleanly
+    }
+    let length = match header("content-length") {
+        None => 0,
+        Some(value) => match value.parse::<usize>() {
+            Ok(n) if n > MAX_BODY => return Ok(Incoming::Refuse(413)),
+            Ok(n) => n,
+            Err(_) => return Ok(Incoming::Refuse(400)),
+        },
+    };
+    let body = match reader.readexactly(length).await {
+        Ok(body) => body,
+        Err(e) if e.is::<IncompleteReadError>() => return Ok(Incoming::Refuse(400)),
+        Err(e) => return Err(e),
+    };
+    let path = target.split('?').next().unwrap_or(target).to_string();
+    Ok(Incoming::Request(
+        Request {
+            method: method.to_string(),
+            path,
+            headers,
+            body,
+            match_info: HashMap::new(),
+        },
+        keep_alive,
+    ))
+}
+
+/// Serves one connection: requests one after another while the client keeps it alive.
+async fn serve_connection(
+    app: Rc<Application>,
+    state: Rc<ServerState>,
+    busy: Rc<Cell<bool>>,
+    reader: StreamReader,
+    writer: StreamWriter,
+) -> PyResult<()> {
+    loop {
+        if state.stopping.get() {
+            break;
+        }
+        let incoming = match read_request(&reader).await {
+            Ok(incoming) => incoming,
+            Err(_) => break, // reset by the client, say: nothing to answer
+        };
+        match incoming {
+            Incoming::Closed => break,
+            Incoming::Refuse(status) => {
+                writer.write(&Response::error(status).to_bytes(false));
+                break;
+            }
+            Incoming::Request(request, keep_alive) => {
+                busy.set(true);
+                let head_only = request.method == "HEAD";
+                let response = app.handle(request).await;
+                busy.set(false);
+                let keep_alive = keep_alive && !state.stopping.get();
+                let mut bytes = response.to_bytes(keep_alive);
+                if head_only {
+                    bytes.truncate(bytes.len() - response.body.len());
+                }
+                writer.write(&bytes);
+                if writer.drain().await.is_err() || !keep_alive {
+                    break;
+                }
+            }
+        }
+    }
+    writer.close();
+    let _ = writer.wait_closed().await;
+    Ok(())
+}
+
+/// Whether a connection is handling a request right now.
+type Busy = Rc<Cell<bool>>;
+
+#[derive(Default)]
+struct ServerState {
+    stopping: Cell<bool>,
+    /// Each connection's task, and whether it is handling a request right now.
+    connections: RefCell<Vec<(crate::native::Task<()>, Busy)>>,
+}
+
+/// An application being served: `serve(app, host, port)` starts it.
+pub struct AppServer {
+    server: Server,
+    state: Rc<ServerState>,
+}
+
+/// Serves `app` on `host:port` (port 0 picks a free one) in the running loop.
+pub async fn serve(app: Application, host: &str, port: u16) -> PyResult<AppServer> {
+    let app = Rc::new(app);
+    let state = Rc::new(ServerState::default());
+    let handler_state = state.clone();
+    let server = start_server(
+        move |reader, writer| {
+            let (app, state) = (app.clone(), handler_state.clone());
+            async move {
+                let busy = Rc::new(Cell::new(false));
+                let served = serve_connection(app, state.clone(), busy.clone(), reader, writer);
+                let task = crate::native::create_task(served)?;
+                let mut connections = state.connections.borrow_mut();
+                connections.retain(|(task, _)| !task.done());
+                connections.push((task, busy));
+                Ok(())
+            }
+        },
+        host,
+        port,
+    )
+    .await?;
+    Ok(AppServer { server, state })
+}
+
+impl AppServer {
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.server.port()
+    }
+
+    /// Stops gracefully: no new connections; requests being handled finish and are
+    /// answered (with `Connection: close`); idle keep-alive connections are closed.
+    pub async fn shutdown(&self) -> PyResult<()> {
+        self.server.close();
+        self.state.stopping.set(true);
+        let connections: Vec<_> = self.state.connections.borrow_mut().drain(..).collect();
+        for (task, busy) in &connections {
+            if !busy.get() {
+                task.cancel(); // idle: waiting for a request that may never come
+            }
+        }
+        for (task, _) in connections {
+            let _ = task.await; // a busy one answers, then sees `stopping` and ends
+        }
+        Ok(())
+    }
+}
+
+/// `web.run_app(app, host=..., port=...)`: serves until Ctrl+C, then shuts down
+/// gracefully, printing what aiohttp prints.
+pub fn run_app(app: Application, host: &str, port: u16) -> PyResult<()> {
+    run_app_with(
+        app,
+        host,
+        port,
+        crate::trace::Out::stdout(),
+        Clock::real(),
+        |_| {},
+    )
+}
+
+/// [`run_app`] with the banner printed to `out`, on `clock` (the loop's; Ctrl+C can
+/// be aimed at it with [`send_sigint`](crate::signals::send_sigint)), and `started(port)`
+/// called once it listens (a test learns the port of a server on port 0 this way).
+pub fn run_app_with(
+    app: Application,
+    host: &str,
+    port: u16,
+    out: crate::trace::Out,
+    clock: Clock,
+    started: impl FnOnce(u16),
+) -> PyResult<()> {
+    let event_loop = EventLoop::new(clock);
+    let host_name = host.to_string();
+    let server = event_loop
+        .run_until_complete(event_loop.create_native_task(async move {
+            Ok(Rc::new(serve(app, &host_name, port).await?))
+        })?)?;
+    crate::pyprint!(
+        out,
+        "======== Running on http://{host}:{} ========",
+        server.port()
+    );
+    crate::pyprint!(out, "(Press CTRL+C to quit)");
+    started(server.port());
+    // Until Ctrl+C: run_until_complete raises KeyboardInterrupt, and the loop is
+    // still there to shut the server down gracefully.
+    let forever = event_loop.create_future::<()>();
+    let interrupted = event_loop.run_until_complete(forever);
+    let stopping = server.clone();
+    let shutdown = event_loop.create_native_task(async move { stopping.shutdown().await })?;
+    event_loop.run_until_complete(shutdown)?;
+    event_loop.cancel_all_tasks()?;
+    event_loop.close()?;
+    match interrupted {
+        Err(e) if e.is::<KeyboardInterrupt>() => Ok(()),
+        other => other,
+    }
+}

@@ -1,0 +1,324 @@
+//! `pycoro::web`: document 004's application over real loopback sockets.
+
+use std::sync::mpsc;
+
+use pycoro::clock::Clock;
+use pycoro::exceptions::PyResult;
+use pycoro::native::{StreamReader, create_task, gather, open_connection, run_with_clock};
+use pycoro::web::{Application, Request, Response, get, serve};
+
+async fn index(_request: Request) -> PyResult<Response> {
+    Ok(Response::text("<h1>Index Page</h1>").content_type("text/html"))
+}
+
+async fn hello(request: Request) -> PyResult<Response> {
+    let name = request.match_info("name").unwrap_or("World").to_string();
+    Ok(Response::text(format!("<h1>Hello, {name}</h1>")).content_type("text/html"))
+}
+
+fn app() -> Application {
+    let mut app = Application::new();
+    app.add_routes([get("/", index), get("/{name}", hello)]);
+    app
+}
+
+fn run<T: Clone + 'static>(
+    main: impl std::future::Future<Output = PyResult<T>> + 'static,
+) -> PyResult<T> {
+    run_with_clock(main, Clock::real())
+}
+
+/// Status line, content type and body of one response read from `reader`.
+async fn read_response(reader: &StreamReader) -> PyResult<(String, String, String)> {
+    let status = String::from_utf8_lossy(&reader.readline().await?)
+        .trim_end()
+        .to_string();
+    let mut content_type = String::new();
+    let mut length = 0;
+    loop {
+        let line = String::from_utf8_lossy(&reader.readline().await?)
+            .trim_end()
+            .to_string();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(": ").unwrap_or((&line, ""));
+        match name.to_ascii_lowercase().as_str() {
+            "content-type" => content_type = value.to_string(),
+            "content-length" => length = value.parse().unwrap_or(0),
+            _ => {}
+        }
+    }
+    let body = String::from_utf8_lossy(&reader.readexactly(length).await?).into_owned();
+    Ok((status, content_type, body))
+}
+
+/// Sends `request` on a new connection and reads one response.
+async fn fetch(port: u16, request: String) -> PyResult<(String, String, String)> {
+    let (reader, writer) = open_connection("127.0.0.1", port).await?;
+    writer.write(request.as_bytes());
+    writer.drain().await?;
+    let response = read_response(&reader).await?;
+    writer.close();
+    Ok(response)
+}
+
+fn get_request(path: &str) -> String {
+    format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+}
+
+#[test]
+fn the_documents_app_answers_index_hello_and_404_as_aiohttp_does() -> PyResult<()> {
+    let answers = run(async {
+        let server = serve(app(), "127.0.0.1", 0).await?;
+        let mut answers = Vec::new();
+        for path in ["/", "/Bob", "/Bob/extra", "/caf%C3%A9"] {
+            answers.push(fetch(server.port(), get_request(path)).await?);
+        }
+        server.shutdown().await?;
+        Ok(answers)
+    })?;
+    let html = "text/html; charset=utf-8".to_string();
+    assert_eq!(
+        answers[0],
+        (
+            "HTTP/1.1 200 OK".into(),
+            html.clone(),
+            "<h1>Index Page</h1>".into()
+        )
+    );
+    assert_eq!(
+        answers[1],
+        (
+            "HTTP/1.1 200 OK".into(),
+            html.clone(),
+            "<h1>Hello, Bob</h1>".into()
+        )
+    );
+    assert_eq!(
+        answers[2],
+        (
+            "HTTP/1.1 404 Not Found".into(),
+            "text/plain; charset=utf-8".into(),
+            "404: Not Found".into()
+        )
+    );
+    assert_eq!(answers[3].2, "<h1>Hello, café</h1>");
+    Ok(())
+}
+
+#[test]
+fn keep_alive_serves_several_requests_on_one_connection() -> PyResult<()> {
+    let bodies = run(async {
+        let server = serve(app(), "127.0.0.1", 0).await?;
+        let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
+        let mut bodies = Vec::new();
+        for name in ["a", "b", "c"] {
+            writer.write(format!("GET /{name} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes());
+            writer.drain().await?;
+            bodies.push(read_response(&reader).await?.2);
+        }
+        writer.close();
+        server.shutdown().await?;
+        Ok(bodies)
+    })?;
+    assert_eq!(
+        bodies,
+        [
+            "<h1>Hello, a</h1>",
+            "<h1>Hello, b</h1>",
+            "<h1>Hello, c</h1>"
+        ]
+    );
+    Ok(())
+}
+
+#[test]
+fn malformed_oversized_and_unknown_requests_get_their_status_and_the_connection_closes()
+-> PyResult<()> {
+    let answers = run(async {
+        let server = serve(app(), "127.0.0.1", 0).await?;
+        let port = server.port();
+        let huge_header = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(70_000));
+        let mut answers = Vec::new();
+        for request in [
+            "HELLO THERE\r\n\r\n".to_string(),
+            huge_header,
+            "POST / HTTP/1.1\r\nContent-Length: 99999999999999\r\n\r\n".to_string(),
+            "POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n".to_string(),
+            "GET / HTTP/1.1\r\nContent-Length: banana\r\n\r\n".to_string(),
+        ] {
+            let (reader, writer) = open_connection("127.0.0.1", port).await?;
+            writer.write(request.as_bytes());
+            writer.drain().await?;
+            let (status, _, _) = read_response(&reader).await?;
+            // An error closes the connection; a 405 is an answer like any other.
+            let closed = status.contains("405") || reader.read(Some(1)).await?.is_empty();
+            answers.push((status, closed));
+        }
+        server.shutdown().await?;
+        Ok(answers)
+    })?;
+    let statuses: Vec<&str> = answers.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        statuses,
+        [
+            "HTTP/1.1 400 Bad Request",
+            "HTTP/1.1 431 Request Header Fields Too Large",
+            "HTTP/1.1 413 Request Entity Too Large",
+            "HTTP/1.1 405 Method Not Allowed",
+            "HTTP/1.1 400 Bad Request",
+        ]
+    );
+    assert!(
+        answers[..3].iter().all(|(_, closed)| *closed),
+        "{answers:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_client_that_connects_and_sends_nothing_delays_nobody() -> PyResult<()> {
+    let body = run(async {
+        let server = serve(app(), "127.0.0.1", 0).await?;
+        let (_idle_reader, _idle_writer) = open_connection("127.0.0.1", server.port()).await?;
+        let body = fetch(server.port(), get_request("/Alice")).await?.2;
+        server.shutdown().await?; // and shutting down closes the idle connection
+        Ok(body)
+    })?;
+    assert_eq!(body, "<h1>Hello, Alice</h1>");
+    Ok(())
+}
+
+#[test]
+fn a_thousand_concurrent_connections_each_get_their_own_answer() -> PyResult<()> {
+    let answers = run(async {
+        let server = serve(app(), "127.0.0.1", 0).await?;
+        let port = server.port();
+        let mut tasks = Vec::new();
+        for i in 0..1000 {
+            tasks.push(create_task(async move {
+                Ok(fetch(port, get_request(&format!("/client{i}"))).await?.2)
+            })?);
+        }
+        let answers = gather(tasks).await?;
+        server.shutdown().await?;
+        Ok(answers)
+    })?;
+    assert_eq!(answers.len(), 1000);
+    for (i, body) in answers.iter().enumerate() {
+        assert_eq!(body, &format!("<h1>Hello, client{i}</h1>"));
+    }
+    Ok(())
+}
+
+/// Random bytes, truncated requests and absurd lengths: each is answered or closed,
+/// and the server goes on answering a proper request after every one.
+#[test]
+fn fuzzed_requests_are_answered_or_closed_and_the_server_keeps_serving() -> PyResult<()> {
+    let mut seed = 0x1234_5678_9ABC_DEF1u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let valid = b"GET /Bob HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+    let mut inputs: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..100 {
+        let len = (next() % 300) as usize;
+        inputs.push((0..len).map(|_| next() as u8).collect());
+    }
+    for cut in 0..valid.len() {
+        inputs.push(valid[..cut].to_vec());
+    }
+    for length in ["-1", "18446744073709551616", "1e9", "4294967296", " 12 "] {
+        inputs.push(format!("POST / HTTP/1.1\r\nContent-Length: {length}\r\n\r\nab").into_bytes());
+    }
+    let count = inputs.len();
+    let checked = run(async move {
+        let server = serve(app(), "127.0.0.1", 0).await?;
+        let port = server.port();
+        let mut checked = 0;
+        for input in inputs {
+            let (reader, writer) = open_connection("127.0.0.1", port).await?;
+            writer.write(&input);
+            writer.write_eof();
+            writer.drain().await?;
+            let answer = reader.read(None).await?; // an answer then the end, or just the end
+            let text = String::from_utf8_lossy(&answer);
+            assert!(
+                answer.is_empty() || text.starts_with("HTTP/1.1 "),
+                "{text:?} for {input:?}"
+            );
+            let (status, _, body) = fetch(port, get_request("/Bob")).await?;
+            assert_eq!(
+                (status.as_str(), body.as_str()),
+                ("HTTP/1.1 200 OK", "<h1>Hello, Bob</h1>")
+            );
+            checked += 1;
+        }
+        server.shutdown().await?;
+        Ok(checked)
+    })?;
+    assert_eq!(checked, count);
+    Ok(())
+}
+
+/// Ctrl+C while a request is being handled: the server stops accepting, the request
+/// is answered, and `run_app` returns.
+#[test]
+fn ctrl_c_stops_the_server_after_the_request_in_flight_is_answered() -> PyResult<()> {
+    let clock = Clock::real();
+    let (started_tx, started_rx) = mpsc::channel::<u16>();
+    let (in_handler_tx, in_handler_rx) = mpsc::channel::<()>();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let release_rx = std::sync::Arc::new(std::sync::Mutex::new(release_rx));
+    let mut app = Application::new(); // /slow first: routes are tried in order
+    app.add_routes([get("/slow", move |_| {
+        let in_handler = in_handler_tx.clone();
+        let release = release_rx.clone();
+        async move {
+            in_handler.send(()).unwrap();
+            // The handler's work: a job on the executor that finishes when the test says.
+            let event_loop = pycoro::native::get_running_loop()?;
+            event_loop
+                .run_in_executor(move || {
+                    release.lock().unwrap().recv().unwrap();
+                    Ok(())
+                })?
+                .await?;
+            Ok(Response::text("finished"))
+        }
+    })]);
+    app.add_routes([get("/", index), get("/{name}", hello)]);
+    let client_clock = clock.clone();
+    let client = std::thread::spawn(move || -> String {
+        use std::io::{Read, Write};
+        let port = started_rx.recv().unwrap();
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        in_handler_rx.recv().unwrap();
+        pycoro::signals::send_sigint(&client_clock).unwrap();
+        release_tx.send(()).unwrap();
+        let mut answer = String::new();
+        // To the end: the server answers, then closes the connection as it stops.
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    });
+    let (out, banner) = pycoro::trace::Out::capture();
+    pycoro::web::run_app_with(app, "127.0.0.1", 0, out, clock, move |port| {
+        started_tx.send(port).unwrap()
+    })?;
+    let answer = client.join().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.ends_with("\r\n\r\nfinished"), "{answer}");
+    assert!(
+        banner
+            .text()
+            .starts_with("======== Running on http://127.0.0.1:")
+    );
+    Ok(())
+}
