@@ -322,3 +322,46 @@ fn ctrl_c_stops_the_server_after_the_request_in_flight_is_answered() -> PyResult
     );
     Ok(())
 }
+
+/// The example's server: `run_app` with the document's app, on a free port, fetched
+/// over real sockets by another thread, then stopped with Ctrl+C.
+#[test]
+fn the_examples_app_under_run_app_answers_index_and_bob_over_real_sockets() -> PyResult<()> {
+    let clock = Clock::real();
+    let (started_tx, started_rx) = mpsc::channel::<u16>();
+    let client_clock = clock.clone();
+    let client = std::thread::spawn(move || -> Vec<String> {
+        use std::io::{Read, Write};
+        let port = started_rx.recv().unwrap();
+        let answers = ["/", "/Bob"]
+            .iter()
+            .map(|path| {
+                let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+                stream.write_all(get_request(path).as_bytes()).unwrap();
+                let mut answer = String::new();
+                stream.read_to_string(&mut answer).unwrap();
+                answer
+            })
+            .collect();
+        pycoro::signals::send_sigint(&client_clock).unwrap();
+        answers
+    });
+    let app = pycoro::programs::s004_06_aiohttp_app::app();
+    let (out, _banner) = pycoro::trace::Out::capture();
+    pycoro::web::run_app_with(app, "127.0.0.1", 0, out, clock, move |port| {
+        started_tx.send(port).unwrap()
+    })?;
+    let answers = client.join().unwrap();
+    for (answer, body) in answers
+        .iter()
+        .zip(["<h1>Index Page</h1>", "<h1>Hello, Bob</h1>"])
+    {
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+        assert!(
+            answer.contains("\r\nContent-Type: text/html; charset=utf-8\r\n"),
+            "{answer}"
+        );
+        assert!(answer.ends_with(&format!("\r\n\r\n{body}")), "{answer}");
+    }
+    Ok(())
+}

@@ -347,13 +347,22 @@ impl StreamWriter {
         self.0.outgoing.borrow().len()
     }
 
-    /// `writer.close()`: closes the connection once the buffer is sent.
+    /// `writer.close()`: closes the connection once the buffer is sent. As asyncio's
+    /// transport does, the closing itself happens on the loop's next pass (`call_soon`),
+    /// so `wait_closed` gives the other tasks a turn, and traces match CPython's.
     pub fn close(&self) {
         if self.0.closing.replace(true) {
             return;
         }
         if !self.0.flushing.get() {
-            self.0.finish_close();
+            let connection = self.0.clone();
+            let scheduled = self
+                .0
+                .event_loop
+                .call_soon(move || connection.finish_close());
+            if scheduled.is_err() {
+                self.0.finish_close(); // the loop is closed: close now
+            }
         }
     }
 

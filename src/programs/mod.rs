@@ -47,6 +47,8 @@ pub mod s003_03_run_in_executor;
 pub mod s003_04_yield_from_done_task;
 pub mod s004_03_hello;
 pub mod s004_04_gather;
+pub mod s004_05_wget;
+pub mod s004_06_aiohttp_app;
 pub mod three_substrates;
 
 /// How closely a program's output can be compared with CPython's (PROGRAMS.md's column).
@@ -152,6 +154,10 @@ pub static PROGRAMS: &[Program] = &[
         "asyncio.run, await asyncio.sleep(1)"),
     program!("s004-04-gather", s004_04_gather, gen 3, Lines, "generation-3.md",
         "asyncio.gather of two coroutines; results in a list"),
+    program!("s004-05-wget", s004_05_wget, gen 3, Exact, "io.md",
+        "open_connection, write/drain, readline: three wgets at once against local servers"),
+    program!("s004-06-aiohttp-app", s004_06_aiohttp_app, gen 3, Exact, "io.md",
+        "the aiohttp app: / and /{name}, what a client receives (404 for /Bob/extra)"),
 ];
 
 /// A program's `run_on`: runs it with its generators on the given substrate.
