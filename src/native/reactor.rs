@@ -7,6 +7,7 @@
 //! earliest of "a socket is ready", "a timer is due" (the wait's timeout) and "another
 //! thread called in" (which calls `Poller::notify`). Readiness completes the futures,
 //! whose done callbacks schedule the waiting tasks: readiness wakes a task, nothing polls.
+//! Sockets are registered edge-triggered, once, for both directions.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -14,7 +15,7 @@ use std::os::fd::RawFd;
 use std::sync::Arc;
 use std::time::Duration;
 
-use polling::{Event, Poller};
+use polling::{Event, PollMode, Poller};
 
 use crate::exceptions::{PyResult, RuntimeError};
 use crate::yield_from::{EventLoop, Future};
@@ -31,6 +32,9 @@ struct Source {
     fd: RawFd,
     readers: Vec<Future<()>>,
     writers: Vec<Future<()>>,
+    /// Readiness that arrived while nobody waited: the next waiter need not wait.
+    readable: bool,
+    writable: bool,
 }
 
 impl Reactor {
@@ -49,12 +53,15 @@ impl Reactor {
         self.poller.clone()
     }
 
-    /// Starts watching `fd` (with no interest yet); the key names it from now on.
+    /// Starts watching `fd` for both directions, edge-triggered: epoll reports each
+    /// time the socket becomes readable or writable, and the interest never has to be
+    /// set again (one `epoll_ctl` per socket, not one per wait). The key names it from
+    /// now on.
     pub(crate) fn register(&self, fd: RawFd) -> PyResult<usize> {
         let key = self.next_key.get();
         self.next_key.set(key + 1);
         self.poller
-            .add(fd, Event::none(key))
+            .add_with_mode(fd, Event::all(key), PollMode::Edge)
             .map_err(super::streams::os_error)?;
         self.sources.borrow_mut().insert(
             key,
@@ -62,6 +69,8 @@ impl Reactor {
                 fd,
                 readers: Vec::new(),
                 writers: Vec::new(),
+                readable: false,
+                writable: false,
             },
         );
         Ok(key)
@@ -78,7 +87,10 @@ impl Reactor {
         }
     }
 
-    /// A future that is done when `key`'s socket is readable (or writable).
+    /// A future that is done when `key`'s socket is readable (or writable). Call it
+    /// only after the socket said `WouldBlock`: with edge-triggered epoll, readiness
+    /// that is already there is not reported again. Readiness that came while nobody
+    /// waited makes the future done at once (the caller tries again, and may wait anew).
     pub(crate) fn wait(
         &self,
         event_loop: &EventLoop,
@@ -91,26 +103,17 @@ impl Reactor {
             future.set_result(())?; // closed: the caller will see it
             return Ok(future);
         };
-        if writable {
-            source.writers.push(future.clone());
+        let (ready, waiters) = if writable {
+            (&mut source.writable, &mut source.writers)
         } else {
-            source.readers.push(future.clone());
-        }
-        self.arm(key, source)?;
-        Ok(future)
-    }
-
-    /// epoll interest is one-shot here: after each event the interest is set again
-    /// for whoever still waits.
-    fn arm(&self, key: usize, source: &Source) -> PyResult<()> {
-        let interest = Event {
-            key,
-            readable: !source.readers.is_empty(),
-            writable: !source.writers.is_empty(),
+            (&mut source.readable, &mut source.readers)
         };
-        self.poller
-            .modify(source.fd, interest)
-            .map_err(super::streams::os_error)
+        if std::mem::take(ready) {
+            future.set_result(())?;
+        } else {
+            waiters.push(future.clone());
+        }
+        Ok(future)
     }
 
     /// Whether any socket is watched: then the loop waits in epoll, not on its clock.
@@ -136,13 +139,12 @@ impl Reactor {
                     continue;
                 };
                 if event.readable {
+                    source.readable = source.readers.is_empty();
                     ready.append(&mut source.readers);
                 }
                 if event.writable {
+                    source.writable = source.writers.is_empty();
                     ready.append(&mut source.writers);
-                }
-                if !source.readers.is_empty() || !source.writers.is_empty() {
-                    self.arm(event.key, source)?;
                 }
             }
         }

@@ -119,18 +119,21 @@ impl Response {
     }
 
     fn to_bytes(&self, keep_alive: bool) -> Vec<u8> {
-        let mut head = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nServer: pycoro\r\n",
+        use std::io::Write as _;
+        let mut bytes = Vec::with_capacity(128 + self.content_type.len() + self.body.len());
+        let _ = write!(
+            bytes,
+            "HTTP/1.1 {} {}\r\nContent-Type: {}; charset=utf-8\r\nContent-Length: {}\r\nServer: pycoro\r\n{}\r\n",
             self.status,
             reason(self.status),
-            self.header_content_type(),
-            self.body.len()
+            self.content_type,
+            self.body.len(),
+            if keep_alive {
+                ""
+            } else {
+                "Connection: close\r\n"
+            }
         );
-        if !keep_alive {
-            head.push_str("Connection: close\r\n");
-        }
-        head.push_str("\r\n");
-        let mut bytes = head.into_bytes();
         bytes.extend_from_slice(&self.body);
         bytes
     }
@@ -189,12 +192,10 @@ where
 
 impl Route {
     fn matches(&self, path: &str) -> Option<HashMap<String, String>> {
-        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        if segments.len() != self.pattern.len() {
-            return None;
-        }
+        let mut segments = path.split('/').filter(|s| !s.is_empty());
         let mut found = HashMap::new();
-        for (segment, pattern) in segments.iter().zip(&self.pattern) {
+        for pattern in &self.pattern {
+            let segment = segments.next()?;
             match pattern {
                 Segment::Literal(literal) if literal == segment => {}
                 Segment::Literal(_) => return None,
@@ -203,7 +204,7 @@ impl Route {
                 }
             }
         }
-        Some(found)
+        segments.next().is_none().then_some(found)
     }
 }
 
