@@ -87,6 +87,7 @@ impl Reactor {
         }
     }
 
+    // ANCHOR: wait
     /// A future that is done when `key`'s socket is readable (or writable). Call it
     /// only after the socket said `WouldBlock`: with edge-triggered epoll, readiness
     /// that is already there is not reported again. Readiness that came while nobody
@@ -116,11 +117,13 @@ impl Reactor {
         Ok(future)
     }
 
+    // ANCHOR_END: wait
     /// Whether any socket is watched: then the loop waits in epoll, not on its clock.
     pub(crate) fn is_watching(&self) -> bool {
         !self.sources.borrow().is_empty()
     }
 
+    // ANCHOR: poll
     /// Waits up to `timeout` (None: until something happens) for readiness or a
     /// notification, and completes the futures of the sockets that are ready.
     pub(crate) fn poll(&self, timeout: Option<Duration>) -> PyResult<()> {
@@ -153,4 +156,5 @@ impl Reactor {
         }
         Ok(())
     }
+    // ANCHOR_END: poll
 }

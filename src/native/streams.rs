@@ -115,6 +115,7 @@ impl Connection {
             .await
     }
 
+    // ANCHOR: fill
     /// Reads what the socket has into `incoming`, waiting until it has something:
     /// `false` at the end of the stream.
     async fn fill(&self) -> PyResult<bool> {
@@ -150,6 +151,8 @@ impl Connection {
             }
         }
     }
+
+    // ANCHOR_END: fill
 
     fn take(&self, n: usize) -> Vec<u8> {
         let mut buffer = self.incoming.borrow_mut();

@@ -519,6 +519,7 @@ impl EventLoop {
         Ok(reactor)
     }
 
+    // ANCHOR: wait_for_events
     /// Waits until `deadline` (None: for ever) for another thread, or for a socket when
     /// some are watched, and returns what other threads called in.
     fn wait_for_events(&self, deadline: Option<Duration>) -> PyResult<Vec<Incoming>> {
@@ -566,6 +567,7 @@ impl EventLoop {
         Ok(incoming)
     }
 
+    // ANCHOR_END: wait_for_events
     /// `loop.run_forever()`: runs passes until `stop()`.
     pub fn run_forever(&self) -> PyResult<()> {
         self.check_closed()?;
