@@ -71,6 +71,7 @@ pub mod native;
 pub mod programs;
 pub mod signals;
 pub mod substrates;
+pub mod timeline;
 pub mod trace;
 pub mod web;
 pub mod yield_from;

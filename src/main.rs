@@ -14,6 +14,7 @@ usage: cargo run                   list the documents' programs (the tour)
        cargo run -- ID             run one program (an ID or a unique prefix: s000-02)
        cargo run -- compare ID     show the Python and the Rust side by side, run both,
                                    and say whether their outputs are identical
+       cargo run -- timelines      redraw the book's timeline diagrams from the programs' traces
        cargo run -- --help         this text";
 
 fn main() -> ExitCode {
@@ -25,7 +26,8 @@ fn main() -> ExitCode {
         [] => list(out).map(|()| ExitCode::SUCCESS),
         ["-h" | "--help" | "help"] => writeln!(out, "{USAGE}").map(|()| ExitCode::SUCCESS),
         ["compare", name] => with_program(name, |p| compare(p, out)),
-        [name] if !name.starts_with('-') && *name != "compare" => {
+        ["timelines"] => timelines(out),
+        [name] if !name.starts_with('-') && !["compare", "timelines"].contains(name) => {
             with_program(name, |p| Ok(run(p)))
         }
         _ => Ok(usage_error(&format!(
@@ -42,6 +44,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Redraws `book/src/generated/timelines/*.svg` from the programs' traces.
+fn timelines(out: &mut impl Write) -> io::Result<ExitCode> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for path in pycoro::timeline::write_all(root)? {
+        writeln!(
+            out,
+            "wrote {}",
+            path.strip_prefix(root).unwrap_or(&path).display()
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn usage_error(message: &str) -> ExitCode {

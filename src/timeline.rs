@@ -1,0 +1,333 @@
+//! Timelines: a program's trace drawn as lanes, one per generator or task, with an
+//! arrow at every switch. The book's diagrams are made here, from the traces the
+//! programs really print (on the virtual clock), never by hand.
+//!
+//! `cargo run -- timelines` writes them all to `book/src/generated/timelines/ID.svg`;
+//! `tests/timelines.rs` fails when one is out of date.
+//!
+//! Which lane a line belongs to is the one thing a trace does not say, so each
+//! program with turns has a small classifier below: it reads a line (and its
+//! position) and names the generator or task that printed it.
+
+use std::fmt::Write as _;
+
+use crate::clock::Clock;
+use crate::programs::cpython::{mask_unstable, run_rust};
+use crate::programs::find;
+
+/// A program drawn as a timeline: its lanes, and which lane printed each line.
+pub struct Timeline {
+    /// The program's ID.
+    pub id: &'static str,
+    /// The lanes, left to right: generators, tasks, threads, or the main program.
+    pub lanes: &'static [&'static str],
+    /// The lane (an index into `lanes`) of the line at `index` of the trace.
+    pub lane_of: fn(index: usize, line: &str) -> usize,
+}
+
+fn first_matching(line: &str, markers: &[&[&str]]) -> usize {
+    markers
+        .iter()
+        .position(|lane| lane.iter().any(|m| line.contains(m)))
+        .unwrap_or(0)
+}
+
+/// Every program of the documents where two or more generators or tasks take turns.
+pub static TIMELINES: &[Timeline] = &[
+    Timeline {
+        id: "s000-01-interleave",
+        lanes: &["A", "B"],
+        lane_of: |_, line| usize::from(["x", "y", "z"].contains(&line)),
+    },
+    Timeline {
+        id: "s000-02-producer-consumer",
+        lanes: &["produce (caller)", "consumer (generator)"],
+        lane_of: |_, line| first_matching(line, &[&["[PRODUCER]"], &["[CONSUMER]"]]),
+    },
+    Timeline {
+        id: "s000-03-producer-consumer-init",
+        lanes: &["produce (caller)", "consumer (generator)"],
+        lane_of: |_, line| first_matching(line, &[&["[Producer]"], &["[Consumer]", "return has"]]),
+    },
+    Timeline {
+        id: "s001-02-consumer-status",
+        // The producer generator prints nothing: it only passes the status on.
+        lanes: &["main (for loop)", "consumer (generator)"],
+        lane_of: |_, line| first_matching(line, &[&["只要", "结束"], &["我拿到了"]]),
+    },
+    Timeline {
+        id: "s002-01-bones",
+        lanes: &["producer", "consumer A", "consumer B"],
+        lane_of: |index, line| {
+            if line.contains("producer") {
+                0
+            } else if line.contains("消费者A") {
+                1
+            } else if line.contains("消费者B") {
+                2
+            } else {
+                // "要开始啃骨头了..." is printed by each consumer as it is primed: A, then B.
+                1 + index / 2 % 2
+            }
+        },
+    },
+    Timeline {
+        id: "s003-01-tasks-concurrent",
+        lanes: &["task a", "task b"],
+        lane_of: |_, line| usize::from(line.starts_with('b')),
+    },
+    Timeline {
+        id: "s003-02-serial",
+        lanes: &["a (delegated to)", "b (delegated to)"],
+        lane_of: |_, line| usize::from(line.starts_with('b')),
+    },
+    Timeline {
+        id: "s003-03-run-in-executor",
+        lanes: &["a (executor thread)", "b (executor thread)"],
+        lane_of: |_, line| usize::from(line.starts_with('b')),
+    },
+    Timeline {
+        id: "s003-04-yield-from-done-task",
+        lanes: &["main", "task a", "task b", "ticker"],
+        lane_of: |_, line| {
+            first_matching(
+                line,
+                &[
+                    &["task1 done", "main resumed", "after one"],
+                    &["a "],
+                    &["b "],
+                    &["ticker"],
+                ],
+            )
+        },
+    },
+    Timeline {
+        id: "s002-05b-hello-wait-tasks",
+        lanes: &["task 1", "task 2", "task 3", "task 4"],
+        // Each task prints its two lines without suspending in between.
+        lane_of: |index, _| index / 2 % 4,
+    },
+    Timeline {
+        id: "s002-06-nested-wait",
+        lanes: &[
+            "main",
+            "do_some_work(1)",
+            "do_some_work(2)",
+            "do_some_work(4)",
+        ],
+        lane_of: waiting_by_seconds,
+    },
+    Timeline {
+        id: "s002-07-gather-return",
+        lanes: &[
+            "main",
+            "do_some_work(1)",
+            "do_some_work(2)",
+            "do_some_work(4)",
+        ],
+        lane_of: waiting_by_seconds,
+    },
+    Timeline {
+        id: "s002-08-wait-return",
+        lanes: &[
+            "main",
+            "do_some_work(1)",
+            "do_some_work(2)",
+            "do_some_work(4)",
+        ],
+        lane_of: waiting_by_seconds,
+    },
+    Timeline {
+        id: "s002-09-as-completed",
+        lanes: &[
+            "main",
+            "do_some_work(1)",
+            "do_some_work(2)",
+            "do_some_work(4)",
+        ],
+        lane_of: waiting_by_seconds,
+    },
+    Timeline {
+        id: "s002-10-cancel-ctrl-c",
+        lanes: &["main", "do_some_work(1)", "do_some_work(2), twice"],
+        lane_of: |_, line| first_matching(line, &[&[], &["Waiting: 1"], &["Waiting: 2"]]),
+    },
+    Timeline {
+        id: "s002-11-thread-loop",
+        lanes: &[
+            "main thread",
+            "more_work(6) (loop thread)",
+            "more_work(3) (loop thread)",
+        ],
+        lane_of: |_, line| first_matching(line, &[&["TIME"], &["work 6"], &["work 3"]]),
+    },
+    Timeline {
+        id: "s002-12-thread-coroutines",
+        lanes: &["main thread", "do_some_work(6)", "do_some_work(4)"],
+        lane_of: |_, line| {
+            first_matching(
+                line,
+                &[
+                    &["TIME"],
+                    &["Waiting 6", "after 6s"],
+                    &["Waiting 4", "after 4s"],
+                ],
+            )
+        },
+    },
+    Timeline {
+        id: "s004-04-gather",
+        lanes: &["main", "say Bob", "say Alice"],
+        lane_of: |_, line| first_matching(line, &[&["['"], &["Bob"], &["Alice"]]),
+    },
+    Timeline {
+        id: "s004-05-wget",
+        lanes: &["wget sina", "wget sohu", "wget 163"],
+        lane_of: |_, line| first_matching(line, &[&["sina"], &["sohu"], &["163"]]),
+    },
+];
+
+fn waiting_by_seconds(_: usize, line: &str) -> usize {
+    first_matching(
+        line,
+        &[
+            &["Task ret", "Time"],
+            &["waiting: 1"],
+            &["waiting: 2"],
+            &["waiting: 4"],
+        ],
+    )
+}
+
+/// The program's trace as the timeline draws it: run on the virtual clock, with
+/// addresses masked and colours removed.
+pub fn trace_lines(id: &str) -> Option<Vec<String>> {
+    let program = find(id)?;
+    let run = run_rust(program, &Clock::new_virtual());
+    let text = mask_unstable(&run.transcript());
+    Some(text.lines().map(strip_ansi).collect())
+}
+
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.trim_end().to_string()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Shortens `text` to `max` characters, with an ellipsis.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        text.chars().take(max - 1).collect::<String>() + "…"
+    }
+}
+
+/// The SVG of `timeline`: one column per lane, one row per line of the trace, time
+/// flowing down, and an arrow wherever control passes from one lane to another.
+///
+/// ```
+/// let timeline = &pycoro::timeline::TIMELINES[0]; // s000-01-interleave
+/// let svg = pycoro::timeline::svg(timeline).unwrap();
+/// assert!(svg.starts_with("<svg") && svg.contains(">x</text>"));
+/// ```
+pub fn svg(timeline: &Timeline) -> Option<String> {
+    let lines = trace_lines(timeline.id)?;
+    let (column, row, top, left) = (210.0, 24.0, 64.0, 16.0);
+    let width = left * 2.0 + column * timeline.lanes.len() as f64;
+    let height = top + row * lines.len() as f64 + 16.0;
+    let center = |lane: usize| left + column * (lane as f64 + 0.5);
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(
+        svg,
+        r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#c0392b"/></marker></defs>"##
+    );
+    let _ = writeln!(
+        svg,
+        r#"<text x="{left}" y="18" font-weight="bold">{} — one lane per generator or task; arrows are switches</text>"#,
+        escape(timeline.id)
+    );
+    for (lane, name) in timeline.lanes.iter().enumerate() {
+        let x = center(lane);
+        let _ = writeln!(
+            svg,
+            r##"<text x="{x}" y="46" text-anchor="middle" font-weight="bold">{}</text><line x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="#bbb" stroke-dasharray="4 3"/>"##,
+            escape(name),
+            top - 10.0,
+            height - 8.0
+        );
+    }
+    let mut previous: Option<(usize, f64)> = None;
+    for (index, line) in lines.iter().enumerate() {
+        let lane = (timeline.lane_of)(index, line).min(timeline.lanes.len() - 1);
+        let y = top + row * index as f64;
+        let box_width = column - 14.0;
+        if let Some((from, from_y)) = previous
+            && from != lane
+        {
+            // From the side of the last box to the facing side of this one.
+            let toward = if lane > from { 1.0 } else { -1.0 };
+            let _ = writeln!(
+                svg,
+                r##"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#c0392b" stroke-width="1.5" marker-end="url(#arrow)"/>"##,
+                center(from) + toward * box_width / 2.0,
+                from_y + (row - 6.0) / 2.0,
+                center(lane) - toward * box_width / 2.0,
+                y + (row - 6.0) / 2.0
+            );
+        }
+        let _ = writeln!(
+            svg,
+            r##"<rect x="{}" y="{}" width="{box_width}" height="{}" rx="4" fill="#eef3fb" stroke="#6c8ebf"/><text x="{}" y="{}" text-anchor="middle">{}</text>"##,
+            center(lane) - box_width / 2.0,
+            y,
+            row - 6.0,
+            center(lane),
+            y + 13.0,
+            escape(&clip(line, 30))
+        );
+        previous = Some((lane, y));
+    }
+    svg.push_str("</svg>\n");
+    Some(svg)
+}
+
+/// Where the book keeps the timelines, relative to the repository.
+pub const DIRECTORY: &str = "book/src/generated/timelines";
+
+/// Writes every timeline to `root/book/src/generated/timelines/ID.svg`; returns the paths.
+pub fn write_all(root: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let directory = root.join(DIRECTORY);
+    std::fs::create_dir_all(&directory)?;
+    let mut written = Vec::new();
+    for timeline in TIMELINES {
+        let svg = svg(timeline).ok_or_else(|| {
+            std::io::Error::other(format!("{} is not a program of the documents", timeline.id))
+        })?;
+        let path = directory.join(format!("{}.svg", timeline.id));
+        std::fs::write(&path, svg)?;
+        written.push(path);
+    }
+    Ok(written)
+}
