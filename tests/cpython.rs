@@ -116,3 +116,8 @@ fn the_generation_1_rules_the_book_shows_hold_on_cpython() {
 fn the_delegation_rules_the_book_shows_hold_on_cpython() {
     rules_hold_on_cpython("yield_from.py");
 }
+
+#[test]
+fn the_tree_walk_the_book_shows_holds_on_cpython() {
+    rules_hold_on_cpython("tree_walk.py");
+}
