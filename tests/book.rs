@@ -1,0 +1,46 @@
+//! The book names tests as evidence ("Test: `a_panic_in_...`"): each one it names must exist.
+
+use std::path::Path;
+
+fn test_names(root: &Path) -> String {
+    let mut all = String::new();
+    let mut stack = vec![root.join("tests"), root.join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                all += &std::fs::read_to_string(&path).unwrap();
+            }
+        }
+    }
+    all
+}
+
+#[test]
+fn every_test_the_book_names_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sources = test_names(root);
+    let mut named = 0;
+    for entry in std::fs::read_dir(root.join("book/src")).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for (i, piece) in text.split('`').enumerate() {
+            // Inside backticks, a name of four or more words joined by `_` is a test's.
+            let is_test_name = i % 2 == 1
+                && piece.split('_').count() >= 4
+                && piece
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if is_test_name {
+                named += 1;
+                assert!(
+                    sources.contains(&format!("fn {piece}(")),
+                    "{} names the test `{piece}`, which does not exist",
+                    entry.path().display()
+                );
+            }
+        }
+    }
+    assert!(named > 10, "only {named} test names found in the book");
+}
