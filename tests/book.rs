@@ -44,3 +44,33 @@ fn every_test_the_book_names_exists() {
     }
     assert!(named > 10, "only {named} test names found in the book");
 }
+
+/// Each program of the documents appears in its chapter with its Python original, its
+/// Rust version and its trace, all three included from the real files.
+#[test]
+fn every_program_is_in_its_chapter_with_python_rust_and_trace() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut missing = Vec::new();
+    for program in pycoro::programs::PROGRAMS {
+        let chapter = std::fs::read_to_string(root.join("book/src").join(program.chapter))
+            .unwrap_or_else(|e| panic!("{}: chapter {}: {e}", program.id, program.chapter));
+        let module = program.id.replace('-', "_");
+        for include in [
+            format!("{{{{#include ../../python/{}.py", program.id),
+            format!("{{{{#include ../../src/programs/{module}.rs"),
+            format!("{{{{#include ../../tests/snapshots/{}.snap", program.id),
+        ] {
+            if !chapter.contains(&include) {
+                missing.push(format!(
+                    "{}: {include}...}}}} in {}",
+                    program.id, program.chapter
+                ));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "missing from the book:\n{}",
+        missing.join("\n")
+    );
+}

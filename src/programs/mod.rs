@@ -106,7 +106,7 @@ macro_rules! program {
 
 /// Every program, in the order of the documents.
 pub static PROGRAMS: &[Program] = &[
-    program!("s000-01-interleave", s000_01_interleave, gen 1, Exact, "generation-1.md",
+    program!("s000-01-interleave", s000_01_interleave, gen 1, Exact, "introduction.md",
         "two routines interleaved: 1 2 x y 3 z"),
     program!("s000-02-producer-consumer", s000_02_producer_consumer, gen 1, Exact, "generation-1.md",
         "send(None) to prime, send(n) ping-pong, close()"),
