@@ -55,8 +55,11 @@
 //!
 //! - [`generators`]: the generator object and its rules, with a Python-to-Rust table.
 //! - [`exceptions`]: Python's exceptions as `anyhow::Error` values.
-//! - [`yield_from`](mod@yield_from) and [`native`]: Generations 2 and 3, one event loop for both.
-//! - [`programs`]: every program of the documents, as a function that prints its trace.
+//! - [`yield_from`](mod@yield_from) and [`native`]: Generations 2 and 3, one event loop for both;
+//!   [`native::streams`] and [`web`]: real sockets on the loop's epoll reactor.
+//! - [`substrates`]: the same generator on nightly coroutines, genawaiter and corosensei.
+//! - [`programs`]: every program of the documents, as a function that prints its trace;
+//!   [`timeline`] draws the ones where generators or tasks take turns.
 //! - The book (`mdbook serve book`) tells the story chapter by chapter, beside the Python.
 
 #![feature(coroutines, coroutine_trait)]
