@@ -195,3 +195,42 @@ fn incomplete_read_error_carries_the_partial_data() {
         b"ab"
     );
 }
+
+#[test]
+fn a_read_cancelled_while_waiting_loses_nothing_and_the_next_read_gets_the_data() -> PyResult<()> {
+    let line = run(async {
+        let send = pycoro::native::get_running_loop()?.create_future::<()>();
+        let go = send.clone();
+        let server = start_server(
+            move |_reader: StreamReader, writer: StreamWriter| {
+                let go = go.clone();
+                async move {
+                    writer.write(b"par"); // part of a line: the reader waits for the rest
+                    writer.drain().await?;
+                    go.await?;
+                    writer.write(b"t of a line\n");
+                    writer.drain().await?;
+                    Ok(())
+                }
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await?;
+        let (reader, _writer) = open_connection("127.0.0.1", server.port()).await?;
+        let reader = std::rc::Rc::new(reader);
+        let waiting = reader.clone();
+        let reading = create_task(async move { waiting.readline().await })?;
+        pycoro::native::sleep(0.0).await?;
+        pycoro::native::sleep(0.0).await?;
+        assert!(reading.cancel());
+        assert!(reading.await.is_err(), "cancelled while it waited");
+        send.set_result(())?; // now the rest of the line comes
+        let line = reader.readline().await?;
+        server.close();
+        Ok(line)
+    })?;
+    // What the cancelled read had buffered stays in the reader, as in asyncio.
+    assert_eq!(line, b"part of a line\n");
+    Ok(())
+}

@@ -141,13 +141,17 @@ impl Reactor {
                 let Some(source) = sources.get_mut(&event.key) else {
                     continue;
                 };
+                // A waiter whose task was cancelled meanwhile does not count: the
+                // readiness is kept for the next one, or an edge would be lost.
                 if event.readable {
-                    source.readable = source.readers.is_empty();
-                    ready.append(&mut source.readers);
+                    let live: Vec<_> = source.readers.drain(..).filter(|f| !f.done()).collect();
+                    source.readable = live.is_empty();
+                    ready.extend(live);
                 }
                 if event.writable {
-                    source.writable = source.writers.is_empty();
-                    ready.append(&mut source.writers);
+                    let live: Vec<_> = source.writers.drain(..).filter(|f| !f.done()).collect();
+                    source.writable = live.is_empty();
+                    ready.extend(live);
                 }
             }
         }
