@@ -109,42 +109,22 @@ pub static TIMELINES: &[Timeline] = &[
     },
     Timeline {
         id: "s002-06-nested-wait",
-        lanes: &[
-            "main",
-            "do_some_work(1)",
-            "do_some_work(2)",
-            "do_some_work(4)",
-        ],
+        lanes: WORK_1_2_4,
         lane_of: waiting_by_seconds,
     },
     Timeline {
         id: "s002-07-gather-return",
-        lanes: &[
-            "main",
-            "do_some_work(1)",
-            "do_some_work(2)",
-            "do_some_work(4)",
-        ],
+        lanes: WORK_1_2_4,
         lane_of: waiting_by_seconds,
     },
     Timeline {
         id: "s002-08-wait-return",
-        lanes: &[
-            "main",
-            "do_some_work(1)",
-            "do_some_work(2)",
-            "do_some_work(4)",
-        ],
+        lanes: WORK_1_2_4,
         lane_of: waiting_by_seconds,
     },
     Timeline {
         id: "s002-09-as-completed",
-        lanes: &[
-            "main",
-            "do_some_work(1)",
-            "do_some_work(2)",
-            "do_some_work(4)",
-        ],
+        lanes: WORK_1_2_4,
         lane_of: waiting_by_seconds,
     },
     Timeline {
@@ -185,6 +165,14 @@ pub static TIMELINES: &[Timeline] = &[
         lanes: &["wget sina", "wget sohu", "wget 163"],
         lane_of: |_, line| first_matching(line, &[&["sina"], &["sohu"], &["163"]]),
     },
+];
+
+/// The lanes of document 002's programs that run `do_some_work` for 1, 2 and 4 seconds.
+const WORK_1_2_4: &[&str] = &[
+    "main",
+    "do_some_work(1)",
+    "do_some_work(2)",
+    "do_some_work(4)",
 ];
 
 fn waiting_by_seconds(_: usize, line: &str) -> usize {
