@@ -2,6 +2,7 @@
 
 use crate::exceptions::PyResult;
 use crate::generators::Generator;
+use crate::substrates::{GeneratorProtocol, Substrate, corosensei, genawaiter};
 use crate::trace::{OrNone, Out};
 use crate::{pyprint, yield_};
 
@@ -20,7 +21,11 @@ fn consumer(name: &'static str, out: Out) -> Generator<'static, (), i32> {
     )
 }
 
-fn producer(obj1: &Generator<(), i32>, obj2: &Generator<(), i32>, out: &Out) -> PyResult<()> {
+fn producer<G: GeneratorProtocol<Yield = (), Send = i32>>(
+    obj1: &G,
+    obj2: &G,
+    out: &Out,
+) -> PyResult<()> {
     obj1.send(None)?; // 启动obj1这个生成器,第一次必须用None  <==> obj1.__next__()
     obj2.send(None)?; // 启动obj2这个生成器,第一次必须用None  <==> obj2.__next__()
     let mut n = 0;
@@ -41,3 +46,43 @@ pub fn run(out: &Out) -> PyResult<()> {
     Ok(())
 }
 // ANCHOR_END: program
+
+fn consumer_on_genawaiter(name: &'static str, out: Out) -> genawaiter::Generator<'static, (), i32> {
+    genawaiter::Generator::new(move |co| async move {
+        pyprint!(out, "要开始啃骨头了...");
+        loop {
+            pyprint!(out, "\x1b[31;1m[consumer] {name}\x1b[0m ");
+            let bone = co.yield_(()).await?;
+            pyprint!(out, "[{name}] 正在啃骨头 {}", OrNone(&bone));
+        }
+    })
+}
+
+fn consumer_on_corosensei(name: &'static str, out: Out) -> corosensei::Generator<(), i32> {
+    corosensei::Generator::new(move |co, _| {
+        pyprint!(out, "要开始啃骨头了...");
+        loop {
+            pyprint!(out, "\x1b[31;1m[consumer] {name}\x1b[0m ");
+            let bone = co.suspend(())?;
+            pyprint!(out, "[{name}] 正在啃骨头 {}", OrNone(&bone));
+        }
+    })
+}
+
+/// Runs the program with both consumers on `substrate`; the trace is the same on all three.
+pub fn run_on(out: &Out, substrate: Substrate) -> PyResult<()> {
+    let (a, b) = ("消费者A", "消费者B");
+    match substrate {
+        Substrate::Nightly => producer(&consumer(a, out.clone()), &consumer(b, out.clone()), out),
+        Substrate::Genawaiter => producer(
+            &consumer_on_genawaiter(a, out.clone()),
+            &consumer_on_genawaiter(b, out.clone()),
+            out,
+        ),
+        Substrate::Corosensei => producer(
+            &consumer_on_corosensei(a, out.clone()),
+            &consumer_on_corosensei(b, out.clone()),
+            out,
+        ),
+    }
+}
