@@ -65,15 +65,6 @@ pub use streams::{Server, StreamReader, StreamWriter, open_connection, start_ser
 pub use task::{Task, TaskRef, Waiting, current_task};
 pub use threads::{ConcurrentFuture, LoopThread, run_coroutine_threadsafe};
 
-/// The name Python shows for a coroutine: the `async fn` that made it.
-pub(crate) struct TaskName;
-
-impl TaskName {
-    pub(crate) fn of<F>() -> &'static str {
-        crate::generators::function_name(std::any::type_name::<F>())
-    }
-}
-
 /// `asyncio.create_task(coro)`: a task on the running loop.
 pub fn create_task<T: Clone + 'static>(
     coro: impl StdFuture<Output = PyResult<T>> + 'static,

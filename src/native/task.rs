@@ -32,7 +32,9 @@ pub struct Task<T>(Rc<Inner<T>>);
 struct Inner<T> {
     future: Future<T>,
     coro: RefCell<Option<Coroutine<T>>>,
-    coro_name: &'static str,
+    /// The coroutine's type name (`crate::module::work::{{closure}}`): the function's
+    /// name is cut out of it only when a repr needs it, not for every task created.
+    coro_type: &'static str,
     number: u64,
     /// `Task-N`, made when first asked for (most tasks are never named).
     name: std::cell::OnceCell<String>,
@@ -162,7 +164,7 @@ impl<T: Clone + 'static> Task<T> {
     pub(crate) fn spawn(
         event_loop: &EventLoop,
         coro: impl StdFuture<Output = PyResult<T>> + 'static,
-        coro_name: &'static str,
+        coro_type: &'static str,
         number: u64,
         id: usize,
     ) -> PyResult<Self> {
@@ -175,7 +177,7 @@ impl<T: Clone + 'static> Task<T> {
         let task = Self(Rc::new(Inner {
             future,
             coro: RefCell::new(Some(Box::pin(coro))),
-            coro_name,
+            coro_type,
             number,
             name: std::cell::OnceCell::new(),
             id,
@@ -194,7 +196,7 @@ impl<T: Clone + 'static> Task<T> {
 
     /// The name of the coroutine function it runs.
     pub fn coro_name(&self) -> &'static str {
-        self.0.coro_name
+        crate::generators::function_name(self.0.coro_type)
     }
 
     /// `task.cancel()`: the coroutine gets `CancelledError` at the await it is suspended
@@ -306,7 +308,7 @@ impl<T: Clone + 'static> Running for Inner<T> {
         format!(
             "<Task {state} name='{}' coro=<{}()>>",
             Running::name(self),
-            self.coro_name
+            crate::generators::function_name(self.coro_type)
         )
     }
 }
@@ -381,8 +383,10 @@ impl<T: Clone + 'static> IntoFuture for &Task<T> {
 /// `<Task finished name='Task-1' coro=<add()> result=3>`.
 impl<T: Clone + PyRepr + 'static> fmt::Display for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0
-            .future
-            .fmt_task(f, Running::name(&*self.0), self.0.coro_name)
+        self.0.future.fmt_task(
+            f,
+            Running::name(&*self.0),
+            crate::generators::function_name(self.0.coro_type),
+        )
     }
 }

@@ -18,9 +18,9 @@ use super::task::{AnyTask, Coroutine, Task};
 use crate::clock::{Clock, Incoming};
 use crate::exceptions::{KeyboardInterrupt, PyResult, RuntimeError, write_unraisable};
 use crate::executor::{ThreadPool, catch_panic, default_max_workers, on_loop_thread};
+use crate::native::Task as NativeTask;
 use crate::native::reactor::Reactor;
 use crate::native::task::Running;
-use crate::native::{Task as NativeTask, TaskName};
 use crate::trace::Out;
 
 /// `asyncio.AbstractEventLoop`, asyncio 3.4 style. Cloning shares the loop.
@@ -338,7 +338,8 @@ impl EventLoop {
         self.0.tasks_created.set(number);
         let id = self.0.native_created.get() + 1;
         self.0.native_created.set(id);
-        let task = NativeTask::spawn(self, coro, TaskName::of::<F>(), number, id)?;
+        // The coroutine's type name; the function name in it is found only if asked for.
+        let task = NativeTask::spawn(self, coro, std::any::type_name::<F>(), number, id)?;
         self.0
             .native_tasks
             .borrow_mut()
