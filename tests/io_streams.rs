@@ -234,3 +234,20 @@ fn a_read_cancelled_while_waiting_loses_nothing_and_the_next_read_gets_the_data(
     assert_eq!(line, b"part of a line\n");
     Ok(())
 }
+
+#[test]
+fn readuntil_with_an_empty_separator_is_value_error_as_in_asyncio() -> PyResult<()> {
+    let error = run(async {
+        let server = start_server(echo, "127.0.0.1", 0).await?;
+        let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
+        let error = reader.readuntil(b"").await.unwrap_err();
+        writer.close();
+        server.close();
+        Ok(format_exception_only(&error))
+    })?;
+    assert_eq!(
+        error,
+        "ValueError: Separator should be at least one-byte string"
+    );
+    Ok(())
+}

@@ -365,3 +365,20 @@ fn the_examples_app_under_run_app_answers_index_and_bob_over_real_sockets() -> P
     }
     Ok(())
 }
+
+#[test]
+fn a_head_request_gets_the_get_routes_headers_without_the_body() -> PyResult<()> {
+    let answer = run(async {
+        let server = serve(app(), "127.0.0.1", 0).await?;
+        let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
+        writer.write(b"HEAD /Bob HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        writer.drain().await?;
+        let answer = reader.read(None).await?;
+        server.shutdown().await?;
+        Ok(String::from_utf8_lossy(&answer).into_owned())
+    })?;
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.contains("Content-Length: 19\r\n"), "{answer}");
+    assert!(answer.ends_with("\r\n\r\n"), "no body: {answer}");
+    Ok(())
+}

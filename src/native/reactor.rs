@@ -162,3 +162,36 @@ impl Reactor {
     }
     // ANCHOR_END: poll
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::net::UnixStream;
+    use std::time::Duration;
+
+    use super::Reactor;
+    use crate::clock::Clock;
+    use crate::yield_from::EventLoop;
+
+    /// Edge-triggered epoll reports readiness once: if the only waiter was cancelled, the
+    /// readiness must be kept for the next waiter, or that one would wait for ever.
+    #[test]
+    fn readiness_that_only_a_cancelled_waiter_waited_for_goes_to_the_next_waiter() {
+        let event_loop = EventLoop::new(Clock::new_virtual());
+        let reactor = Reactor::new().unwrap();
+        let (mine, mut peer) = UnixStream::pair().unwrap();
+        mine.set_nonblocking(true).unwrap();
+        let key = reactor.register(mine.as_raw_fd()).unwrap();
+        let abandoned = reactor.wait(&event_loop, key, false).unwrap();
+        abandoned.cancel();
+        peer.write_all(b"data").unwrap();
+        reactor.poll(Some(Duration::from_secs(5))).unwrap();
+        let next = reactor.wait(&event_loop, key, false).unwrap();
+        assert!(
+            next.done(),
+            "the readiness was given to the cancelled waiter and lost"
+        );
+        reactor.deregister(key);
+    }
+}
