@@ -23,7 +23,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use crate::clock::Clock;
-use crate::exceptions::{CancelledError, IncompleteReadError, KeyboardInterrupt, PyResult};
+use crate::exceptions::{IncompleteReadError, KeyboardInterrupt, PyResult};
 use crate::native::{EventLoop, Server, StreamReader, StreamWriter, start_server};
 
 /// A request head larger than this is answered `431 Request Header Fields Too Large`.
@@ -31,6 +31,9 @@ pub const MAX_HEAD: usize = 8 * 1024;
 /// A body larger than this is answered `413 Payload Too Large` (aiohttp's default
 /// `client_max_size` is 1 MiB).
 pub const MAX_BODY: usize = 1024 * 1024;
+
+/// What aiohttp adds to a text response's content type.
+const CHARSET: &str = "; charset=utf-8";
 
 /// An HTTP request, as a handler sees it.
 #[derive(Debug, Clone)]
@@ -110,7 +113,7 @@ impl Response {
 
     /// The `Content-Type` header sent.
     pub fn header_content_type(&self) -> String {
-        format!("{}; charset=utf-8", self.content_type)
+        format!("{}{CHARSET}", self.content_type)
     }
 
     /// aiohttp's error responses: `404: Not Found`, as text.
@@ -123,7 +126,7 @@ impl Response {
         let mut bytes = Vec::with_capacity(128 + self.content_type.len() + self.body.len());
         let _ = write!(
             bytes,
-            "HTTP/1.1 {} {}\r\nContent-Type: {}; charset=utf-8\r\nContent-Length: {}\r\nServer: pycoro\r\n{}\r\n",
+            "HTTP/1.1 {} {}\r\nContent-Type: {}{CHARSET}\r\nContent-Length: {}\r\nServer: pycoro\r\n{}\r\n",
             self.status,
             reason(self.status),
             self.content_type,
@@ -260,18 +263,16 @@ impl Application {
                 continue;
             }
             request.match_info = match_info;
-            return match (route.handler)(request).await {
-                Ok(response) => response,
-                Err(e) if e.is::<CancelledError>() => Response::error(500),
-                Err(_) => Response::error(500),
-            };
+            return (route.handler)(request)
+                .await
+                .unwrap_or_else(|_| Response::error(500));
         }
         Response::error(if path_matched { 405 } else { 404 })
     }
 }
 
-/// What reading one request gave.
-enum Incoming {
+/// What reading the next request on a connection gave.
+enum NextRequest {
     Request(Request, bool),
     /// The client closed the connection (between requests: not an error).
     Closed,
@@ -279,31 +280,33 @@ enum Incoming {
     Refuse(u16),
 }
 
-async fn read_request(reader: &StreamReader) -> PyResult<Incoming> {
+async fn read_request(reader: &StreamReader) -> PyResult<NextRequest> {
     let head = match reader.readuntil(b"\r\n\r\n").await {
         Ok(head) => head,
         Err(e) => {
             return Ok(match e.downcast::<IncompleteReadError>() {
-                Ok(incomplete) if incomplete.partial.is_empty() => Incoming::Closed,
-                Ok(_) => Incoming::Refuse(400),
-                Err(e) if e.is::<crate::exceptions::LimitOverrunError>() => Incoming::Refuse(431),
+                Ok(incomplete) if incomplete.partial.is_empty() => NextRequest::Closed,
+                Ok(_) => NextRequest::Refuse(400),
+                Err(e) if e.is::<crate::exceptions::LimitOverrunError>() => {
+                    NextRequest::Refuse(431)
+                }
                 Err(e) => return Err(e),
             });
         }
     };
     if head.len() > MAX_HEAD {
-        return Ok(Incoming::Refuse(431));
+        return Ok(NextRequest::Refuse(431));
     }
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut parsed = httparse::Request::new(&mut headers);
     match parsed.parse(&head) {
         Ok(httparse::Status::Complete(_)) => {}
-        Err(httparse::Error::TooManyHeaders) => return Ok(Incoming::Refuse(431)),
-        _ => return Ok(Incoming::Refuse(400)),
+        Err(httparse::Error::TooManyHeaders) => return Ok(NextRequest::Refuse(431)),
+        _ => return Ok(NextRequest::Refuse(400)),
     }
     let (Some(method), Some(target), Some(version)) = (parsed.method, parsed.path, parsed.version)
     else {
-        return Ok(Incoming::Refuse(400));
+        return Ok(NextRequest::Refuse(400));
     };
     let headers: Vec<(String, String)> = parsed
         .headers
@@ -327,23 +330,23 @@ async fn read_request(reader: &StreamReader) -> PyResult<Incoming> {
         _ => version == 1,
     };
     if header("transfer-encoding").is_some() {
-        return Ok(Incoming::Refuse(400)); // chunked bodies: not supported, refused cleanly
+        return Ok(NextRequest::Refuse(400)); // chunked bodies: not supported, refused cleanly
     }
     let length = match header("content-length") {
         None => 0,
         Some(value) => match value.parse::<usize>() {
-            Ok(n) if n > MAX_BODY => return Ok(Incoming::Refuse(413)),
+            Ok(n) if n > MAX_BODY => return Ok(NextRequest::Refuse(413)),
             Ok(n) => n,
-            Err(_) => return Ok(Incoming::Refuse(400)),
+            Err(_) => return Ok(NextRequest::Refuse(400)),
         },
     };
     let body = match reader.readexactly(length).await {
         Ok(body) => body,
-        Err(e) if e.is::<IncompleteReadError>() => return Ok(Incoming::Refuse(400)),
+        Err(e) if e.is::<IncompleteReadError>() => return Ok(NextRequest::Refuse(400)),
         Err(e) => return Err(e),
     };
     let path = target.split('?').next().unwrap_or(target).to_string();
-    Ok(Incoming::Request(
+    Ok(NextRequest::Request(
         Request {
             method: method.to_string(),
             path,
@@ -372,12 +375,12 @@ async fn serve_connection(
             Err(_) => break, // reset by the client, say: nothing to answer
         };
         match incoming {
-            Incoming::Closed => break,
-            Incoming::Refuse(status) => {
+            NextRequest::Closed => break,
+            NextRequest::Refuse(status) => {
                 writer.write(&Response::error(status).to_bytes(false));
                 break;
             }
-            Incoming::Request(request, keep_alive) => {
+            NextRequest::Request(request, keep_alive) => {
                 busy.set(true);
                 let head_only = request.method == "HEAD";
                 let response = app.handle(request).await;
