@@ -1,7 +1,8 @@
-//! Generation 2: what delegation costs per level, and what one task step costs the loop.
+//! Generation 2: what delegation costs per level (and what it costs bare coroutines, the
+//! floor), and what one task step costs the loop.
 //!
 //! `cargo bench --bench yield_from`, then `python3 scripts/bench_ratios.py`.
-#![feature(coroutines)]
+#![feature(coroutines, coroutine_trait)]
 
 use std::hint::black_box;
 
@@ -59,6 +60,65 @@ fn delegation(c: &mut Criterion) {
     group.finish();
 }
 
+// ANCHOR: bare
+/// The floor: the same chains of bare `std::ops::Coroutine`s, boxed as `Generator` boxes
+/// its body, with no Python rules at all. Whatever pycoro does, each level of a chain
+/// costs at least one resume of a boxed coroutine.
+mod bare {
+    use std::ops::{Coroutine, CoroutineState};
+    use std::pin::Pin;
+
+    pub type Boxed = Pin<Box<dyn Coroutine<u64, Yield = u64, Return = ()>>>;
+
+    pub fn consumer() -> Boxed {
+        Box::pin(
+            #[coroutine]
+            |_: u64| {
+                let mut r = 0u64;
+                loop {
+                    let n: u64 = yield r;
+                    r = n.wrapping_mul(3).wrapping_add(1);
+                }
+            },
+        )
+    }
+
+    pub fn delegator(mut sub: Boxed) -> Boxed {
+        Box::pin(
+            #[coroutine]
+            move |mut n| {
+                while let CoroutineState::Yielded(r) = sub.as_mut().resume(n) {
+                    n = yield r;
+                }
+            },
+        )
+    }
+}
+
+// ANCHOR_END: bare
+
+fn bare_coroutines(c: &mut Criterion) {
+    use std::ops::CoroutineState;
+    let mut group = c.benchmark_group("bare_coroutines");
+    for (name, delegators) in [("direct_resume", 0), ("chain_of_3_coroutines", 2)] {
+        group.bench_function(name, |b| {
+            let mut g = bare::consumer();
+            for _ in 0..delegators {
+                g = bare::delegator(g);
+            }
+            let mut n = 0u64;
+            b.iter(|| {
+                n = match g.as_mut().resume(black_box(n)) {
+                    CoroutineState::Yielded(r) => r,
+                    CoroutineState::Complete(()) => unreachable!("the consumer never stops"),
+                };
+                n
+            })
+        });
+    }
+    group.finish();
+}
+
 /// A task that takes `steps` steps, each a `sleep(0)`: one pass of the loop each.
 fn stepper(steps: u64) -> Coroutine<()> {
     coroutine(
@@ -99,5 +159,5 @@ fn loop_steps(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, delegation, loop_steps);
+criterion_group!(benches, delegation, bare_coroutines, loop_steps);
 criterion_main!(benches);

@@ -14,6 +14,7 @@ import sys
 BASELINES = {
     "send_round_trip": "function_call",
     "delegation": "direct_send",
+    "bare_coroutines": "direct_resume",
     # Generation 3 against tokio: a ratio above 1 means pycoro is slower.
     "spawn_1m_tasks": "tokio",
     "timers_100k": "tokio",
