@@ -254,7 +254,9 @@ impl<T: Clone + 'static> Running for Inner<T> {
         CURRENT.with(|current| current.replace(previous));
         match polled {
             Ok(None) => {
-                event_loop.trace(format_args!("{} awaits", Running::name(&*self)));
+                if event_loop.tracing() {
+                    event_loop.trace(format_args!("{} awaits", Running::name(&*self)));
+                }
                 return;
             }
             Ok(Some(value)) => {

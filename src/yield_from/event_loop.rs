@@ -259,6 +259,12 @@ impl EventLoop {
         self.0.trace.replace(out);
     }
 
+    /// Whether the loop traces its steps: a trace line whose arguments cost something
+    /// to compute (a name, a repr) is built only then.
+    pub(crate) fn tracing(&self) -> bool {
+        self.0.trace.borrow().is_some()
+    }
+
     pub(crate) fn trace(&self, line: fmt::Arguments<'_>) {
         if let Some(out) = &*self.0.trace.borrow() {
             out.println(format_args!("[loop {:.3}s] {line}", self.time()));
@@ -638,11 +644,14 @@ impl EventLoop {
             }
         }
         // Tasks woken from this thread join the ready queue, as `call_soon` would.
-        for id in std::mem::take(&mut *inner.woken.borrow_mut()) {
+        let mut woken = std::mem::take(&mut *inner.woken.borrow_mut());
+        for id in woken.drain(..) {
             if let Some(task) = self.native_task(id) {
                 inner.ready.borrow_mut().push_back(Ready::Step(task));
             }
         }
+        // The list's buffer is kept for the next wakes: one allocation per wake otherwise.
+        *inner.woken.borrow_mut() = woken;
         let deadline = if !inner.ready.borrow().is_empty() || inner.stopping.get() {
             Some(inner.clock.now())
         } else {

@@ -188,7 +188,7 @@ impl<T> Cell<T> {
             *state = new;
         }
         let callbacks = std::mem::take(&mut *self.callbacks.borrow_mut());
-        if !callbacks.is_empty() {
+        if !callbacks.is_empty() && self.event_loop.tracing() {
             self.event_loop.trace(format_args!(
                 "{} is done: {} callback(s) scheduled",
                 self.describe(),
