@@ -84,21 +84,60 @@ pub fn all_tasks() -> PyResult<Vec<TaskRef>> {
 // ANCHOR: sleep
 pub async fn sleep(delay: f64) -> PyResult<()> {
     let event_loop = get_running_loop()?;
-    let future = event_loop.create_future::<()>();
     if delay <= 0.0 {
-        future.set_result(())?;
+        event_loop.create_future::<()>().set_result(())?; // a closed loop raises here
         return YieldOnce(false).await;
     }
-    let wake = future.clone();
-    let timer = event_loop.call_later(delay, move || {
-        if !wake.cancelled() {
-            let _ = wake.set_result(());
-        }
-    })?;
-    let _cancel_timer = scopeguard(move || timer.cancel());
-    future.await
+    let when = event_loop.time() + delay;
+    Sleep {
+        event_loop,
+        when,
+        timer: None,
+    }
+    .await
 }
 // ANCHOR_END: sleep
+
+/// Python's `sleep` is a future that a timer completes, and the future's done callback
+/// steps the task. Here the timer schedules the step itself, on the same pass the done
+/// callback would have: one allocation (the timer) instead of four.
+struct Sleep {
+    event_loop: EventLoop,
+    when: f64,
+    timer: Option<crate::yield_from::Handle>,
+}
+
+impl StdFuture for Sleep {
+    type Output = PyResult<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<()>> {
+        task::check_cancelled()?;
+        match &self.timer {
+            Some(timer) if timer.has_run() => Poll::Ready(Ok(())),
+            Some(_) => Poll::Pending, // stepped for another reason: still sleeping
+            None => {
+                let timer = match task::current() {
+                    Some(task) => self.event_loop.wake_at(self.when, task)?,
+                    None => {
+                        let waker = cx.waker().clone();
+                        self.event_loop.call_at(self.when, move || waker.wake())?
+                    }
+                };
+                self.timer = Some(timer);
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Drop for Sleep {
+    /// Cancelled while sleeping (or dropped, Rust's cancellation): the timer need not fire.
+    fn drop(&mut self) {
+        if let Some(timer) = &self.timer {
+            timer.cancel();
+        }
+    }
+}
 
 /// Suspends once and asks to be stepped again on the next pass (a bare `yield`).
 struct YieldOnce(bool);

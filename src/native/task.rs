@@ -63,6 +63,8 @@ impl<T> Deref for Task<T> {
 pub(crate) trait Running {
     /// Takes the next step, now.
     fn step(self: Rc<Self>);
+    /// Takes the next step on the loop's next pass.
+    fn schedule_step(self: Rc<Self>);
     /// A cancellation requested by `cancel()`, to be raised at this await point.
     fn take_cancellation(&self) -> bool;
     /// The pycoro future the task now waits for.
@@ -274,6 +276,11 @@ impl<T: Clone + 'static> Running for Inner<T> {
         event_loop.forget_native_task(self.id);
     }
     // ANCHOR_END: step
+
+    fn schedule_step(self: Rc<Self>) {
+        // A closed loop runs nothing more: the step is dropped with it.
+        let _ = self.future.get_loop().schedule(Ready::Step(self));
+    }
 
     fn take_cancellation(&self) -> bool {
         self.must_cancel.replace(false)

@@ -7,7 +7,8 @@
 //! and runs every callback that was ready when the pass began.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::fmt;
 use std::hash::BuildHasherDefault;
 use std::rc::{Rc, Weak};
@@ -48,8 +49,9 @@ pub struct EventLoop(Rc<Inner>);
 struct Inner {
     clock: Clock,
     ready: RefCell<VecDeque<Ready>>,
-    /// Deadline, then scheduling order: timers due at the same time run FIFO.
-    timers: RefCell<BTreeMap<(Duration, u64), Handle>>,
+    /// A min-heap, as asyncio's `heapq`: the earliest deadline on top, timers due at
+    /// the same time in the order they were scheduled.
+    timers: RefCell<BinaryHeap<Reverse<Timer>>>,
     sequence: Cell<u64>,
     running: Cell<bool>,
     stopping: Cell<bool>,
@@ -95,6 +97,40 @@ impl std::hash::Hasher for IdHasher {
     }
 }
 
+/// A `call_at`: its callback's handle, when it is due, and its place among timers due
+/// at the same moment.
+struct Timer {
+    when: Duration,
+    sequence: u64,
+    handle: Handle,
+}
+
+impl Timer {
+    fn key(&self) -> (Duration, u64) {
+        (self.when, self.sequence)
+    }
+}
+
+impl PartialEq for Timer {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Timer {}
+
+impl PartialOrd for Timer {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Timer {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
 /// What the ready queue holds. `call_soon` gives the caller a handle to cancel; the
 /// loop's own callbacks (done callbacks, task steps, calls from threads) are never
 /// cancelled, so they go in without one: a task step is then no allocation at all.
@@ -136,8 +172,16 @@ fn run_reporting_panics(callback: Box<dyn FnOnce()>) {
 pub struct Handle(Rc<HandleInner>);
 
 struct HandleInner {
-    callback: RefCell<Option<Box<dyn FnOnce()>>>,
+    action: RefCell<Option<Action>>,
     cancelled: Cell<bool>,
+}
+
+/// What a handle does when it runs.
+enum Action {
+    Call(Box<dyn FnOnce()>),
+    /// Schedules a native task's next step: a native `sleep`'s timer, which needs no
+    /// future and no closure, as the future's done callback would have done.
+    Wake(Rc<dyn Running>),
 }
 
 impl fmt::Debug for Handle {
@@ -152,9 +196,9 @@ impl fmt::Debug for Handle {
 }
 
 impl Handle {
-    fn new(callback: Box<dyn FnOnce()>) -> Self {
+    fn new(action: Action) -> Self {
         Self(Rc::new(HandleInner {
-            callback: RefCell::new(Some(callback)),
+            action: RefCell::new(Some(action)),
             cancelled: Cell::new(false),
         }))
     }
@@ -162,7 +206,12 @@ impl Handle {
     /// `handle.cancel()`: the callback will not run.
     pub fn cancel(&self) {
         self.0.cancelled.set(true);
-        self.0.callback.replace(None); // what it holds is released now, not when it comes due
+        self.0.action.replace(None); // what it holds is released now, not when it comes due
+    }
+
+    /// It has run (it is neither waiting nor cancelled).
+    pub(crate) fn has_run(&self) -> bool {
+        !self.cancelled() && self.0.action.borrow().is_none()
     }
 
     /// `handle.cancelled()`.
@@ -171,9 +220,11 @@ impl Handle {
     }
 
     fn run(&self) {
-        let callback = self.0.callback.borrow_mut().take();
-        if let Some(callback) = callback {
-            run_reporting_panics(callback);
+        let action = self.0.action.borrow_mut().take();
+        match action {
+            Some(Action::Call(callback)) => run_reporting_panics(callback),
+            Some(Action::Wake(task)) => task.schedule_step(),
+            None => {}
         }
     }
 }
@@ -281,7 +332,7 @@ impl EventLoop {
     /// `loop.call_soon(callback)`: runs it on the next pass, after those already queued.
     pub fn call_soon(&self, callback: impl FnOnce() + 'static) -> PyResult<Handle> {
         self.check_closed()?;
-        let handle = Handle::new(Box::new(callback));
+        let handle = Handle::new(Action::Call(Box::new(callback)));
         self.0
             .ready
             .borrow_mut()
@@ -305,18 +356,28 @@ impl EventLoop {
     /// `loop.call_at(when, callback)`: at `when` on the loop's clock; timers due at the
     /// same time run in the order they were scheduled.
     pub fn call_at(&self, when: f64, callback: impl FnOnce() + 'static) -> PyResult<Handle> {
+        self.add_timer(when, Action::Call(Box::new(callback)))
+    }
+    // ANCHOR_END: call_at
+
+    /// A timer that schedules `task`'s next step at `when` (a native `sleep`).
+    pub(crate) fn wake_at(&self, when: f64, task: Rc<dyn Running>) -> PyResult<Handle> {
+        self.add_timer(when, Action::Wake(task))
+    }
+
+    fn add_timer(&self, when: f64, action: Action) -> PyResult<Handle> {
         self.check_closed()?;
-        let handle = Handle::new(Box::new(callback));
+        let handle = Handle::new(action);
         let sequence = self.0.sequence.get();
         self.0.sequence.set(sequence + 1);
         let when = Duration::try_from_secs_f64(when.max(0.0)).unwrap_or(Duration::MAX);
-        self.0
-            .timers
-            .borrow_mut()
-            .insert((when, sequence), handle.clone());
+        self.0.timers.borrow_mut().push(Reverse(Timer {
+            when,
+            sequence,
+            handle: handle.clone(),
+        }));
         Ok(handle)
     }
-    // ANCHOR_END: call_at
     /// `loop.call_soon_threadsafe`: a `Send` handle other threads use to queue callbacks.
     pub fn threadsafe(&self) -> ThreadsafeHandle {
         ThreadsafeHandle(self.0.clock.clone())
@@ -636,11 +697,11 @@ impl EventLoop {
         // waits for (or moves virtual time to) a timer that will not fire.
         {
             let mut timers = inner.timers.borrow_mut();
-            while let Some(entry) = timers.first_entry() {
-                if !entry.get().cancelled() {
-                    break;
-                }
-                entry.remove();
+            while timers
+                .peek()
+                .is_some_and(|Reverse(timer)| timer.handle.cancelled())
+            {
+                timers.pop();
             }
         }
         // Tasks woken from this thread join the ready queue, as `call_soon` would.
@@ -655,7 +716,11 @@ impl EventLoop {
         let deadline = if !inner.ready.borrow().is_empty() || inner.stopping.get() {
             Some(inner.clock.now())
         } else {
-            inner.timers.borrow().keys().next().map(|&(when, _)| when)
+            inner
+                .timers
+                .borrow()
+                .peek()
+                .map(|Reverse(timer)| timer.when)
         };
         let incoming = self.wait_for_events(deadline)?;
         {
@@ -668,13 +733,12 @@ impl EventLoop {
         let now = inner.clock.now();
         loop {
             let mut timers = inner.timers.borrow_mut();
-            let Some(entry) = timers.first_entry() else {
-                break;
-            };
-            if entry.key().0 > now {
+            if timers.peek().is_none_or(|Reverse(timer)| timer.when > now) {
                 break;
             }
-            let handle = entry.remove();
+            let Some(Reverse(Timer { handle, .. })) = timers.pop() else {
+                break;
+            };
             drop(timers);
             if !handle.cancelled() {
                 self.trace(format_args!("timer due: its callback is ready"));
