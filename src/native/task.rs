@@ -20,7 +20,7 @@ use crate::clock::Clock;
 use crate::exceptions::{CancelledError, PyResult};
 use crate::executor::catch_panic;
 use crate::trace::PyRepr;
-use crate::yield_from::event_loop::Ready;
+use crate::yield_from::event_loop::{Ready, TaskId};
 use crate::yield_from::{EventLoop, Future, FutureRef, get_running_loop};
 
 type Coroutine<T> = Pin<Box<dyn StdFuture<Output = PyResult<T>>>>;
@@ -35,10 +35,10 @@ struct Inner<T> {
     /// The coroutine's type name (`crate::module::work::{{closure}}`): the function's
     /// name is cut out of it only when a repr needs it, not for every task created.
     coro_type: &'static str,
-    number: u64,
     /// `Task-N`, made when first asked for (most tasks are never named).
     name: std::cell::OnceCell<String>,
-    id: usize,
+    /// Its slot in the loop, and `N`.
+    id: TaskId,
     must_cancel: Cell<bool>,
     /// The pycoro future the coroutine waits for, which `cancel` cancels too.
     waiting_on: RefCell<Option<FutureRef>>,
@@ -61,6 +61,8 @@ impl<T> Deref for Task<T> {
 
 /// What the loop and the pycoro awaitables need of the task that is running.
 pub(crate) trait Running {
+    /// Its number: `N` in `Task-N`.
+    fn number(&self) -> u64;
     /// Takes the next step, now.
     fn step(self: Rc<Self>);
     /// Takes the next step on the loop's next pass.
@@ -136,7 +138,7 @@ pub(crate) fn check_cancelled() -> PyResult<()> {
 /// Wakes a native task from anywhere (a foreign future's `Waker`): the step is queued
 /// on the loop's thread through its clock.
 struct TaskWaker {
-    id: usize,
+    id: TaskId,
     clock: Clock,
 }
 
@@ -167,11 +169,10 @@ impl<T: Clone + 'static> Task<T> {
         event_loop: &EventLoop,
         coro: impl StdFuture<Output = PyResult<T>> + 'static,
         coro_type: &'static str,
-        number: u64,
-        id: usize,
+        id: TaskId,
     ) -> PyResult<Self> {
         let future = event_loop.create_future();
-        future.0.task_number.set(Some(number));
+        future.0.task_number.set(Some(id.number));
         let waker = Waker::from(Arc::new(TaskWaker {
             id,
             clock: event_loop.clock().clone(),
@@ -180,7 +181,6 @@ impl<T: Clone + 'static> Task<T> {
             future,
             coro: RefCell::new(Some(Box::pin(coro))),
             coro_type,
-            number,
             name: std::cell::OnceCell::new(),
             id,
             must_cancel: Cell::new(false),
@@ -277,6 +277,10 @@ impl<T: Clone + 'static> Running for Inner<T> {
     }
     // ANCHOR_END: step
 
+    fn number(&self) -> u64 {
+        self.id.number
+    }
+
     fn schedule_step(self: Rc<Self>) {
         // A closed loop runs nothing more: the step is dropped with it.
         let _ = self.future.get_loop().schedule(Ready::Step(self));
@@ -303,7 +307,7 @@ impl<T: Clone + 'static> Running for Inner<T> {
     }
 
     fn name(&self) -> &str {
-        self.name.get_or_init(|| format!("Task-{}", self.number))
+        self.name.get_or_init(|| format!("Task-{}", self.id.number))
     }
 
     fn describe(&self) -> String {

@@ -8,11 +8,12 @@
 
 use std::cell::{Cell, RefCell};
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
-use std::hash::BuildHasherDefault;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
+
+use slab::Slab;
 
 use super::future::Future;
 use super::task::{AnyTask, Coroutine, Task};
@@ -66,35 +67,24 @@ struct Inner {
     /// Native tasks not done yet, by id, so a `Waker` (which must be `Send`) can name
     /// one. Owned: a task waiting on a foreign future has no other owner, and a task
     /// must never be lost. A task leaves when it is done, all of them when the loop closes.
-    native_tasks: RefCell<HashMap<usize, Rc<dyn Running>, BuildHasherDefault<IdHasher>>>,
-    native_created: Cell<usize>,
+    /// A slab: a task's id is its slot, reused once the task is done, so the tasks
+    /// alive sit side by side in memory (a hash map scattered them, and a million tasks
+    /// made every insert and remove a cache miss).
+    native_tasks: RefCell<Slab<Rc<dyn Running>>>,
     /// Ctrl+C arrived during `run_until_complete`.
     interrupted: Cell<bool>,
     /// Native tasks woken on this thread by foreign futures, stepped on the next pass.
-    woken: RefCell<Vec<usize>>,
+    woken: RefCell<Vec<TaskId>>,
     /// The IO reactor, once a socket is used.
     reactor: RefCell<Option<Rc<Reactor>>>,
 }
 
-/// Hashes the loop's own task ids (sequential numbers, never chosen by anyone else):
-/// Fibonacci hashing spreads them over the table at the cost of one multiplication.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
+/// A native task's place in the loop's slab, and its number, which tells it from a
+/// later task in the same slot: what a `Waker` (which must be `Send`) can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TaskId {
+    pub(crate) slot: usize,
+    pub(crate) number: u64,
 }
 
 /// A `call_at`: its callback's handle, when it is due, and its place among timers due
@@ -282,7 +272,6 @@ impl EventLoop {
             executor: RefCell::default(),
             trace: RefCell::default(),
             native_tasks: RefCell::default(),
-            native_created: Cell::new(0),
             interrupted: Cell::new(false),
             woken: RefCell::default(),
             reactor: RefCell::default(),
@@ -403,43 +392,61 @@ impl EventLoop {
         self.check_closed()?;
         let number = self.0.tasks_created.get() + 1;
         self.0.tasks_created.set(number);
-        let id = self.0.native_created.get() + 1;
-        self.0.native_created.set(id);
+        let id = TaskId {
+            slot: self.0.native_tasks.borrow().vacant_key(),
+            number,
+        };
         // The coroutine's type name; the function name in it is found only if asked for.
-        let task = NativeTask::spawn(self, coro, std::any::type_name::<F>(), number, id)?;
-        self.0
-            .native_tasks
-            .borrow_mut()
-            .insert(id, task.as_running());
+        let task = NativeTask::spawn(self, coro, std::any::type_name::<F>(), id)?;
+        let slot = self.0.native_tasks.borrow_mut().insert(task.as_running());
+        debug_assert_eq!(slot, id.slot, "nothing else took the slot meanwhile");
         Ok(task)
     }
 
-    pub(crate) fn native_task(&self, id: usize) -> Option<Rc<dyn Running>> {
-        self.0.native_tasks.borrow().get(&id).cloned()
+    /// The native task `id`, if it is not done (its slot may hold a newer task by now).
+    pub(crate) fn native_task(&self, id: TaskId) -> Option<Rc<dyn Running>> {
+        let tasks = self.0.native_tasks.borrow();
+        tasks
+            .get(id.slot)
+            .filter(|task| task.number() == id.number)
+            .cloned()
     }
 
     /// A foreign future woke native task `id` from this thread.
-    pub(crate) fn wake_native_task(&self, id: usize) {
+    pub(crate) fn wake_native_task(&self, id: TaskId) {
         self.0.woken.borrow_mut().push(id);
     }
 
-    pub(crate) fn forget_native_task(&self, id: usize) {
-        self.0.native_tasks.borrow_mut().remove(&id);
+    pub(crate) fn forget_native_task(&self, id: TaskId) {
+        let mut tasks = self.0.native_tasks.borrow_mut();
+        if tasks
+            .get(id.slot)
+            .is_some_and(|task| task.number() == id.number)
+        {
+            tasks.remove(id.slot);
+        }
     }
 
     /// `asyncio.all_tasks(loop)`: its native tasks that are not done, oldest first.
     pub fn native_tasks(&self) -> Vec<crate::native::TaskRef> {
-        let tasks = self.0.native_tasks.borrow();
-        let mut pending: Vec<_> = tasks
-            .iter()
-            .filter(|(_, task)| !task.done())
-            .map(|(&id, task)| (id, task.clone()))
-            .collect();
-        pending.sort_by_key(|&(id, _)| id);
-        pending
+        self.native_by_age()
             .into_iter()
-            .map(|(_, task)| crate::native::TaskRef(task))
+            .filter(|task| !task.done())
+            .map(crate::native::TaskRef)
             .collect()
+    }
+
+    /// The native tasks, oldest first (slots are reused, so their order is not age).
+    fn native_by_age(&self) -> Vec<Rc<dyn Running>> {
+        let mut tasks: Vec<_> = self
+            .0
+            .native_tasks
+            .borrow()
+            .iter()
+            .map(|(_, task)| task.clone())
+            .collect();
+        tasks.sort_by_key(|task| task.number());
+        tasks
     }
 
     pub(crate) fn register_task(&self, task: Weak<dyn AnyTask>) {
@@ -462,10 +469,10 @@ impl EventLoop {
     fn pending(&self) -> Vec<Rc<dyn AnyTask>> {
         let tasks = self.0.tasks.borrow();
         let generator_based = tasks.iter().filter_map(Weak::upgrade);
-        let native = self.0.native_tasks.borrow();
-        let native = native
-            .values()
-            .map(|task| Rc::new(NativeAsAny(task.clone())) as Rc<dyn AnyTask>)
+        let native = self
+            .native_by_age()
+            .into_iter()
+            .map(|task| Rc::new(NativeAsAny(task)) as Rc<dyn AnyTask>)
             .collect::<Vec<_>>();
         generator_based
             .chain(native)
