@@ -22,12 +22,26 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// A callback sent to the loop's thread from another thread.
 pub(crate) type Incoming = Box<dyn FnOnce() + Send>;
+
+/// The latest moment a clock can name: about 584 years (virtual time is kept in
+/// nanoseconds in a `u64`). Later deadlines, infinite ones included, mean this.
+pub(crate) const END_OF_TIME: Duration = Duration::from_nanos(u64::MAX);
+
+/// `seconds` as a duration from now: negative is 0, NaN is 0, too many is [`END_OF_TIME`].
+pub(crate) fn seconds_to_duration(seconds: f64) -> Duration {
+    if seconds.is_nan() {
+        return Duration::ZERO;
+    }
+    Duration::try_from_secs_f64(seconds.max(0.0))
+        .unwrap_or(END_OF_TIME)
+        .min(END_OF_TIME)
+}
 
 /// A loop's clock. Cloning shares it.
 #[derive(Clone)]
@@ -39,6 +53,12 @@ struct Inner {
     started: Option<Instant>, // None: virtual
     state: Mutex<State>,
     changed: Condvar,
+    /// `State::virtual_now` in nanoseconds, readable without the lock: the loop asks
+    /// the time at every pass.
+    virtual_nanos: AtomicU64,
+    /// No other thread has ever called in or taken a turn: a loop pass that need not
+    /// wait has nothing to look at under the lock.
+    quiet: AtomicBool,
     /// Threads waiting on `changed`. Waking a condvar is a system call even when
     /// nobody waits, and a loop on its own tells it at every pass: without this count,
     /// futex calls were half the time of a ping-pong between two tasks.
@@ -133,6 +153,8 @@ impl Clock {
                 state: Mutex::default(),
                 changed: Condvar::new(),
                 waiting: AtomicUsize::new(0),
+                virtual_nanos: AtomicU64::new(0),
+                quiet: AtomicBool::new(true),
             }),
         }
     }
@@ -156,6 +178,13 @@ impl Clock {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Moves virtual time (under the lock), where `now` reads it too.
+    fn set_virtual_now(&self, state: &mut State, now: Duration) {
+        state.virtual_now = now;
+        let nanos = u64::try_from(now.min(END_OF_TIME).as_nanos()).unwrap_or(u64::MAX);
+        self.inner.virtual_nanos.store(nanos, Ordering::Release);
+    }
+
     fn wait<'g>(&self, guard: MutexGuard<'g, State>) -> MutexGuard<'g, State> {
         self.inner.waiting.fetch_add(1, Ordering::SeqCst);
         let guard = self
@@ -171,7 +200,7 @@ impl Clock {
     pub fn now(&self) -> Duration {
         match self.inner.started {
             Some(started) => started.elapsed(),
-            None => self.lock().virtual_now,
+            None => Duration::from_nanos(self.inner.virtual_nanos.load(Ordering::Acquire)),
         }
     }
 
@@ -197,7 +226,7 @@ impl Clock {
     /// until virtual time reaches the wake-up; any other thread (the loop's own, say)
     /// blocks the whole simulated world, so time simply moves on.
     pub fn sleep(&self, seconds: f64) {
-        let duration = Duration::from_secs_f64(seconds.max(0.0));
+        let duration = seconds_to_duration(seconds);
         if self.inner.started.is_some() {
             std::thread::sleep(duration);
             return;
@@ -205,7 +234,7 @@ impl Clock {
         let mut state = self.lock();
         let wake = state.virtual_now + duration;
         match MY_TICKET.get() {
-            None => state.virtual_now = wake,
+            None => self.set_virtual_now(&mut state, wake),
             Some(ticket) => {
                 state.turns.running = None;
                 state.turns.sleepers.insert((wake, ticket), ());
@@ -223,6 +252,7 @@ impl Clock {
         if state.closed {
             return false;
         }
+        self.inner.quiet.store(false, Ordering::Release);
         state.incoming.push_back(callback);
         if let Some(poller) = &state.notifier {
             let _ = poller.notify();
@@ -265,6 +295,11 @@ impl Clock {
         &self,
         deadline: Option<Duration>,
     ) -> Result<Vec<Incoming>, NothingToWaitFor> {
+        // A loop alone on its clock with something ready: no thread to hear from and
+        // no time to move.
+        if self.inner.quiet.load(Ordering::Acquire) && deadline.is_some_and(|d| d <= self.now()) {
+            return Ok(Vec::new());
+        }
         let mut state = self.lock();
         if let Some(started) = self.inner.started {
             loop {
@@ -305,11 +340,13 @@ impl Clock {
             let next_sleeper = state.turns.sleepers.keys().next().map(|&(at, _)| at);
             match (next_sleeper, deadline) {
                 (Some(at), Some(deadline)) if at > deadline => {
-                    state.virtual_now = state.virtual_now.max(deadline);
+                    let now = state.virtual_now.max(deadline);
+                    self.set_virtual_now(&mut state, now);
                     break Ok(Vec::new());
                 }
                 (Some(at), _) => {
-                    state.virtual_now = state.virtual_now.max(at);
+                    let now = state.virtual_now.max(at);
+                    self.set_virtual_now(&mut state, now);
                     let now = state.virtual_now;
                     while let Some(entry) = state.turns.sleepers.first_entry() {
                         if entry.key().0 > now {
@@ -321,7 +358,8 @@ impl Clock {
                     }
                 }
                 (None, Some(deadline)) => {
-                    state.virtual_now = state.virtual_now.max(deadline);
+                    let now = state.virtual_now.max(deadline);
+                    self.set_virtual_now(&mut state, now);
                     break Ok(Vec::new());
                 }
                 (None, None) => break Err(NothingToWaitFor),
@@ -352,6 +390,7 @@ impl Clock {
         }
         let ticket = {
             let mut state = self.lock();
+            self.inner.quiet.store(false, Ordering::Release);
             let ticket = state.turns.next_ticket;
             state.turns.next_ticket += 1;
             state.turns.runnable.insert(ticket);
@@ -431,6 +470,7 @@ impl Clock {
             return Ticket(None);
         }
         let mut state = self.lock();
+        self.inner.quiet.store(false, Ordering::Release);
         let ticket = state.turns.next_ticket;
         state.turns.next_ticket += 1;
         Ticket(Some(ticket))
@@ -542,5 +582,33 @@ mod tests {
     #[test]
     fn a_virtual_loop_with_nothing_to_wait_for_says_so() {
         assert!(Clock::new_virtual().wait_for_events(None).is_err());
+    }
+
+    #[test]
+    fn absurd_delays_mean_the_end_of_time_not_a_panic() {
+        assert_eq!(seconds_to_duration(-1.0), Duration::ZERO);
+        assert_eq!(seconds_to_duration(f64::NAN), Duration::ZERO);
+        assert_eq!(seconds_to_duration(f64::INFINITY), END_OF_TIME);
+        assert_eq!(seconds_to_duration(1e30), END_OF_TIME);
+        let clock = Clock::new_virtual();
+        clock.sleep(f64::INFINITY); // time.sleep(inf) on the loop's thread: time jumps
+        assert_eq!(clock.now(), END_OF_TIME);
+        clock.sleep(1.0); // and stays at its end
+        assert_eq!(clock.now(), END_OF_TIME);
+    }
+
+    #[test]
+    fn the_time_read_without_the_lock_follows_the_time_moved_under_it() {
+        let clock = Clock::new_virtual();
+        clock.sleep(1.5);
+        assert_eq!(clock.time(), 1.5);
+        assert_eq!(
+            clock
+                .wait_for_events(Some(Duration::from_secs(3)))
+                .unwrap()
+                .len(),
+            0
+        );
+        assert_eq!(clock.time(), 3.0);
     }
 }

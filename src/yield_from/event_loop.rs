@@ -359,7 +359,7 @@ impl EventLoop {
         let handle = Handle::new(action);
         let sequence = self.0.sequence.get();
         self.0.sequence.set(sequence + 1);
-        let when = Duration::try_from_secs_f64(when.max(0.0)).unwrap_or(Duration::MAX);
+        let when = crate::clock::seconds_to_duration(when);
         self.0.timers.borrow_mut().push(Reverse(Timer {
             when,
             sequence,
