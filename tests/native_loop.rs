@@ -401,3 +401,78 @@ fn get_event_loop_gives_the_threads_loop_or_says_there_is_none() -> PyResult<()>
     set_event_loop(None);
     Ok(())
 }
+
+/// Counts the polls of the future it wraps.
+struct Counted<F> {
+    inner: std::pin::Pin<Box<F>>,
+    polls: std::rc::Rc<std::cell::Cell<u32>>,
+}
+
+impl<F: Future> Future for Counted<F> {
+    type Output = F::Output;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        self.polls.set(self.polls.get() + 1);
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+#[test]
+fn a_finished_tasks_waker_does_not_wake_the_task_that_took_its_place() -> PyResult<()> {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+    use std::task::{Poll, Waker};
+
+    let stale: Rc<RefCell<Option<Waker>>> = Rc::default();
+    let polls = Rc::new(Cell::new(0));
+    let (keep, count) = (stale.clone(), polls.clone());
+    run(async move {
+        // A keeps its waker and finishes at once: its place in the loop is free again.
+        let a = create_task(std::future::poll_fn(move |cx| {
+            keep.replace(Some(cx.waker().clone()));
+            Poll::Ready(Ok(()))
+        }))?;
+        a.await?;
+        // B takes that place: it is polled once to start its sleep, once when it ends.
+        let b = create_task(Counted {
+            inner: Box::pin(sleep(1.0)),
+            polls: count,
+        })?;
+        sleep(0.0).await?; // B starts
+        let waker = stale.take().expect("A kept its waker");
+        waker.wake(); // A's waker: it must not reach B
+        b.await
+    })?;
+    assert_eq!(polls.get(), 2);
+    Ok(())
+}
+
+#[test]
+fn a_sleep_stepped_before_its_time_sleeps_on() -> PyResult<()> {
+    use std::task::Poll;
+
+    let woke_at = run(async {
+        let mut early = false;
+        // A foreign future that wakes its task at once, once: the sleep beside it is
+        // polled before its timer fires, and must not finish (or set a second timer).
+        let nudge = std::future::poll_fn(move |cx| {
+            if !early {
+                early = true;
+                cx.waker().wake_by_ref();
+            }
+            Poll::<()>::Pending
+        });
+        let slept = sleep(2.0);
+        futures::pin_mut!(nudge, slept);
+        match futures::future::select(slept, nudge).await {
+            futures::future::Either::Left((slept, _)) => slept?,
+            futures::future::Either::Right(_) => unreachable!("the nudge never finishes"),
+        }
+        Ok(now())
+    })?;
+    assert_eq!(woke_at, 2.0);
+    Ok(())
+}

@@ -90,14 +90,20 @@ pub(crate) struct TaskId {
 /// A `call_at`: its callback's handle, when it is due, and its place among timers due
 /// at the same moment.
 struct Timer {
-    when: Duration,
+    /// Nanoseconds on the loop's clock: two plain integers to compare, at every level
+    /// of the heap.
+    when: u64,
     sequence: u64,
     handle: Handle,
 }
 
 impl Timer {
-    fn key(&self) -> (Duration, u64) {
+    fn key(&self) -> (u64, u64) {
         (self.when, self.sequence)
+    }
+
+    fn when(&self) -> Duration {
+        Duration::from_nanos(self.when)
     }
 }
 
@@ -359,7 +365,9 @@ impl EventLoop {
         let handle = Handle::new(action);
         let sequence = self.0.sequence.get();
         self.0.sequence.set(sequence + 1);
-        let when = crate::clock::seconds_to_duration(when);
+        // At most `END_OF_TIME`, which is `u64::MAX` nanoseconds.
+        let when =
+            u64::try_from(crate::clock::seconds_to_duration(when).as_nanos()).unwrap_or(u64::MAX);
         self.0.timers.borrow_mut().push(Reverse(Timer {
             when,
             sequence,
@@ -727,7 +735,7 @@ impl EventLoop {
                 .timers
                 .borrow()
                 .peek()
-                .map(|Reverse(timer)| timer.when)
+                .map(|Reverse(timer)| timer.when())
         };
         let incoming = self.wait_for_events(deadline)?;
         {
@@ -740,7 +748,10 @@ impl EventLoop {
         let now = inner.clock.now();
         loop {
             let mut timers = inner.timers.borrow_mut();
-            if timers.peek().is_none_or(|Reverse(timer)| timer.when > now) {
+            if timers
+                .peek()
+                .is_none_or(|Reverse(timer)| timer.when() > now)
+            {
                 break;
             }
             let Some(Reverse(Timer { handle, .. })) = timers.pop() else {
