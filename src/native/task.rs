@@ -146,11 +146,14 @@ impl Wake for TaskWaker {
     fn wake(self: Arc<Self>) {
         let id = self.id;
         // Woken on the loop's own thread (a channel between two of its tasks): no lock
-        // and no box, the id goes on the loop's list.
+        // and no box, the step goes straight into the ready queue.
         if let Ok(event_loop) = get_running_loop()
             && event_loop.clock().same(&self.clock)
         {
-            event_loop.wake_native_task(id);
+            // As Python's `call_soon` of the task's wake-up: it runs on the next pass.
+            if let Some(task) = event_loop.native_task(id) {
+                let _ = event_loop.schedule(Ready::Step(task));
+            }
             return;
         }
         self.clock.call_in(Box::new(move || {

@@ -73,8 +73,6 @@ struct Inner {
     native_tasks: RefCell<Slab<Rc<dyn Running>>>,
     /// Ctrl+C arrived during `run_until_complete`.
     interrupted: Cell<bool>,
-    /// Native tasks woken on this thread by foreign futures, stepped on the next pass.
-    woken: RefCell<Vec<TaskId>>,
     /// The IO reactor, once a socket is used.
     reactor: RefCell<Option<Rc<Reactor>>>,
 }
@@ -279,7 +277,6 @@ impl EventLoop {
             trace: RefCell::default(),
             native_tasks: RefCell::default(),
             interrupted: Cell::new(false),
-            woken: RefCell::default(),
             reactor: RefCell::default(),
         }))
     }
@@ -418,11 +415,6 @@ impl EventLoop {
             .get(id.slot)
             .filter(|task| task.number() == id.number)
             .cloned()
-    }
-
-    /// A foreign future woke native task `id` from this thread.
-    pub(crate) fn wake_native_task(&self, id: TaskId) {
-        self.0.woken.borrow_mut().push(id);
     }
 
     pub(crate) fn forget_native_task(&self, id: TaskId) {
@@ -719,15 +711,6 @@ impl EventLoop {
                 timers.pop();
             }
         }
-        // Tasks woken from this thread join the ready queue, as `call_soon` would.
-        let mut woken = std::mem::take(&mut *inner.woken.borrow_mut());
-        for id in woken.drain(..) {
-            if let Some(task) = self.native_task(id) {
-                inner.ready.borrow_mut().push_back(Ready::Step(task));
-            }
-        }
-        // The list's buffer is kept for the next wakes: one allocation per wake otherwise.
-        *inner.woken.borrow_mut() = woken;
         let deadline = if !inner.ready.borrow().is_empty() || inner.stopping.get() {
             Some(inner.clock.now())
         } else {
