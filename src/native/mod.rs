@@ -96,7 +96,6 @@ pub async fn sleep(delay: f64) -> PyResult<()> {
     }
     .await
 }
-// ANCHOR_END: sleep
 
 /// Python's `sleep` is a future that a timer completes, and the future's done callback
 /// steps the task. Here the timer schedules the step itself, on the same pass the done
@@ -138,6 +137,8 @@ impl Drop for Sleep {
         }
     }
 }
+
+// ANCHOR_END: sleep
 
 /// Suspends once and asks to be stepped again on the next pass (a bare `yield`).
 struct YieldOnce(bool);

@@ -350,7 +350,6 @@ impl EventLoop {
     pub fn call_at(&self, when: f64, callback: impl FnOnce() + 'static) -> PyResult<Handle> {
         self.add_timer(when, Action::Call(Box::new(callback)))
     }
-    // ANCHOR_END: call_at
 
     /// A timer that schedules `task`'s next step at `when` (a native `sleep`).
     pub(crate) fn wake_at(&self, when: f64, task: Rc<dyn Running>) -> PyResult<Handle> {
@@ -372,6 +371,8 @@ impl EventLoop {
         }));
         Ok(handle)
     }
+    // ANCHOR_END: call_at
+
     /// `loop.call_soon_threadsafe`: a `Send` handle other threads use to queue callbacks.
     pub fn threadsafe(&self) -> ThreadsafeHandle {
         ThreadsafeHandle(self.0.clock.clone())
