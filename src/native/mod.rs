@@ -82,28 +82,26 @@ pub fn all_tasks() -> PyResult<Vec<TaskRef>> {
 /// `sleep(0)` is Python's bare `yield`: the task gives every other ready task one turn.
 /// Dropping the future (Rust's cancellation) cancels its timer.
 // ANCHOR: sleep
-pub async fn sleep(delay: f64) -> PyResult<()> {
-    let event_loop = get_running_loop()?;
-    if delay <= 0.0 {
-        event_loop.create_future::<()>().set_result(())?; // a closed loop raises here
-        return YieldOnce(false).await;
-    }
-    let when = event_loop.time() + delay;
+pub fn sleep(delay: f64) -> Sleep {
     Sleep {
-        event_loop,
-        when,
-        timer: None,
+        delay,
+        state: Sleeping::NotYet,
     }
-    .await
 }
 
-/// Python's `sleep` is a future that a timer completes, and the future's done callback
-/// steps the task. Here the timer schedules the step itself, on the same pass the done
-/// callback would have: one allocation (the timer) instead of four.
-struct Sleep {
-    event_loop: EventLoop,
-    when: f64,
-    timer: Option<crate::yield_from::Handle>,
+/// The future of [`sleep`]. Python's `sleep` is a future that a timer completes, and the
+/// future's done callback steps the task on the next pass. Here the timer schedules the
+/// step itself, on that same pass: one small allocation (the timer) instead of four.
+pub struct Sleep {
+    delay: f64,
+    state: Sleeping,
+}
+
+enum Sleeping {
+    NotYet,
+    /// `sleep(0)`: the other ready tasks are having their turn.
+    Yielded,
+    Timer(crate::yield_from::Handle),
 }
 
 impl StdFuture for Sleep {
@@ -111,56 +109,48 @@ impl StdFuture for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<()>> {
         task::check_cancelled()?;
-        match &self.timer {
-            Some(timer) if timer.has_run() => Poll::Ready(Ok(())),
-            Some(_) => Poll::Pending, // stepped for another reason: still sleeping
-            None => {
-                let timer = match task::current() {
-                    Some(task) => self.event_loop.wake_at(self.when, task)?,
-                    None => {
-                        let waker = cx.waker().clone();
-                        self.event_loop.call_at(self.when, move || waker.wake())?
-                    }
-                };
-                self.timer = Some(timer);
-                Poll::Pending
-            }
+        match &self.state {
+            Sleeping::NotYet => {}
+            Sleeping::Yielded => return Poll::Ready(Ok(())),
+            Sleeping::Timer(timer) if timer.has_run() => return Poll::Ready(Ok(())),
+            Sleeping::Timer(_) => return Poll::Pending, // stepped early: still sleeping
         }
+        let event_loop = get_running_loop()?;
+        let task = task::current();
+        if self.delay <= 0.0 {
+            event_loop.create_future::<()>().set_result(())?; // a closed loop raises here
+            match task {
+                Some(task) => {
+                    event_loop.schedule(crate::yield_from::event_loop::Ready::Step(task))?
+                }
+                None => cx.waker().wake_by_ref(),
+            }
+            self.state = Sleeping::Yielded;
+            return Poll::Pending;
+        }
+        let when = event_loop.time() + self.delay;
+        let timer = match task {
+            Some(task) => event_loop.wake_at(when, task)?,
+            None => {
+                let waker = cx.waker().clone();
+                event_loop.call_at(when, move || waker.wake())?
+            }
+        };
+        self.state = Sleeping::Timer(timer);
+        Poll::Pending
     }
 }
 
 impl Drop for Sleep {
     /// Cancelled while sleeping (or dropped, Rust's cancellation): the timer need not fire.
     fn drop(&mut self) {
-        if let Some(timer) = &self.timer {
+        if let Sleeping::Timer(timer) = &self.state {
             timer.cancel();
         }
     }
 }
 
 // ANCHOR_END: sleep
-
-/// Suspends once and asks to be stepped again on the next pass (a bare `yield`).
-struct YieldOnce(bool);
-
-impl StdFuture for YieldOnce {
-    type Output = PyResult<()>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<()>> {
-        task::check_cancelled()?;
-        if self.0 {
-            return Poll::Ready(Ok(()));
-        }
-        self.0 = true;
-        match task::current() {
-            Some(task) => {
-                get_running_loop()?.schedule(crate::yield_from::event_loop::Ready::Step(task))?;
-            }
-            None => cx.waker().wake_by_ref(),
-        }
-        Poll::Pending
-    }
-}
 
 /// Runs `f` when dropped.
 fn scopeguard(f: impl FnOnce()) -> impl Drop {
