@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use crate::clock::Clock;
-use crate::exceptions::{CancelledError, PyResult};
+use crate::exceptions::{CancelledError, PyResult, RuntimeError};
 use crate::executor::catch_panic;
 use crate::trace::PyRepr;
 use crate::yield_from::event_loop::{Ready, TaskId};
@@ -32,17 +32,28 @@ pub struct Task<T>(Rc<Inner<T>>);
 struct Inner<T> {
     future: Future<T>,
     coro: RefCell<Option<Coroutine<T>>>,
-    /// The coroutine's type name (`crate::module::work::{{closure}}`): the function's
-    /// name is cut out of it only when a repr needs it, not for every task created.
-    coro_type: &'static str,
+    /// The coroutine's type name (`crate::module::work::{{closure}}`), asked for only
+    /// when a repr needs it: a function pointer is half the size of the name.
+    coro_type: fn() -> &'static str,
     /// `Task-N`, made when first asked for (most tasks are never named).
-    name: std::cell::OnceCell<String>,
-    /// Its slot in the loop, and `N`.
-    id: TaskId,
+    name: std::cell::OnceCell<Box<str>>,
+    /// `N`, and its slot in the loop (see [`TaskId`]), kept apart so that they and
+    /// `must_cancel` share eight bytes' padding: every field counts, a million times.
+    number: u64,
+    slot: u32,
     must_cancel: Cell<bool>,
     /// The pycoro future the coroutine waits for, which `cancel` cancels too.
-    waiting_on: RefCell<Option<FutureRef>>,
+    waiting_on: Cell<Option<FutureRef>>,
     waker: Waker,
+}
+
+impl<T> Inner<T> {
+    fn id(&self) -> TaskId {
+        TaskId {
+            slot: self.slot as usize,
+            number: self.number,
+        }
+    }
 }
 
 impl<T> Clone for Task<T> {
@@ -171,9 +182,11 @@ impl<T: Clone + 'static> Task<T> {
     pub(crate) fn spawn(
         event_loop: &EventLoop,
         coro: impl StdFuture<Output = PyResult<T>> + 'static,
-        coro_type: &'static str,
+        coro_type: fn() -> &'static str,
         id: TaskId,
     ) -> PyResult<Self> {
+        let slot = u32::try_from(id.slot)
+            .map_err(|_| RuntimeError::new("more than 4,294,967,295 tasks at once"))?;
         let future = event_loop.create_future();
         future.0.task_number.set(Some(id.number));
         let waker = Waker::from(Arc::new(TaskWaker {
@@ -185,9 +198,10 @@ impl<T: Clone + 'static> Task<T> {
             coro: RefCell::new(Some(Box::pin(coro))),
             coro_type,
             name: std::cell::OnceCell::new(),
-            id,
+            number: id.number,
+            slot,
             must_cancel: Cell::new(false),
-            waiting_on: RefCell::default(),
+            waiting_on: Cell::default(),
             waker,
         }));
         event_loop.schedule(Ready::Step(task.0.clone()))?;
@@ -201,7 +215,7 @@ impl<T: Clone + 'static> Task<T> {
 
     /// The name of the coroutine function it runs.
     pub fn coro_name(&self) -> &'static str {
-        crate::generators::function_name(self.0.coro_type)
+        crate::generators::function_name((self.0.coro_type)())
     }
 
     /// `task.cancel()`: the coroutine gets `CancelledError` at the await it is suspended
@@ -223,7 +237,7 @@ impl<T: Clone + 'static> Inner<T> {
         self.must_cancel.set(true);
         // Python cancels the future the task waits for, which wakes the task; a task
         // waiting on something else is woken here, so the cancellation is not lost.
-        let waiting_on = self.waiting_on.borrow_mut().take();
+        let waiting_on = self.waiting_on.take();
         match waiting_on {
             Some(future) if future.cancel() => {}
             _ => {
@@ -276,12 +290,12 @@ impl<T: Clone + 'static> Running for Inner<T> {
         }
         // Done: the coroutine's frame goes now, not when the last handle does.
         self.coro.replace(None);
-        event_loop.forget_native_task(self.id);
+        event_loop.forget_native_task(self.id());
     }
     // ANCHOR_END: step
 
     fn number(&self) -> u64 {
-        self.id.number
+        self.number
     }
 
     fn schedule_step(self: Rc<Self>) {
@@ -310,7 +324,8 @@ impl<T: Clone + 'static> Running for Inner<T> {
     }
 
     fn name(&self) -> &str {
-        self.name.get_or_init(|| format!("Task-{}", self.id.number))
+        self.name
+            .get_or_init(|| format!("Task-{}", self.number).into_boxed_str())
     }
 
     fn describe(&self) -> String {
@@ -324,7 +339,7 @@ impl<T: Clone + 'static> Running for Inner<T> {
         format!(
             "<Task {state} name='{}' coro=<{}()>>",
             Running::name(self),
-            crate::generators::function_name(self.coro_type)
+            crate::generators::function_name((self.coro_type)())
         )
     }
 }
@@ -402,7 +417,7 @@ impl<T: Clone + PyRepr + 'static> fmt::Display for Task<T> {
         self.0.future.fmt_task(
             f,
             Running::name(&*self.0),
-            crate::generators::function_name(self.0.coro_type),
+            crate::generators::function_name((self.0.coro_type)()),
         )
     }
 }

@@ -403,7 +403,7 @@ impl EventLoop {
             number,
         };
         // The coroutine's type name; the function name in it is found only if asked for.
-        let task = NativeTask::spawn(self, coro, std::any::type_name::<F>(), id)?;
+        let task = NativeTask::spawn(self, coro, std::any::type_name::<F>, id)?;
         let slot = self.0.native_tasks.borrow_mut().insert(task.as_running());
         debug_assert_eq!(slot, id.slot, "nothing else took the slot meanwhile");
         Ok(task)
@@ -657,6 +657,7 @@ impl EventLoop {
             .into());
         }
         self.0.running.set(true);
+        self.0.clock.loop_started();
         RUNNING.with(|running| running.borrow_mut().push(self.clone()));
         let result = loop {
             if let Err(e) = self.run_once() {
