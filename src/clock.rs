@@ -371,6 +371,15 @@ impl Clock {
         events
     }
 
+    /// The loop starts running: a thread that enters the turns from now on waits until
+    /// the loop waits. Until a thread has, a pass that need not wait skips the lock (see
+    /// `wait_for_events`), so the loop must already count as busy then.
+    pub(crate) fn loop_started(&self) {
+        if self.inner.started.is_none() {
+            self.lock().turns.loop_busy = true;
+        }
+    }
+
     /// The loop has stopped running: threads no longer wait for it to be idle.
     pub(crate) fn loop_stopped(&self) {
         if self.inner.started.is_none() {

@@ -30,14 +30,20 @@ fn install() -> bool {
         let Ok(mut signals) = Signals::new([SIGINT]) else {
             return false;
         };
-        std::thread::Builder::new()
+        // The thread says when it runs: whatever it allocates as it starts is then
+        // done before `install` returns, not at some later moment (a test that counts
+        // the process's allocations saw that moment fall inside its count, under load).
+        let (ready, started) = std::sync::mpsc::sync_channel(1);
+        let spawned = std::thread::Builder::new()
             .name("pycoro-sigint".into())
             .spawn(move || {
+                let _ = ready.send(());
                 for _ in signals.forever() {
                     deliver();
                 }
             })
-            .is_ok()
+            .is_ok();
+        spawned && started.recv().is_ok()
     })
 }
 
