@@ -188,7 +188,7 @@ impl<T: Clone + 'static> Task<T> {
         let slot = u32::try_from(id.slot)
             .map_err(|_| RuntimeError::new("more than 4,294,967,295 tasks at once"))?;
         let future = event_loop.create_future();
-        future.0.task_number.set(Some(id.number));
+        future.0.set_task_number(id.number);
         let waker = Waker::from(Arc::new(TaskWaker {
             id,
             clock: event_loop.clock().clone(),

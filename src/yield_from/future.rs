@@ -47,11 +47,33 @@ pub(crate) struct Cell<T> {
     state: RefCell<State<T>>,
     callbacks: RefCell<Vec<Ready>>,
     event_loop: EventLoop,
-    /// Set by a task to describe itself (`Task-N`); a plain future has none.
-    pub(crate) task_number: std::cell::Cell<Option<u64>>,
-    /// Someone has seen its exception (`result()`, `exception()`, an await): if no one
-    /// has when it is dropped, the exception is reported, as asyncio does.
-    retrieved: std::cell::Cell<bool>,
+    /// Two things in one word, because every task has a result cell and a million
+    /// tasks make every byte count: the task's number `N`, set by a task to describe
+    /// itself (`Task-N`; 0 for a plain future), and in the top bit whether someone has
+    /// seen its exception (`result()`, `exception()`, an await). If no one has when it
+    /// is dropped, the exception is reported, as asyncio does.
+    marks: std::cell::Cell<u64>,
+}
+
+const RETRIEVED: u64 = 1 << 63;
+
+impl<T> Cell<T> {
+    pub(crate) fn set_task_number(&self, number: u64) {
+        self.marks
+            .set((self.marks.get() & RETRIEVED) | (number & !RETRIEVED));
+    }
+
+    fn task_number(&self) -> Option<u64> {
+        Some(self.marks.get() & !RETRIEVED).filter(|&n| n != 0)
+    }
+
+    fn mark_retrieved(&self) {
+        self.marks.set(self.marks.get() | RETRIEVED);
+    }
+
+    fn retrieved(&self) -> bool {
+        self.marks.get() & RETRIEVED != 0
+    }
 }
 
 /// `asyncio.Future`: a handle to a result that will be set later. Cloning shares it.
@@ -83,8 +105,7 @@ impl<T: 'static> Future<T> {
             state: RefCell::new(State::Pending),
             callbacks: RefCell::default(),
             event_loop: event_loop.clone(),
-            task_number: std::cell::Cell::new(None),
-            retrieved: std::cell::Cell::new(false),
+            marks: std::cell::Cell::new(0),
         }))
     }
 }
@@ -108,7 +129,7 @@ impl<T: Clone + 'static> Future<T> {
     /// `fut.result()`: the result, or the exception it finished with (each caller gets
     /// it), `CancelledError` if cancelled, `InvalidStateError` if pending.
     pub fn result(&self) -> PyResult<T> {
-        self.0.retrieved.set(true);
+        self.0.mark_retrieved();
         match &*self.0.state.borrow() {
             State::Pending => Err(InvalidStateError::new("Result is not set.").into()),
             State::Cancelled => Err(CancelledError::default().into()),
@@ -119,7 +140,7 @@ impl<T: Clone + 'static> Future<T> {
 
     /// `fut.exception()`: the exception it finished with, if any.
     pub fn exception(&self) -> PyResult<Option<Exception>> {
-        self.0.retrieved.set(true);
+        self.0.mark_retrieved();
         match &*self.0.state.borrow() {
             State::Pending => Err(InvalidStateError::new("Exception is not set.").into()),
             State::Cancelled => Err(CancelledError::default().into()),
@@ -225,7 +246,7 @@ impl<T> AnyFuture for Cell<T> {
     }
 
     fn error(&self) -> Option<Exception> {
-        self.retrieved.set(true);
+        self.mark_retrieved();
         match &*self.state.borrow() {
             State::Pending | State::Done(Ok(_)) => None,
             State::Cancelled => Some(CancelledError::default().into()),
@@ -234,7 +255,7 @@ impl<T> AnyFuture for Cell<T> {
     }
 
     fn describe(&self) -> String {
-        match self.task_number.get() {
+        match self.task_number() {
             Some(number) => format!("<Task {} name='Task-{number}'>", self.state_word()),
             None => format!("<Future {}>", self.state_word()),
         }
@@ -246,11 +267,11 @@ impl<T> AnyFuture for Cell<T> {
 /// other exceptions that cannot be raised to anyone.
 impl<T> Drop for Cell<T> {
     fn drop(&mut self) {
-        if self.retrieved.get() {
+        if self.retrieved() {
             return;
         }
         if let State::Done(Err(e)) = &*self.state.borrow() {
-            let what = if self.task_number.get().is_some() {
+            let what = if self.task_number().is_some() {
                 "Task"
             } else {
                 "Future"

@@ -52,7 +52,7 @@ impl<T: Clone + 'static> Task<T> {
     /// Wraps `coro` and schedules its first step (`loop.create_task(coro)`).
     pub(crate) fn new(coro: Coroutine<T>, event_loop: &EventLoop, number: u64) -> PyResult<Self> {
         let future = Future::new(event_loop);
-        future.0.task_number.set(Some(number));
+        future.0.set_task_number(number);
         let name = format!("Task-{number}");
         let task = Self(Rc::new(Inner {
             future,
