@@ -44,7 +44,8 @@ struct Inner<T> {
     must_cancel: Cell<bool>,
     /// The pycoro future the coroutine waits for, which `cancel` cancels too.
     waiting_on: Cell<Option<FutureRef>>,
-    waker: Waker,
+    /// The waker its coroutine kept, once it has kept one (see [`lend_waker`]).
+    waker: std::cell::OnceCell<Waker>,
 }
 
 impl<T> Inner<T> {
@@ -146,6 +147,39 @@ pub(crate) fn check_cancelled() -> PyResult<()> {
 }
 // ANCHOR_END: check_cancelled
 
+std::thread_local! {
+    // A waker no task has kept, to lend to the next step (see `lend_waker`).
+    static SPARE_WAKER: Cell<Option<Arc<TaskWaker>>> = const { Cell::new(None) };
+}
+
+/// A waker for one step of task `id`, and a handle to it. Most steps never use their
+/// waker: pycoro's own awaitables step the task through the loop, not through it. So a
+/// task gets a waker of its own only when its coroutine keeps a clone (a channel, a
+/// foreign future); until then it borrows the thread's spare one, and a million tasks
+/// make no million wakers.
+fn lend_waker(id: TaskId, clock: &Clock) -> (Arc<TaskWaker>, Waker) {
+    let mut spare = SPARE_WAKER.take().unwrap_or_else(|| {
+        Arc::new(TaskWaker {
+            id,
+            clock: clock.clone(),
+        })
+    });
+    // The spare is in no one's hands (nobody kept a clone), so it can be changed.
+    if let Some(waker) = Arc::get_mut(&mut spare) {
+        waker.id = id;
+        if !waker.clock.same(clock) {
+            waker.clock = clock.clone();
+        }
+    } else {
+        spare = Arc::new(TaskWaker {
+            id,
+            clock: clock.clone(),
+        });
+    }
+    let waker = Waker::from(spare.clone());
+    (spare, waker)
+}
+
 /// Wakes a native task from anywhere (a foreign future's `Waker`): the step is queued
 /// on the loop's thread through its clock.
 struct TaskWaker {
@@ -189,10 +223,6 @@ impl<T: Clone + 'static> Task<T> {
             .map_err(|_| RuntimeError::new("more than 4,294,967,295 tasks at once"))?;
         let future = event_loop.create_future();
         future.0.set_task_number(id.number);
-        let waker = Waker::from(Arc::new(TaskWaker {
-            id,
-            clock: event_loop.clock().clone(),
-        }));
         let task = Self(Rc::new(Inner {
             future,
             coro: RefCell::new(Some(Box::pin(coro))),
@@ -202,7 +232,7 @@ impl<T: Clone + 'static> Task<T> {
             slot,
             must_cancel: Cell::new(false),
             waiting_on: Cell::default(),
-            waker,
+            waker: std::cell::OnceCell::new(),
         }));
         event_loop.schedule(Ready::Step(task.0.clone()))?;
         Ok(task)
@@ -263,12 +293,27 @@ impl<T: Clone + 'static> Running for Inner<T> {
                 CURRENT.with(|current| current.replace(previous));
                 return;
             };
-            let mut cx = Context::from_waker(&self.waker);
+            let mut lent = None;
+            let waker = match self.waker.get() {
+                Some(kept) => kept,
+                None => &lent.insert(lend_waker(self.id(), event_loop.clock())).1,
+            };
+            let mut cx = Context::from_waker(waker);
             // A panic inside the coroutine becomes the task's exception, and the loop goes on.
-            catch_panic(|| match coro.as_mut().poll(&mut cx) {
+            let polled = catch_panic(|| match coro.as_mut().poll(&mut cx) {
                 Poll::Ready(result) => result.map(Some),
                 Poll::Pending => Ok(None),
-            })
+            });
+            if let Some((spare, waker)) = lent {
+                if Arc::strong_count(&spare) > 2 {
+                    // The coroutine kept a clone: this waker is the task's from now on.
+                    let _ = self.waker.set(waker);
+                } else {
+                    drop(waker);
+                    SPARE_WAKER.set(Some(spare));
+                }
+            }
+            polled
         };
         CURRENT.with(|current| current.replace(previous));
         match polled {
