@@ -25,6 +25,10 @@ pub fn run_python(program: &Program) -> io::Result<Option<PythonOutput>> {
         .arg("-")
         .env("PYTHONIOENCODING", "utf-8")
         .env("PYTHONDONTWRITEBYTECODE", "1")
+        // Buffered, as a pipe is by default: unbuffered, every `print` is two system
+        // calls that let go of the GIL between text and newline, and s003-03's two
+        // executor threads then print `a startb start` on a loaded machine.
+        .env_remove("PYTHONUNBUFFERED")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
