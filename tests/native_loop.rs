@@ -476,3 +476,28 @@ fn a_sleep_stepped_before_its_time_sleeps_on() -> PyResult<()> {
     assert_eq!(woke_at, 2.0);
     Ok(())
 }
+
+#[test]
+fn a_task_that_keeps_its_waker_only_later_is_still_woken_by_it() -> PyResult<()> {
+    // Steps that never keep their waker borrow a spare one; the step that keeps one
+    // must keep one that wakes this task, and only it.
+    let (tx, rx) = futures::channel::oneshot::channel::<u32>();
+    let got = run(async move {
+        let receiver = create_task(async move {
+            sleep(1.0).await?; // a step or two on a borrowed waker
+            let value = rx.await.map_err(|_| ValueError::new("sender dropped"))?; // kept
+            Ok((value, now()))
+        })?;
+        let other = create_task(async {
+            sleep(1.5).await?; // borrows the same spare meanwhile
+            Ok((0, now()))
+        })?;
+        sleep(2.0).await?;
+        let _ = tx.send(7); // wakes the receiver through the waker it kept
+        let other = other.await?;
+        let got = receiver.await?;
+        Ok((got, other))
+    })?;
+    assert_eq!(got, ((7, 2.0), (0, 1.5)));
+    Ok(())
+}
