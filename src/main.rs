@@ -286,21 +286,7 @@ fn side_by_side(
 
 /// Terminal columns of a line; escape sequences (the documents print colours) take none.
 fn display_width(line: &str) -> usize {
-    let mut visible = String::new();
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            // Skip to the end of the CSI sequence: a letter.
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            visible.push(c);
-        }
-    }
-    visible.width()
+    pycoro::trace::strip_ansi(line).width()
 }
 
 fn pad(line: &str, width: usize) -> String {

@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 use crate::clock::Clock;
 use crate::programs::cpython::{mask_unstable, run_rust};
 use crate::programs::find;
+use crate::trace::strip_ansi;
 
 /// A program drawn as a timeline: its lanes, and which lane printed each line.
 pub struct Timeline {
@@ -23,6 +24,11 @@ pub struct Timeline {
     pub lanes: &'static [&'static str],
     /// The lane (an index into `lanes`) of the line at `index` of the trace.
     pub lane_of: fn(index: usize, line: &str) -> usize,
+}
+
+/// Document 003's programs: lines from `b` on the second lane, from `a` on the first.
+fn a_or_b(_: usize, line: &str) -> usize {
+    usize::from(line.starts_with('b'))
 }
 
 fn first_matching(line: &str, markers: &[&[&str]]) -> usize {
@@ -74,17 +80,17 @@ pub static TIMELINES: &[Timeline] = &[
     Timeline {
         id: "s003-01-tasks-concurrent",
         lanes: &["task a", "task b"],
-        lane_of: |_, line| usize::from(line.starts_with('b')),
+        lane_of: a_or_b,
     },
     Timeline {
         id: "s003-02-serial",
         lanes: &["a (delegated to)", "b (delegated to)"],
-        lane_of: |_, line| usize::from(line.starts_with('b')),
+        lane_of: a_or_b,
     },
     Timeline {
         id: "s003-03-run-in-executor",
         lanes: &["a (executor thread)", "b (executor thread)"],
-        lane_of: |_, line| usize::from(line.starts_with('b')),
+        lane_of: a_or_b,
     },
     Timeline {
         id: "s003-04-yield-from-done-task",
@@ -193,24 +199,11 @@ pub fn trace_lines(id: &str) -> Option<Vec<String>> {
     let program = find(id)?;
     let run = run_rust(program, &Clock::new_virtual());
     let text = mask_unstable(&run.transcript());
-    Some(text.lines().map(strip_ansi).collect())
-}
-
-fn strip_ansi(line: &str) -> String {
-    let mut out = String::new();
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out.trim_end().to_string()
+    Some(
+        text.lines()
+            .map(|line| strip_ansi(line).trim_end().to_string())
+            .collect(),
+    )
 }
 
 fn escape(text: &str) -> String {

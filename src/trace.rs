@@ -248,6 +248,30 @@ impl<T: PyRepr> PyRepr for Vec<T> {
     }
 }
 
+/// `text` without its terminal escape sequences (the documents print colours): what a
+/// reader sees, to measure or to draw.
+///
+/// ```
+/// assert_eq!(pycoro::trace::strip_ansi("\x1b[31mred\x1b[0m!"), "red!");
+/// ```
+pub fn strip_ansi(text: &str) -> String {
+    let mut visible = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // Skip to the end of the CSI sequence: a letter.
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            visible.push(c);
+        }
+    }
+    visible
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -171,13 +171,7 @@ async fn yield_from_future<T: Clone + 'static>(future: yield_from::Future<T>) ->
 #[test]
 fn stress_generation_2_loop_100k_tasks_random_sleeps_and_cancellations() -> PyResult<()> {
     let lp = EventLoop::new(Clock::new_virtual());
-    let mut seed = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = common::xorshift(0x2545_F491_4F6C_DD1Du64);
     let callbacks = Rc::new(Cell::new(0usize));
     let mut tasks = Vec::with_capacity(100_000);
     for i in 0..100_000u64 {

@@ -2,6 +2,8 @@
 //! memory they used given back. Alone in its test binary, because the counting
 //! allocator counts every thread of the process.
 
+mod common;
+
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -12,18 +14,6 @@ use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
-
-/// A small deterministic generator (xorshift): the same "random" run every time.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
 
 /// What `run_tasks` saw: how many finished, how many were cancelled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,10 +29,10 @@ fn run_tasks(count: usize) -> PyResult<Outcome> {
     let callbacks: Rc<RefCell<Vec<u8>>> = Rc::new(RefCell::new(vec![0; count]));
     let counts = callbacks.clone();
     let outcome = event_loop.run_until_complete(event_loop.create_native_task(async move {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut next = common::xorshift(0x9E37_79B9_7F4A_7C15);
         let mut tasks: Vec<Task<usize>> = Vec::with_capacity(count);
         for i in 0..count {
-            let delay = (rng.next() % 1000) as f64 / 100.0;
+            let delay = (next() % 1000) as f64 / 100.0;
             let task = create_task(async move {
                 sleep(delay).await?;
                 Ok(i)
@@ -53,7 +43,7 @@ fn run_tasks(count: usize) -> PyResult<Outcome> {
         }
         let cancelled = Cell::new(0);
         for task in &tasks {
-            if rng.next().is_multiple_of(10) && task.cancel() {
+            if next().is_multiple_of(10) && task.cancel() {
                 cancelled.set(cancelled.get() + 1);
             }
         }

@@ -1,5 +1,7 @@
 //! `pycoro::web`: document 004's application over real loopback sockets.
 
+mod common;
+
 use std::sync::mpsc;
 
 use pycoro::clock::Clock;
@@ -216,13 +218,7 @@ fn a_thousand_concurrent_connections_each_get_their_own_answer() -> PyResult<()>
 /// and the server goes on answering a proper request after every one.
 #[test]
 fn fuzzed_requests_are_answered_or_closed_and_the_server_keeps_serving() -> PyResult<()> {
-    let mut seed = 0x1234_5678_9ABC_DEF1u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = common::xorshift(0x1234_5678_9ABC_DEF1u64);
     let valid = b"GET /Bob HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
     let mut inputs: Vec<Vec<u8>> = Vec::new();
     for _ in 0..100 {

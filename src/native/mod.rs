@@ -118,7 +118,6 @@ impl StdFuture for Sleep {
         let event_loop = get_running_loop()?;
         let task = task::current();
         if self.delay <= 0.0 {
-            event_loop.create_future::<()>().set_result(())?; // a closed loop raises here
             match task {
                 Some(task) => {
                     event_loop.schedule(crate::yield_from::event_loop::Ready::Step(task))?

@@ -39,3 +39,13 @@ pub fn unraisable_reports<T>(f: impl FnOnce() -> T) -> (Vec<String>, T) {
     pycoro::exceptions::set_unraisable_hook(previous);
     (reports.take(), value)
 }
+
+/// A small deterministic generator (xorshift64): the same "random" run every time.
+pub fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
