@@ -501,3 +501,63 @@ fn a_task_that_keeps_its_waker_only_later_is_still_woken_by_it() -> PyResult<()>
     assert_eq!(got, ((7, 2.0), (0, 1.5)));
     Ok(())
 }
+
+#[test]
+fn two_sleeps_in_one_task_each_end_at_their_own_time() -> PyResult<()> {
+    // One task, two timers: each sleep must tell its own timer's step from the other's.
+    let times = run(async {
+        let short = sleep(1.0);
+        let long = sleep(3.0);
+        futures::pin_mut!(short, long);
+        let long = match futures::future::select(short, long).await {
+            futures::future::Either::Left((slept, long)) => {
+                slept?;
+                long
+            }
+            futures::future::Either::Right(_) => unreachable!("the longer sleep ended first"),
+        };
+        let first = now();
+        long.await?;
+        Ok((first, now()))
+    })?;
+    assert_eq!(times, (1.0, 3.0));
+    Ok(())
+}
+
+#[test]
+fn a_task_cancelled_in_its_sleep_is_not_stepped_when_the_sleep_was_due() -> PyResult<()> {
+    use std::cell::Cell;
+    use std::future::IntoFuture;
+    use std::rc::Rc;
+
+    // The cancelled sleep's timer stays in the heap (as asyncio's cancelled handles do);
+    // when it comes due it must step nobody: the task now waits for something else.
+    let polls = Rc::new(Cell::new(0));
+    let seen = polls.clone();
+    run(async move {
+        let never = get_running_loop()?.create_future::<()>();
+        let waiter = never.clone();
+        let task = create_task(async move {
+            if let Err(e) = sleep(1.0).await {
+                assert!(e.is::<CancelledError>());
+            }
+            let mut waiting = waiter.into_future();
+            std::future::poll_fn(|cx| {
+                seen.set(seen.get() + 1);
+                std::pin::Pin::new(&mut waiting).poll(cx)
+            })
+            .await
+        })?;
+        sleep(0.5).await?;
+        task.cancel();
+        sleep(2.0).await?;
+        never.set_result(())?;
+        task.await
+    })?;
+    assert_eq!(
+        polls.get(),
+        2,
+        "polled when it began to wait, and when the future was done"
+    );
+    Ok(())
+}

@@ -83,25 +83,27 @@ pub fn all_tasks() -> PyResult<Vec<TaskRef>> {
 /// Dropping the future (Rust's cancellation) cancels its timer.
 // ANCHOR: sleep
 pub fn sleep(delay: f64) -> Sleep {
-    Sleep {
-        delay,
-        state: Sleeping::NotYet,
-    }
+    Sleep(Sleeping::NotYet(delay))
 }
 
 /// The future of [`sleep`]. Python's `sleep` is a future that a timer completes, and the
-/// future's done callback steps the task on the next pass. Here the timer schedules the
-/// step itself, on that same pass: one small allocation (the timer) instead of four.
-pub struct Sleep {
-    delay: f64,
-    state: Sleeping,
-}
+/// future's done callback steps the task on the next pass. Here the timer steps the task
+/// itself, on that same pass: no future, no callback, no handle, only a place in the
+/// loop's heap of timers.
+pub struct Sleep(Sleeping);
 
 enum Sleeping {
-    NotYet,
+    NotYet(f64),
     /// `sleep(0)`: the other ready tasks are having their turn.
     Yielded,
-    Timer(crate::yield_from::Handle),
+    /// In a task: the loop's timer `sequence`, due at `when` nanoseconds, steps it.
+    Timer {
+        when: u64,
+        sequence: u64,
+    },
+    /// Polled outside a pycoro task: a timer wakes its waker.
+    Waker(crate::yield_from::Handle),
+    Over,
 }
 
 impl StdFuture for Sleep {
@@ -109,33 +111,48 @@ impl StdFuture for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<()>> {
         task::check_cancelled()?;
-        match &self.state {
-            Sleeping::NotYet => {}
-            Sleeping::Yielded => return Poll::Ready(Ok(())),
-            Sleeping::Timer(timer) if timer.has_run() => return Poll::Ready(Ok(())),
-            Sleeping::Timer(_) => return Poll::Pending, // stepped early: still sleeping
-        }
+        let delay = match &self.0 {
+            Sleeping::NotYet(delay) => *delay,
+            Sleeping::Yielded | Sleeping::Over => {
+                self.0 = Sleeping::Over;
+                return Poll::Ready(Ok(()));
+            }
+            Sleeping::Timer { when, .. } => {
+                if !get_running_loop()?.timer_fired(*when) {
+                    return Poll::Pending; // stepped early: still sleeping
+                }
+                self.0 = Sleeping::Over;
+                return Poll::Ready(Ok(()));
+            }
+            Sleeping::Waker(timer) if timer.has_run() => {
+                self.0 = Sleeping::Over;
+                return Poll::Ready(Ok(()));
+            }
+            Sleeping::Waker(_) => return Poll::Pending,
+        };
         let event_loop = get_running_loop()?;
         let task = task::current();
-        if self.delay <= 0.0 {
+        if delay <= 0.0 {
             match task {
                 Some(task) => {
                     event_loop.schedule(crate::yield_from::event_loop::Ready::Step(task))?
                 }
                 None => cx.waker().wake_by_ref(),
             }
-            self.state = Sleeping::Yielded;
+            self.0 = Sleeping::Yielded;
             return Poll::Pending;
         }
-        let when = event_loop.time() + self.delay;
-        let timer = match task {
-            Some(task) => event_loop.wake_at(when, task)?,
+        let when = event_loop.time() + delay;
+        self.0 = match task {
+            Some(task) => {
+                let (when, sequence) = event_loop.step_at(when, task.id())?;
+                Sleeping::Timer { when, sequence }
+            }
             None => {
                 let waker = cx.waker().clone();
-                event_loop.call_at(when, move || waker.wake())?
+                Sleeping::Waker(event_loop.call_at(when, move || waker.wake())?)
             }
         };
-        self.state = Sleeping::Timer(timer);
         Poll::Pending
     }
 }
@@ -143,8 +160,16 @@ impl StdFuture for Sleep {
 impl Drop for Sleep {
     /// Cancelled while sleeping (or dropped, Rust's cancellation): the timer need not fire.
     fn drop(&mut self) {
-        if let Sleeping::Timer(timer) = &self.state {
-            timer.cancel();
+        match &self.0 {
+            Sleeping::Timer { when, sequence } => {
+                // A task's `sleep` is dropped in one of the loop's steps, or when the
+                // loop closes (and its timers go with it).
+                if let Ok(event_loop) = get_running_loop() {
+                    event_loop.drop_sleep(*when, *sequence);
+                }
+            }
+            Sleeping::Waker(timer) => timer.cancel(),
+            _ => {}
         }
     }
 }

@@ -77,8 +77,8 @@ pub(crate) trait Running {
     fn number(&self) -> u64;
     /// Takes the next step, now.
     fn step(self: Rc<Self>);
-    /// Takes the next step on the loop's next pass.
-    fn schedule_step(self: Rc<Self>);
+    /// Its place in the loop, which a timer can name.
+    fn id(&self) -> TaskId;
     /// A cancellation requested by `cancel()`, to be raised at this await point.
     fn take_cancellation(&self) -> bool;
     /// The pycoro future the task now waits for.
@@ -343,9 +343,8 @@ impl<T: Clone + 'static> Running for Inner<T> {
         self.number
     }
 
-    fn schedule_step(self: Rc<Self>) {
-        // A closed loop runs nothing more: the step is dropped with it.
-        let _ = self.future.get_loop().schedule(Ready::Step(self));
+    fn id(&self) -> TaskId {
+        Inner::id(self)
     }
 
     fn take_cancellation(&self) -> bool {

@@ -8,7 +8,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BinaryHeap, HashSet, VecDeque};
 use std::fmt;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
@@ -53,7 +53,13 @@ struct Inner {
     /// A min-heap, as asyncio's `heapq`: the earliest deadline on top, timers due at
     /// the same time in the order they were scheduled.
     timers: RefCell<BinaryHeap<Reverse<Timer>>>,
-    sequence: Cell<u64>,
+    /// The sequence numbers of native `sleep`s' timers whose `sleep` was dropped before
+    /// they fired (a task cancelled while sleeping): left in the heap, as asyncio leaves
+    /// cancelled `TimerHandle`s, and skipped when they come to the top.
+    dropped_sleeps: RefCell<HashSet<u64>>,
+    /// The clock's time when this pass took its due timers, in nanoseconds: a timer due
+    /// by then has fired (see [`EventLoop::timer_fired`]).
+    pass_time: Cell<u64>,
     running: Cell<bool>,
     stopping: Cell<bool>,
     closed: Cell<bool>,
@@ -85,14 +91,42 @@ pub(crate) struct TaskId {
     pub(crate) number: u64,
 }
 
-/// A `call_at`: its callback's handle, when it is due, and its place among timers due
-/// at the same moment.
+/// A `call_at`, or a native `sleep`: when it is due, its place among timers due at the
+/// same moment, and what it does then.
 struct Timer {
     /// Nanoseconds on the loop's clock: two plain integers to compare, at every level
     /// of the heap.
     when: u64,
     sequence: u64,
-    handle: Handle,
+    due: Due,
+}
+
+/// What a timer does when it comes due.
+enum Due {
+    /// `call_at`'s callback, which its handle may have cancelled.
+    Call(Handle),
+    /// A native `sleep`'s task takes its next step, on the same pass the sleep future's
+    /// done callback would have stepped it. No handle: the task is named by its slot
+    /// and number, and a `sleep` dropped early is remembered in `dropped_sleeps`.
+    Step { slot: u32, number: u64 },
+}
+
+std::thread_local! {
+    // Timers' sequence numbers, for every loop on the thread: a native `sleep` (which
+    // cannot leave its thread) names its timer by one, so they must differ between loops.
+    static TIMERS_MADE: Cell<u64> = const { Cell::new(0) };
+}
+
+fn next_timer_sequence() -> u64 {
+    TIMERS_MADE.with(|made| {
+        let sequence = made.get() + 1;
+        made.set(sequence);
+        sequence
+    })
+}
+
+fn nanoseconds(time: Duration) -> u64 {
+    u64::try_from(time.as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl Timer {
@@ -179,9 +213,6 @@ enum HandleState {
 /// What a handle does when it runs.
 enum Action {
     Call(Box<dyn FnOnce()>),
-    /// Schedules a native task's next step: a native `sleep`'s timer, which needs no
-    /// future and no closure, as the future's done callback would have done.
-    Wake(Rc<dyn Running>),
 }
 
 impl fmt::Debug for Handle {
@@ -233,7 +264,6 @@ impl Handle {
         };
         match action {
             Action::Call(callback) => run_reporting_panics(callback),
-            Action::Wake(task) => task.schedule_step(),
         }
     }
 }
@@ -281,7 +311,8 @@ impl EventLoop {
             clock,
             ready: RefCell::default(),
             timers: RefCell::default(),
-            sequence: Cell::new(0),
+            dropped_sleeps: RefCell::default(),
+            pass_time: Cell::new(0),
             running: Cell::new(false),
             stopping: Cell::new(false),
             closed: Cell::new(false),
@@ -366,25 +397,61 @@ impl EventLoop {
         self.add_timer(when, Action::Call(Box::new(callback)))
     }
 
-    /// A timer that schedules `task`'s next step at `when` (a native `sleep`).
-    pub(crate) fn wake_at(&self, when: f64, task: Rc<dyn Running>) -> PyResult<Handle> {
-        self.add_timer(when, Action::Wake(task))
+    fn add_timer(&self, when: f64, action: Action) -> PyResult<Handle> {
+        let handle = Handle::new(action);
+        self.push_timer(when, Due::Call(handle.clone()))?;
+        Ok(handle)
     }
 
-    fn add_timer(&self, when: f64, action: Action) -> PyResult<Handle> {
+    /// Pushes a timer due at `when` seconds; gives its time in nanoseconds and its number.
+    fn push_timer(&self, when: f64, due: Due) -> PyResult<(u64, u64)> {
         self.check_closed()?;
-        let handle = Handle::new(action);
-        let sequence = self.0.sequence.get();
-        self.0.sequence.set(sequence + 1);
+        let sequence = next_timer_sequence();
         // At most `END_OF_TIME`, which is `u64::MAX` nanoseconds.
-        let when =
-            u64::try_from(crate::clock::seconds_to_duration(when).as_nanos()).unwrap_or(u64::MAX);
+        let when = nanoseconds(crate::clock::seconds_to_duration(when));
         self.0.timers.borrow_mut().push(Reverse(Timer {
             when,
             sequence,
-            handle: handle.clone(),
+            due,
         }));
-        Ok(handle)
+        Ok((when, sequence))
+    }
+
+    /// A native `sleep`'s timer: task `id`'s next step at `when` seconds. Gives what
+    /// [`timer_fired`](Self::timer_fired) and [`drop_sleep`](Self::drop_sleep) take.
+    pub(crate) fn step_at(&self, when: f64, id: TaskId) -> PyResult<(u64, u64)> {
+        self.push_timer(
+            when,
+            Due::Step {
+                // `Task::spawn` refused a slot beyond `u32::MAX`.
+                slot: id.slot as u32,
+                number: id.number,
+            },
+        )
+    }
+
+    /// Whether a timer due at `when` (nanoseconds) has come due: every timer due by the
+    /// time a pass looked has been taken off the heap, and its step queued.
+    pub(crate) fn timer_fired(&self, when: u64) -> bool {
+        when <= self.0.pass_time.get()
+    }
+
+    /// A native `sleep` is dropped before its timer fired: the timer will step nobody.
+    /// As asyncio does with cancelled timers, the heap is rebuilt once they are more
+    /// than half of it.
+    pub(crate) fn drop_sleep(&self, when: u64, sequence: u64) {
+        if self.timer_fired(when) || self.is_closed() {
+            return;
+        }
+        let mut dropped = self.0.dropped_sleeps.borrow_mut();
+        dropped.insert(sequence);
+        let mut timers = self.0.timers.borrow_mut();
+        if dropped.len() > 100 && dropped.len() * 2 > timers.len() {
+            let mut live = std::mem::take(&mut *timers).into_vec();
+            live.retain(|Reverse(timer)| !dropped.contains(&timer.sequence));
+            *timers = BinaryHeap::from(live);
+            dropped.clear();
+        }
     }
     // ANCHOR_END: call_at
 
@@ -577,6 +644,7 @@ impl EventLoop {
         }
         self.0.ready.borrow_mut().clear();
         self.0.timers.borrow_mut().clear();
+        self.0.dropped_sleeps.borrow_mut().clear();
         // What is still pending will never run: let it go (its `Rc`s point back here).
         let pending = std::mem::take(&mut *self.0.native_tasks.borrow_mut());
         drop(pending);
@@ -723,7 +791,7 @@ impl EventLoop {
             let mut timers = inner.timers.borrow_mut();
             while timers
                 .peek()
-                .is_some_and(|Reverse(timer)| timer.handle.cancelled())
+                .is_some_and(|Reverse(timer)| self.cancelled(timer))
             {
                 timers.pop();
             }
@@ -746,6 +814,7 @@ impl EventLoop {
             }
         }
         let now = inner.clock.now();
+        inner.pass_time.set(nanoseconds(now));
         loop {
             let mut timers = inner.timers.borrow_mut();
             if timers
@@ -754,13 +823,29 @@ impl EventLoop {
             {
                 break;
             }
-            let Some(Reverse(Timer { handle, .. })) = timers.pop() else {
+            let Some(Reverse(timer)) = timers.pop() else {
                 break;
             };
             drop(timers);
-            if !handle.cancelled() {
-                self.trace(format_args!("timer due: its callback is ready"));
-                inner.ready.borrow_mut().push_back(Ready::Handle(handle));
+            if self.cancelled(&timer) {
+                continue;
+            }
+            match timer.due {
+                Due::Call(handle) => {
+                    self.trace(format_args!("timer due: its callback is ready"));
+                    inner.ready.borrow_mut().push_back(Ready::Handle(handle));
+                }
+                Due::Step { slot, number } => {
+                    let id = TaskId {
+                        slot: slot as usize,
+                        number,
+                    };
+                    // A task that is done by now (cancelled meanwhile) has no step to take.
+                    if let Some(task) = self.native_task(id) {
+                        self.trace(format_args!("timer due: a sleeping task is ready"));
+                        inner.ready.borrow_mut().push_back(Ready::Step(task));
+                    }
+                }
             }
         }
         // Only what is ready now: callbacks scheduled by these run on the next pass.
@@ -780,6 +865,17 @@ impl EventLoop {
         Ok(())
     }
     // ANCHOR_END: run_once
+
+    /// A timer that will not fire: its handle was cancelled, or its `sleep` dropped.
+    fn cancelled(&self, timer: &Timer) -> bool {
+        match &timer.due {
+            Due::Call(handle) => handle.cancelled(),
+            Due::Step { .. } => {
+                let mut dropped = self.0.dropped_sleeps.borrow_mut();
+                !dropped.is_empty() && dropped.remove(&timer.sequence)
+            }
+        }
+    }
 }
 
 /// A native task seen as one of the loop's tasks, for `cancel_all_tasks`.
@@ -879,5 +975,34 @@ impl fmt::Debug for EventLoop {
             "idle"
         };
         write!(f, "<EventLoop {state} {:?}>", self.0.clock)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::native::{create_task, sleep};
+
+    #[test]
+    fn the_heap_lets_go_of_dropped_sleeps_once_they_are_half_of_it() -> PyResult<()> {
+        let event_loop = EventLoop::new(Clock::new_virtual());
+        let timers_left = event_loop.clone();
+        let main = event_loop.create_native_task(async move {
+            let tasks = (0..1000)
+                .map(|_| create_task(sleep(10.0)))
+                .collect::<PyResult<Vec<_>>>()?;
+            sleep(0.0).await?; // every task is in its sleep
+            assert_eq!(timers_left.0.timers.borrow().len(), 1000);
+            for task in &tasks {
+                task.cancel();
+            }
+            sleep(0.0).await?; // every task took its cancellation
+            assert!(tasks.iter().all(|task| task.cancelled()));
+            Ok(timers_left.0.timers.borrow().len())
+        })?;
+        let left = event_loop.run_until_complete(main)?;
+        // Rebuilt whenever more than 100, and more than half, are dropped ones.
+        assert!(left <= 100, "{left} timers left of 1000 dropped");
+        Ok(())
     }
 }
