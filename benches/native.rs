@@ -195,9 +195,12 @@ fn memory_per_suspended_task() {
             event_loop
                 .create_native_task(async {
                     let baseline = in_use();
-                    let tasks = (0..N)
-                        .map(|_| create_task(sleep(1.0)))
-                        .collect::<PyResult<Vec<_>>>()?;
+                    // Exactly N handles, as tokio's `collect` from a range makes (collecting
+                    // `PyResult`s cannot know the length, and would count Vec's slack).
+                    let mut tasks = Vec::with_capacity(N);
+                    for _ in 0..N {
+                        tasks.push(create_task(sleep(1.0))?);
+                    }
                     sleep(0.0).await?; // let every task start and suspend
                     let used = in_use() - baseline;
                     for task in &tasks {

@@ -14,7 +14,9 @@ use std::ops::Deref;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
+
+use futures::task::{ArcWake, waker_ref};
 
 use crate::clock::Clock;
 use crate::exceptions::{CancelledError, PyResult, RuntimeError};
@@ -31,21 +33,23 @@ pub struct Task<T>(Rc<Inner<T>>);
 
 struct Inner<T> {
     future: Future<T>,
-    coro: RefCell<Option<Coroutine<T>>>,
+    /// Taken out while it is polled (a step inside a step finds none, and does nothing),
+    /// gone once it is done. A `Cell`, not a `RefCell`: no borrow flag, eight bytes less.
+    coro: Cell<Option<Coroutine<T>>>,
     /// The coroutine's type name (`crate::module::work::{{closure}}`), asked for only
     /// when a repr needs it: a function pointer is half the size of the name.
     coro_type: fn() -> &'static str,
-    /// `Task-N`, made when first asked for (most tasks are never named).
-    name: std::cell::OnceCell<Box<str>>,
-    /// `N`, and its slot in the loop (see [`TaskId`]), kept apart so that they and
-    /// `must_cancel` share eight bytes' padding: every field counts, a million times.
+    /// `N` in its name `Task-N`, and its slot in the loop (see [`TaskId`]), kept apart
+    /// so that they and `must_cancel` share eight bytes' padding: every field counts, a
+    /// million times.
     number: u64,
     slot: u32,
     must_cancel: Cell<bool>,
     /// The pycoro future the coroutine waits for, which `cancel` cancels too.
     waiting_on: Cell<Option<FutureRef>>,
-    /// The waker its coroutine kept, once it has kept one (see [`lend_waker`]).
-    waker: std::cell::OnceCell<Waker>,
+    /// The waker its coroutine kept, once it has kept one (see [`lend_waker`]): the
+    /// `Arc` alone, half a `Waker`'s size; each step makes the `Waker` from it.
+    waker: std::cell::OnceCell<Arc<TaskWaker>>,
 }
 
 impl<T> Inner<T> {
@@ -90,7 +94,7 @@ pub(crate) trait Running {
     /// `task.add_done_callback(...)`, without the task.
     fn on_done(&self, callback: Box<dyn FnOnce()>);
     /// `task.get_name()`.
-    fn name(&self) -> &str;
+    fn name(&self) -> String;
     /// `repr(task)` without its result.
     fn describe(&self) -> String;
 }
@@ -101,7 +105,7 @@ pub struct TaskRef(pub(crate) Rc<dyn Running>);
 
 impl TaskRef {
     /// `task.get_name()`.
-    pub fn name(&self) -> &str {
+    pub fn name(&self) -> String {
         self.0.name()
     }
 
@@ -157,7 +161,7 @@ std::thread_local! {
 /// task gets a waker of its own only when its coroutine keeps a clone (a channel, a
 /// foreign future); until then it borrows the thread's spare one, and a million tasks
 /// make no million wakers.
-fn lend_waker(id: TaskId, clock: &Clock) -> (Arc<TaskWaker>, Waker) {
+fn lend_waker(id: TaskId, clock: &Clock) -> Arc<TaskWaker> {
     let mut spare = SPARE_WAKER.take().unwrap_or_else(|| {
         Arc::new(TaskWaker {
             id,
@@ -176,8 +180,7 @@ fn lend_waker(id: TaskId, clock: &Clock) -> (Arc<TaskWaker>, Waker) {
             clock: clock.clone(),
         });
     }
-    let waker = Waker::from(spare.clone());
-    (spare, waker)
+    spare
 }
 
 /// Wakes a native task from anywhere (a foreign future's `Waker`): the step is queued
@@ -187,13 +190,13 @@ struct TaskWaker {
     clock: Clock,
 }
 
-impl Wake for TaskWaker {
-    fn wake(self: Arc<Self>) {
-        let id = self.id;
+impl ArcWake for TaskWaker {
+    fn wake_by_ref(this: &Arc<Self>) {
+        let id = this.id;
         // Woken on the loop's own thread (a channel between two of its tasks): no lock
         // and no box, the step goes straight into the ready queue.
         if let Ok(event_loop) = get_running_loop()
-            && event_loop.clock().same(&self.clock)
+            && event_loop.clock().same(&this.clock)
         {
             // As Python's `call_soon` of the task's wake-up: it runs on the next pass.
             if let Some(task) = event_loop.native_task(id) {
@@ -201,7 +204,7 @@ impl Wake for TaskWaker {
             }
             return;
         }
-        self.clock.call_in(Box::new(move || {
+        this.clock.call_in(Box::new(move || {
             if let Ok(event_loop) = get_running_loop()
                 && let Some(task) = event_loop.native_task(id)
             {
@@ -225,9 +228,8 @@ impl<T: Clone + 'static> Task<T> {
         future.0.set_task_number(id.number);
         let task = Self(Rc::new(Inner {
             future,
-            coro: RefCell::new(Some(Box::pin(coro))),
+            coro: Cell::new(Some(Box::pin(coro))),
             coro_type,
-            name: std::cell::OnceCell::new(),
             number: id.number,
             slot,
             must_cancel: Cell::new(false),
@@ -239,7 +241,7 @@ impl<T: Clone + 'static> Task<T> {
     }
 
     /// `task.get_name()`: `Task-1`, ...
-    pub fn name(&self) -> &str {
+    pub fn name(&self) -> String {
         Running::name(&*self.0)
     }
 
@@ -288,30 +290,33 @@ impl<T: Clone + 'static> Running for Inner<T> {
         self.waiting_on.replace(None);
         let previous = CURRENT.with(|current| current.replace(Some(self.clone())));
         let polled = {
-            let mut coro = self.coro.borrow_mut();
-            let Some(coro) = coro.as_mut() else {
+            let Some(mut coro) = self.coro.take() else {
                 CURRENT.with(|current| current.replace(previous));
                 return;
             };
             let mut lent = None;
             let waker = match self.waker.get() {
                 Some(kept) => kept,
-                None => &lent.insert(lend_waker(self.id(), event_loop.clock())).1,
+                None => lent.insert(lend_waker(self.id(), event_loop.clock())),
             };
-            let mut cx = Context::from_waker(waker);
+            // A `Waker` that borrows the `Arc`: no count to raise and lower at each step.
+            let waker = waker_ref(waker);
+            let mut cx = Context::from_waker(&waker);
             // A panic inside the coroutine becomes the task's exception, and the loop goes on.
             let polled = catch_panic(|| match coro.as_mut().poll(&mut cx) {
                 Poll::Ready(result) => result.map(Some),
                 Poll::Pending => Ok(None),
             });
-            if let Some((spare, waker)) = lent {
-                if Arc::strong_count(&spare) > 2 {
+            if let Some(spare) = lent {
+                if Arc::strong_count(&spare) > 1 {
                     // The coroutine kept a clone: this waker is the task's from now on.
-                    let _ = self.waker.set(waker);
+                    let _ = self.waker.set(spare);
                 } else {
-                    drop(waker);
                     SPARE_WAKER.set(Some(spare));
                 }
+            }
+            if matches!(polled, Ok(None)) {
+                self.coro.set(Some(coro));
             }
             polled
         };
@@ -333,8 +338,8 @@ impl<T: Clone + 'static> Running for Inner<T> {
                 let _ = self.future.set_exception(e);
             }
         }
-        // Done: the coroutine's frame goes now, not when the last handle does.
-        self.coro.replace(None);
+        // Done: the coroutine's frame went when its last poll did, not when the last
+        // handle to the task goes.
         event_loop.forget_native_task(self.id());
     }
     // ANCHOR_END: step
@@ -367,9 +372,10 @@ impl<T: Clone + 'static> Running for Inner<T> {
         self.future.as_ref().on_done(callback)
     }
 
-    fn name(&self) -> &str {
-        self.name
-            .get_or_init(|| format!("Task-{}", self.number).into_boxed_str())
+    fn name(&self) -> String {
+        // Made when asked for: most tasks are never named, and a stored name cost 16
+        // bytes a task.
+        format!("Task-{}", self.number)
     }
 
     fn describe(&self) -> String {
@@ -460,7 +466,7 @@ impl<T: Clone + PyRepr + 'static> fmt::Display for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.future.fmt_task(
             f,
-            Running::name(&*self.0),
+            &Running::name(&*self.0),
             crate::generators::function_name((self.0.coro_type)()),
         )
     }

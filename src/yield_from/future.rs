@@ -6,9 +6,9 @@
 //! `set_exception` (or cancels it); then each done callback is scheduled on the loop
 //! with `call_soon`.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
+use thin_vec::ThinVec;
 
 use super::event_loop::{EventLoop, Ready};
 use crate::exceptions::{
@@ -43,9 +43,13 @@ enum State<T> {
     Done(Result<T, Exception>),
 }
 
+/// A future's insides. Every task has one, so its fields are `Cell`s (read by taking
+/// the value out and putting it back) rather than `RefCell`s, whose borrow flags would
+/// cost sixteen bytes, and its list of callbacks is a `ThinVec`: a single pointer, and no
+/// allocation while empty.
 pub(crate) struct Cell<T> {
-    state: RefCell<State<T>>,
-    callbacks: RefCell<Vec<Ready>>,
+    state: std::cell::Cell<State<T>>,
+    callbacks: std::cell::Cell<ThinVec<Ready>>,
     event_loop: EventLoop,
     /// Two things in one word, because every task has a result cell and a million
     /// tasks make every byte count: the task's number `N`, set by a task to describe
@@ -57,7 +61,30 @@ pub(crate) struct Cell<T> {
 
 const RETRIEVED: u64 = 1 << 63;
 
+/// A future's state, lent out of its `Cell` for a read and put back even if the read
+/// panics (a `Clone` of the result, say).
+struct Lent<'a, T> {
+    cell: &'a std::cell::Cell<State<T>>,
+    state: State<T>,
+}
+
+impl<T> Drop for Lent<'_, T> {
+    fn drop(&mut self) {
+        self.cell
+            .set(std::mem::replace(&mut self.state, State::Pending));
+    }
+}
+
 impl<T> Cell<T> {
+    /// Reads the state.
+    fn with_state<R>(&self, read: impl FnOnce(&State<T>) -> R) -> R {
+        let lent = Lent {
+            cell: &self.state,
+            state: self.state.replace(State::Pending),
+        };
+        read(&lent.state)
+    }
+
     pub(crate) fn set_task_number(&self, number: u64) {
         self.marks
             .set((self.marks.get() & RETRIEVED) | (number & !RETRIEVED));
@@ -102,8 +129,8 @@ impl<T> Clone for Future<T> {
 impl<T: 'static> Future<T> {
     pub(crate) fn new(event_loop: &EventLoop) -> Self {
         Self(Rc::new(Cell {
-            state: RefCell::new(State::Pending),
-            callbacks: RefCell::default(),
+            state: std::cell::Cell::new(State::Pending),
+            callbacks: std::cell::Cell::default(),
             event_loop: event_loop.clone(),
             marks: std::cell::Cell::new(0),
         }))
@@ -123,30 +150,30 @@ impl<T: Clone + 'static> Future<T> {
 
     /// `fut.cancelled()`.
     pub fn cancelled(&self) -> bool {
-        matches!(*self.0.state.borrow(), State::Cancelled)
+        self.0.with_state(|state| matches!(state, State::Cancelled))
     }
 
     /// `fut.result()`: the result, or the exception it finished with (each caller gets
     /// it), `CancelledError` if cancelled, `InvalidStateError` if pending.
     pub fn result(&self) -> PyResult<T> {
         self.0.mark_retrieved();
-        match &*self.0.state.borrow() {
+        self.0.with_state(|state| match state {
             State::Pending => Err(InvalidStateError::new("Result is not set.").into()),
             State::Cancelled => Err(CancelledError::default().into()),
             State::Done(Ok(value)) => Ok(value.clone()),
             State::Done(Err(e)) => Err(clone_exception(e)),
-        }
+        })
     }
 
     /// `fut.exception()`: the exception it finished with, if any.
     pub fn exception(&self) -> PyResult<Option<Exception>> {
         self.0.mark_retrieved();
-        match &*self.0.state.borrow() {
+        self.0.with_state(|state| match state {
             State::Pending => Err(InvalidStateError::new("Exception is not set.").into()),
             State::Cancelled => Err(CancelledError::default().into()),
             State::Done(Ok(_)) => Ok(None),
             State::Done(Err(e)) => Ok(Some(clone_exception(e))),
-        }
+        })
     }
 
     /// `fut.set_result(value)`; a future that is already done raises `InvalidStateError`.
@@ -192,23 +219,25 @@ impl<T> Cell<T> {
             // A closed loop runs nothing more, so there is no one to tell.
             let _ = self.event_loop.schedule(ready);
         } else {
-            let mut callbacks = self.callbacks.borrow_mut();
-            // Most futures have exactly one waiter: room for one, not Vec's usual four.
-            callbacks.reserve_exact(1);
+            let mut callbacks = self.callbacks.take();
+            // Most futures have exactly one waiter: room for one, not the usual four.
+            // (Only for the first: growing by one each time would copy the list each time.)
+            if callbacks.is_empty() {
+                callbacks.reserve_exact(1);
+            }
             callbacks.push(ready);
+            self.callbacks.set(callbacks);
         }
     }
 
     // ANCHOR: finish
     fn finish(&self, new: State<T>) -> PyResult<()> {
-        {
-            let mut state = self.state.borrow_mut();
-            if !matches!(*state, State::Pending) {
-                return Err(InvalidStateError::new("invalid state").into());
-            }
-            *state = new;
+        let old = self.state.replace(new);
+        if !matches!(old, State::Pending) {
+            self.state.set(old); // and `new` goes
+            return Err(InvalidStateError::new("invalid state").into());
         }
-        let callbacks = std::mem::take(&mut *self.callbacks.borrow_mut());
+        let callbacks = self.callbacks.take();
         if !callbacks.is_empty() && self.event_loop.tracing() {
             self.event_loop.trace(format_args!(
                 "{} is done: {} callback(s) scheduled",
@@ -224,17 +253,17 @@ impl<T> Cell<T> {
     }
     // ANCHOR_END: finish
     fn state_word(&self) -> &'static str {
-        match &*self.state.borrow() {
+        self.with_state(|state| match state {
             State::Pending => "pending",
             State::Cancelled => "cancelled",
             State::Done(_) => "finished",
-        }
+        })
     }
 }
 
 impl<T> AnyFuture for Cell<T> {
     fn done(&self) -> bool {
-        !matches!(*self.state.borrow(), State::Pending)
+        self.with_state(|state| !matches!(state, State::Pending))
     }
 
     fn cancel(&self) -> bool {
@@ -247,11 +276,11 @@ impl<T> AnyFuture for Cell<T> {
 
     fn error(&self) -> Option<Exception> {
         self.mark_retrieved();
-        match &*self.state.borrow() {
+        self.with_state(|state| match state {
             State::Pending | State::Done(Ok(_)) => None,
             State::Cancelled => Some(CancelledError::default().into()),
             State::Done(Err(e)) => Some(clone_exception(e)),
-        }
+        })
     }
 
     fn describe(&self) -> String {
@@ -267,18 +296,19 @@ impl<T> AnyFuture for Cell<T> {
 /// other exceptions that cannot be raised to anyone.
 impl<T> Drop for Cell<T> {
     fn drop(&mut self) {
-        if self.retrieved() {
+        if self.retrieved() || !matches!(self.state.get_mut(), State::Done(Err(_))) {
             return;
         }
-        if let State::Done(Err(e)) = &*self.state.borrow() {
-            let what = if self.task_number().is_some() {
-                "Task"
-            } else {
-                "Future"
-            };
+        let what = if self.task_number().is_some() {
+            "Task"
+        } else {
+            "Future"
+        };
+        let description = self.describe();
+        if let State::Done(Err(e)) = self.state.get_mut() {
             write_unraisable(
                 &format!("{what} exception was never retrieved"),
-                &self.describe(),
+                &description,
                 e,
             );
         }
@@ -296,7 +326,7 @@ impl<T: PyRepr> Future<T> {
         coro: &str,
     ) -> fmt::Result {
         let head = format!("name='{name}' coro=<{coro}()>");
-        match &*self.0.state.borrow() {
+        self.0.with_state(|state| match state {
             State::Pending => write!(f, "<Task pending {head}>"),
             State::Cancelled => write!(f, "<Task cancelled {head}>"),
             State::Done(Ok(value)) => {
@@ -305,7 +335,7 @@ impl<T: PyRepr> Future<T> {
             State::Done(Err(e)) => {
                 write!(f, "<Task finished {head} exception={}>", exception_repr(e))
             }
-        }
+        })
     }
 }
 
@@ -313,12 +343,12 @@ impl<T: PyRepr> Future<T> {
 /// `<Future finished exception=ValueError('x')>`, `<Future cancelled>`.
 impl<T: Clone + PyRepr + 'static> fmt::Display for Future<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &*self.0.state.borrow() {
+        self.0.with_state(|state| match state {
             State::Pending => f.write_str("<Future pending>"),
             State::Cancelled => f.write_str("<Future cancelled>"),
             State::Done(Ok(value)) => write!(f, "<Future finished result={}>", value.py_repr()),
             State::Done(Err(e)) => write!(f, "<Future finished exception={}>", exception_repr(e)),
-        }
+        })
     }
 }
 
