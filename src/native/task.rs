@@ -7,7 +7,7 @@
 //! A future from elsewhere (a `futures` channel, say) wakes the task through an
 //! ordinary `Waker`.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::fmt;
 use std::future::{Future as StdFuture, IntoFuture};
 use std::ops::Deref;
@@ -22,6 +22,7 @@ use crate::clock::Clock;
 use crate::exceptions::{CancelledError, PyResult, RuntimeError};
 use crate::executor::catch_panic;
 use crate::trace::PyRepr;
+use crate::yield_from::event_loop::with_running_loop;
 use crate::yield_from::event_loop::{Ready, TaskId};
 use crate::yield_from::{EventLoop, Future, FutureRef, get_running_loop};
 
@@ -132,12 +133,17 @@ pub fn current_task() -> Option<TaskRef> {
 }
 
 std::thread_local! {
-    static CURRENT: RefCell<Option<Rc<dyn Running>>> = const { RefCell::new(None) };
+    // A `Cell`, swapped at every step: no borrow flag to check.
+    static CURRENT: Cell<Option<Rc<dyn Running>>> = const { Cell::new(None) };
 }
 
 /// The native task running on this thread, if any (`asyncio.current_task()`).
 pub(crate) fn current() -> Option<Rc<dyn Running>> {
-    CURRENT.with(|current| current.borrow().clone())
+    CURRENT.with(|current| {
+        let task = current.take();
+        current.set(task.clone());
+        task
+    })
 }
 
 /// At an await point of a pycoro awaitable: `Err(CancelledError)` if the running task
@@ -195,13 +201,17 @@ impl ArcWake for TaskWaker {
         let id = this.id;
         // Woken on the loop's own thread (a channel between two of its tasks): no lock
         // and no box, the step goes straight into the ready queue.
-        if let Ok(event_loop) = get_running_loop()
-            && event_loop.clock().same(&this.clock)
-        {
-            // As Python's `call_soon` of the task's wake-up: it runs on the next pass.
-            if let Some(task) = event_loop.native_task(id) {
-                let _ = event_loop.schedule(Ready::Step(task));
+        let on_its_loop = with_running_loop(|event_loop| match event_loop {
+            Some(event_loop) if event_loop.clock().same(&this.clock) => {
+                // As Python's `call_soon` of the task's wake-up: it runs on the next pass.
+                if let Some(task) = event_loop.native_task(id) {
+                    let _ = event_loop.schedule(Ready::Step(task));
+                }
+                true
             }
+            _ => false,
+        });
+        if on_its_loop {
             return;
         }
         this.clock.call_in(Box::new(move || {
@@ -286,12 +296,12 @@ impl<T: Clone + 'static> Running for Inner<T> {
         if self.future.done() {
             return;
         }
-        let event_loop = self.future.get_loop();
+        let event_loop = self.future.event_loop();
         self.waiting_on.replace(None);
-        let previous = CURRENT.with(|current| current.replace(Some(self.clone())));
+        let previous = CURRENT.replace(Some(self.clone()));
         let polled = {
             let Some(mut coro) = self.coro.take() else {
-                CURRENT.with(|current| current.replace(previous));
+                CURRENT.set(previous);
                 return;
             };
             let mut lent = None;
@@ -320,7 +330,7 @@ impl<T: Clone + 'static> Running for Inner<T> {
             }
             polled
         };
-        CURRENT.with(|current| current.replace(previous));
+        CURRENT.set(previous);
         match polled {
             Ok(None) => {
                 if event_loop.tracing() {

@@ -70,6 +70,8 @@ struct Inner {
     tasks_swept: Cell<usize>,
     executor: RefCell<Option<ThreadPool>>,
     trace: RefCell<Option<Out>>,
+    /// `trace` is set: asked at every task step, so a flag rather than a borrow.
+    tracing: Cell<bool>,
     /// Native tasks not done yet, by id, so a `Waker` (which must be `Send`) can name
     /// one. Owned: a task waiting on a foreign future has no other owner, and a task
     /// must never be lost. A task leaves when it is done, all of them when the loop closes.
@@ -296,6 +298,11 @@ pub fn get_event_loop() -> PyResult<EventLoop> {
     })
 }
 
+/// Runs `f` with the loop running on this thread, if any, borrowed rather than cloned.
+pub(crate) fn with_running_loop<R>(f: impl FnOnce(Option<&EventLoop>) -> R) -> R {
+    RUNNING.with(|running| f(running.borrow().last()))
+}
+
 /// `asyncio.get_running_loop()`: the loop running on this thread.
 pub fn get_running_loop() -> PyResult<EventLoop> {
     RUNNING
@@ -321,6 +328,7 @@ impl EventLoop {
             tasks_swept: Cell::new(0),
             executor: RefCell::default(),
             trace: RefCell::default(),
+            tracing: Cell::new(false),
             native_tasks: RefCell::default(),
             interrupted: Cell::new(false),
             reactor: RefCell::default(),
@@ -345,16 +353,20 @@ impl EventLoop {
     /// Prints the loop's own steps to `out` (`None` turns it off): each task step,
     /// each future a coroutine yields, each timer that fires.
     pub fn set_trace(&self, out: Option<Out>) {
+        self.0.tracing.set(out.is_some());
         self.0.trace.replace(out);
     }
 
     /// Whether the loop traces its steps: a trace line whose arguments cost something
     /// to compute (a name, a repr) is built only then.
     pub(crate) fn tracing(&self) -> bool {
-        self.0.trace.borrow().is_some()
+        self.0.tracing.get()
     }
 
     pub(crate) fn trace(&self, line: fmt::Arguments<'_>) {
+        if !self.tracing() {
+            return;
+        }
         if let Some(out) = &*self.0.trace.borrow() {
             out.println(format_args!("[loop {:.3}s] {line}", self.time()));
         }
@@ -806,7 +818,7 @@ impl EventLoop {
                 .map(|Reverse(timer)| timer.when())
         };
         let incoming = self.wait_for_events(deadline)?;
-        {
+        if !incoming.is_empty() {
             let mut ready = inner.ready.borrow_mut();
             for callback in incoming {
                 self.trace(format_args!("a thread called in"));

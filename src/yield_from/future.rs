@@ -143,6 +143,11 @@ impl<T: Clone + 'static> Future<T> {
         self.0.event_loop.clone()
     }
 
+    /// The loop this future belongs to, borrowed (no count to raise, as at every task step).
+    pub(crate) fn event_loop(&self) -> &EventLoop {
+        &self.0.event_loop
+    }
+
     /// `fut.done()`: finished with a result or an exception, or cancelled.
     pub fn done(&self) -> bool {
         self.0.done()
