@@ -1,7 +1,8 @@
 //! Generation 3 against tokio's current-thread runtime, in the same run: spawning and
 //! completing 1,000,000 trivial tasks, 100,000 concurrent timers (both on virtual time:
-//! pycoro's virtual clock, tokio's paused clock), and a ping-pong of 1,000,000 messages
-//! between two tasks over the same `futures` channels. It also prints the memory each
+//! pycoro's virtual clock, tokio's paused clock), a ping-pong of 1,000,000 messages
+//! between two tasks over the same `futures` channels, and a task waking itself 1,000,000
+//! times (the scheduler's part of the ping-pong). It also prints the memory each
 //! suspended task takes, counted by a global allocator.
 //!
 //! `cargo bench --bench native`, then `python3 scripts/bench_ratios.py`.
@@ -172,6 +173,41 @@ fn ping_pong(c: &mut Criterion) {
     group.finish();
 }
 
+/// A task that wakes itself and yields, 1,000,000 times: one wake-up and one step each,
+/// the scheduler's own cost with no channel around it (the ping-pong's share of it).
+fn wake_and_step(c: &mut Criterion) {
+    let mut group = c.benchmark_group("self_wake_1m");
+    group
+        .sample_size(10)
+        .throughput(Throughput::Elements(MESSAGES));
+    fn yielder(times: u64) -> impl Future<Output = u64> {
+        let mut left = times;
+        std::future::poll_fn(move |cx| {
+            if left == 0 {
+                return std::task::Poll::Ready(times);
+            }
+            left -= 1;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        })
+    }
+    group.bench_function("tokio", |b| {
+        b.iter(|| {
+            tokio_runtime().block_on(async { tokio::spawn(yielder(MESSAGES)).await.unwrap() })
+        })
+    });
+    group.bench_function("pycoro", |b| {
+        b.iter(|| {
+            run_with_clock(
+                async { create_task(async { Ok(yielder(MESSAGES).await) })?.await },
+                Clock::new_virtual(),
+            )
+            .unwrap()
+        })
+    });
+    group.finish();
+}
+
 /// Bytes in use per task suspended in a one-second sleep, for each runtime.
 fn memory_per_suspended_task() {
     const N: usize = 100_000;
@@ -219,7 +255,13 @@ fn memory_per_suspended_task() {
     );
 }
 
-criterion_group!(benches, spawn_and_complete, timers, ping_pong);
+criterion_group!(
+    benches,
+    spawn_and_complete,
+    timers,
+    ping_pong,
+    wake_and_step
+);
 
 fn main() {
     memory_per_suspended_task();

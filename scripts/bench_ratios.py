@@ -19,6 +19,7 @@ BASELINES = {
     "spawn_1m_tasks": "tokio",
     "timers_100k": "tokio",
     "ping_pong_1m": "tokio",
+    "self_wake_1m": "tokio",
 }
 
 # Groups reported as time per element (criterion's Throughput::Elements).

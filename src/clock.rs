@@ -288,6 +288,12 @@ impl Clock {
         never_ran.len()
     }
 
+    /// No other thread has ever called in or taken a turn: a loop with something ready
+    /// has nothing to hear from anyone and no time to move, so it need not look.
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.inner.quiet.load(Ordering::Acquire)
+    }
+
     /// The loop waits until `deadline` (None: for ever) or until another thread calls
     /// in, and returns what was called in. On the virtual clock this is where time
     /// moves and where simulated threads get their turns.
@@ -297,7 +303,7 @@ impl Clock {
     ) -> Result<Vec<Incoming>, NothingToWaitFor> {
         // A loop alone on its clock with something ready: no thread to hear from and
         // no time to move.
-        if self.inner.quiet.load(Ordering::Acquire) && deadline.is_some_and(|d| d <= self.now()) {
+        if self.is_quiet() && deadline.is_some_and(|d| d <= self.now()) {
             return Ok(Vec::new());
         }
         let mut state = self.lock();

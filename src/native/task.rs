@@ -14,6 +14,7 @@ use std::ops::Deref;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use futures::task::{ArcWake, waker_ref};
@@ -168,37 +169,44 @@ std::thread_local! {
 /// foreign future); until then it borrows the thread's spare one, and a million tasks
 /// make no million wakers.
 fn lend_waker(id: TaskId, clock: &Clock) -> Arc<TaskWaker> {
-    let mut spare = SPARE_WAKER.take().unwrap_or_else(|| {
-        Arc::new(TaskWaker {
-            id,
-            clock: clock.clone(),
-        })
-    });
-    // The spare is in no one's hands (nobody kept a clone), so it can be changed.
-    if let Some(waker) = Arc::get_mut(&mut spare) {
-        waker.id = id;
-        if !waker.clock.same(clock) {
-            waker.clock = clock.clone();
+    match SPARE_WAKER.take() {
+        // Nobody kept a clone of the spare, so it can be renamed. Its id is two atomics,
+        // not a field behind `Arc::get_mut`, whose uniqueness check is an atomic
+        // read-modify-write at every step.
+        Some(spare) if Arc::strong_count(&spare) == 1 && spare.clock.same(clock) => {
+            spare.slot.store(id.slot, Ordering::Relaxed);
+            spare.number.store(id.number, Ordering::Relaxed);
+            spare
         }
-    } else {
-        spare = Arc::new(TaskWaker {
-            id,
+        _ => Arc::new(TaskWaker {
+            slot: AtomicUsize::new(id.slot),
+            number: AtomicU64::new(id.number),
             clock: clock.clone(),
-        });
+        }),
     }
-    spare
 }
 
 /// Wakes a native task from anywhere (a foreign future's `Waker`): the step is queued
 /// on the loop's thread through its clock.
 struct TaskWaker {
-    id: TaskId,
+    /// The task's [`TaskId`], which changes while the waker is the thread's spare.
+    slot: AtomicUsize,
+    number: AtomicU64,
     clock: Clock,
+}
+
+impl TaskWaker {
+    fn id(&self) -> TaskId {
+        TaskId {
+            slot: self.slot.load(Ordering::Relaxed),
+            number: self.number.load(Ordering::Relaxed),
+        }
+    }
 }
 
 impl ArcWake for TaskWaker {
     fn wake_by_ref(this: &Arc<Self>) {
-        let id = this.id;
+        let id = this.id();
         // Woken on the loop's own thread (a channel between two of its tasks): no lock
         // and no box, the step goes straight into the ready queue.
         let on_its_loop = with_running_loop(|event_loop| match event_loop {
@@ -283,7 +291,7 @@ impl<T: Clone + 'static> Inner<T> {
         match waiting_on {
             Some(future) if future.cancel() => {}
             _ => {
-                let _ = self.future.get_loop().schedule(Ready::Step(self.clone()));
+                let _ = self.future.event_loop().schedule(Ready::Step(self.clone()));
             }
         }
         true
