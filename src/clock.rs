@@ -204,6 +204,15 @@ impl Clock {
         }
     }
 
+    /// Nanoseconds since the clock started (at most `u64::MAX`): what the loop compares
+    /// its timers with at every pass, with no `Duration` made and taken apart.
+    pub(crate) fn now_nanos(&self) -> u64 {
+        match self.inner.started {
+            Some(started) => u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX),
+            None => self.inner.virtual_nanos.load(Ordering::Acquire),
+        }
+    }
+
     /// Seconds since the clock started, as `loop.time()`.
     pub fn time(&self) -> f64 {
         self.now().as_secs_f64()

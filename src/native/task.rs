@@ -168,6 +168,7 @@ std::thread_local! {
 /// task gets a waker of its own only when its coroutine keeps a clone (a channel, a
 /// foreign future); until then it borrows the thread's spare one, and a million tasks
 /// make no million wakers.
+#[inline]
 fn lend_waker(id: TaskId, clock: &Clock) -> Arc<TaskWaker> {
     match SPARE_WAKER.take() {
         // Nobody kept a clone of the spare, so it can be renamed. Its id is two atomics,

@@ -807,9 +807,7 @@ impl EventLoop {
         // What `wait_for_events` would find without waiting, found without asking it: a
         // pass of a loop alone on its clock, with no socket to poll, costs a few
         // nanoseconds less (a message in the ping-pong benchmark is one pass).
-        let incoming = if something_to_do && inner.clock.is_quiet() && !self.watching_sockets() {
-            Vec::new()
-        } else {
+        if !(something_to_do && inner.clock.is_quiet() && !self.watching_sockets()) {
             let deadline = if something_to_do {
                 Some(inner.clock.now())
             } else {
@@ -824,23 +822,18 @@ impl EventLoop {
                 }
                 timers.peek().map(|Reverse(timer)| timer.when())
             };
-            self.wait_for_events(deadline)?
-        };
-        if !incoming.is_empty() {
+            let incoming = self.wait_for_events(deadline)?;
             let mut ready = inner.ready.borrow_mut();
             for callback in incoming {
                 self.trace(format_args!("a thread called in"));
                 ready.push_back(Ready::Call(callback));
             }
         }
-        let now = inner.clock.now();
-        inner.pass_time.set(nanoseconds(now));
+        let now = inner.clock.now_nanos();
+        inner.pass_time.set(now);
         loop {
             let mut timers = inner.timers.borrow_mut();
-            if timers
-                .peek()
-                .is_none_or(|Reverse(timer)| timer.when() > now)
-            {
+            if timers.peek().is_none_or(|Reverse(timer)| timer.when > now) {
                 break;
             }
             let Some(Reverse(timer)) = timers.pop() else {
