@@ -199,6 +199,7 @@ impl<T: Send + 'static> Deliver<T> {
 }
 
 /// Runs `f`, turning a panic into a `RuntimeError` (Python would see an exception).
+#[inline]
 pub(crate) fn catch_panic<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
         let message = payload

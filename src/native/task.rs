@@ -214,7 +214,7 @@ impl ArcWake for TaskWaker {
             Some(event_loop) if event_loop.clock().same(&this.clock) => {
                 // As Python's `call_soon` of the task's wake-up: it runs on the next pass.
                 if let Some(task) = event_loop.native_task(id) {
-                    let _ = event_loop.schedule(Ready::Step(task));
+                    event_loop.schedule_step(task);
                 }
                 true
             }
@@ -292,7 +292,7 @@ impl<T: Clone + 'static> Inner<T> {
         match waiting_on {
             Some(future) if future.cancel() => {}
             _ => {
-                let _ = self.future.event_loop().schedule(Ready::Step(self.clone()));
+                self.future.event_loop().schedule_step(self.clone());
             }
         }
         true

@@ -272,7 +272,9 @@ impl Handle {
 
 std::thread_local! {
     // The loops running on this thread, innermost last (`get_running_loop`).
-    static RUNNING: RefCell<Vec<EventLoop>> = const { RefCell::new(Vec::new()) };
+    // The loop running on this thread: one at most, since a loop refuses to run inside
+    // another (`run_forever`).
+    static RUNNING: RefCell<Option<EventLoop>> = const { RefCell::new(None) };
 }
 
 std::thread_local! {
@@ -300,13 +302,13 @@ pub fn get_event_loop() -> PyResult<EventLoop> {
 
 /// Runs `f` with the loop running on this thread, if any, borrowed rather than cloned.
 pub(crate) fn with_running_loop<R>(f: impl FnOnce(Option<&EventLoop>) -> R) -> R {
-    RUNNING.with(|running| f(running.borrow().last()))
+    RUNNING.with(|running| f(running.borrow().as_ref()))
 }
 
 /// `asyncio.get_running_loop()`: the loop running on this thread.
 pub fn get_running_loop() -> PyResult<EventLoop> {
     RUNNING
-        .with(|running| running.borrow().last().cloned())
+        .with(|running| running.borrow().clone())
         .ok_or_else(|| RuntimeError::new("no running event loop").into())
 }
 
@@ -395,6 +397,16 @@ impl EventLoop {
         self.check_closed()?;
         self.0.ready.borrow_mut().push_back(ready);
         Ok(())
+    }
+
+    /// Queues a native task's next step (a wake-up). The entry is made in its place in
+    /// the queue, and no error is made: on a closed loop the step is dropped, as the
+    /// loop would drop it at its close.
+    #[inline]
+    pub(crate) fn schedule_step(&self, task: Rc<dyn Running>) {
+        if !self.0.closed.get() {
+            self.0.ready.borrow_mut().push_back(Ready::Step(task));
+        }
     }
 
     /// `loop.call_later(delay, callback)`.
@@ -759,7 +771,7 @@ impl EventLoop {
         }
         self.0.running.set(true);
         self.0.clock.loop_started();
-        RUNNING.with(|running| running.borrow_mut().push(self.clone()));
+        RUNNING.with(|running| running.replace(Some(self.clone())));
         let result = loop {
             if let Err(e) = self.run_once() {
                 break Err(e);
@@ -768,7 +780,7 @@ impl EventLoop {
                 break Ok(());
             }
         };
-        RUNNING.with(|running| running.borrow_mut().pop());
+        RUNNING.with(|running| running.take());
         self.0.stopping.set(false);
         self.0.running.set(false);
         self.0.clock.loop_stopped();
