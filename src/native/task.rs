@@ -213,9 +213,7 @@ impl ArcWake for TaskWaker {
         let on_its_loop = with_running_loop(|event_loop| match event_loop {
             Some(event_loop) if event_loop.clock().same(&this.clock) => {
                 // As Python's `call_soon` of the task's wake-up: it runs on the next pass.
-                if let Some(task) = event_loop.native_task(id) {
-                    event_loop.schedule_step(task);
-                }
+                event_loop.wake(id);
                 true
             }
             _ => false,

@@ -171,10 +171,12 @@ pub(crate) enum Ready {
     Call(Box<dyn FnOnce()>),
     /// A native task's next step.
     Step(Rc<dyn Running>),
+    /// A native task's next step, asked for by a `Waker`, which names it by id.
+    Wake(TaskId),
 }
 
 impl Ready {
-    fn run(self) {
+    fn run(self, event_loop: &EventLoop) {
         match self {
             Ready::Handle(handle) => {
                 if !handle.cancelled() {
@@ -184,6 +186,11 @@ impl Ready {
             Ready::Call(callback) => run_reporting_panics(callback),
             // A step catches the coroutine's panics itself.
             Ready::Step(task) => task.step(),
+            Ready::Wake(id) => {
+                if let Some(task) = event_loop.native_task(id) {
+                    task.step();
+                }
+            }
         }
     }
 }
@@ -406,6 +413,14 @@ impl EventLoop {
     pub(crate) fn schedule_step(&self, task: Rc<dyn Running>) {
         if !self.0.closed.get() {
             self.0.ready.borrow_mut().push_back(Ready::Step(task));
+        }
+    }
+
+    /// A foreign waker's wake-up of task `id`: queued by id (two integers, no `Rc` to
+    /// clone), the task found when its step comes. A task done by then has none to take.
+    pub(crate) fn wake(&self, id: TaskId) {
+        if !self.0.closed.get() {
+            self.0.ready.borrow_mut().push_back(Ready::Wake(id));
         }
     }
 
@@ -879,7 +894,7 @@ impl EventLoop {
             let Some(ready) = inner.ready.borrow_mut().pop_front() else {
                 break;
             };
-            ready.run();
+            ready.run(self);
         }
         // A burst (a hundred thousand tasks created at once) leaves a large empty queue;
         // Python's deque gives its blocks back as it empties, and so does this.
