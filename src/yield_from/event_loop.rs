@@ -187,11 +187,29 @@ impl Ready {
             // A step catches the coroutine's panics itself.
             Ready::Step(task) => task.step(),
             Ready::Wake(id) => {
-                if let Some(task) = event_loop.native_task(id) {
-                    task.step();
+                // The task in the slot, if any; its `step_if` tells whether it is the
+                // one woken (not a later one in the same slot) in the same virtual call.
+                let task = event_loop.0.native_tasks.borrow().get(id.slot).cloned();
+                if let Some(task) = task {
+                    task.step_if(id.number);
                 }
             }
         }
+    }
+}
+
+/// Appends to the ready queue an entry made only once there is room. `push_back` alone
+/// made it first, on the stack, since checking for room may grow the queue; copied in by a
+/// wide load over its narrow stores, it was a store-forwarding stall at every wake-up
+/// (`perf annotate`: 4.6% of the ping-pong benchmark). In the first branch the compiler
+/// sees there is room, and writes the entry in its place.
+#[inline(always)]
+#[allow(clippy::if_same_then_else)] // the same call, compiled differently in each branch
+fn push_ready(ready: &mut VecDeque<Ready>, entry: impl FnOnce() -> Ready) {
+    if ready.len() < ready.capacity() {
+        ready.push_back(entry());
+    } else {
+        ready.push_back(entry());
     }
 }
 
@@ -412,7 +430,7 @@ impl EventLoop {
     #[inline]
     pub(crate) fn schedule_step(&self, task: Rc<dyn Running>) {
         if !self.0.closed.get() {
-            self.0.ready.borrow_mut().push_back(Ready::Step(task));
+            push_ready(&mut self.0.ready.borrow_mut(), || Ready::Step(task));
         }
     }
 
@@ -420,7 +438,7 @@ impl EventLoop {
     /// clone), the task found when its step comes. A task done by then has none to take.
     pub(crate) fn wake(&self, id: TaskId) {
         if !self.0.closed.get() {
-            self.0.ready.borrow_mut().push_back(Ready::Wake(id));
+            push_ready(&mut self.0.ready.borrow_mut(), || Ready::Wake(id));
         }
     }
 
