@@ -121,3 +121,8 @@ fn the_delegation_rules_the_book_shows_hold_on_cpython() {
 fn the_tree_walk_the_book_shows_holds_on_cpython() {
     rules_hold_on_cpython("tree_walk.py");
 }
+
+#[test]
+fn the_cancellation_rules_the_book_shows_hold_on_cpython() {
+    rules_hold_on_cpython("cancellation.py");
+}

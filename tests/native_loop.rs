@@ -561,3 +561,59 @@ fn a_task_cancelled_in_its_sleep_is_not_stepped_when_the_sleep_was_due() -> PyRe
     );
     Ok(())
 }
+
+// ANCHOR: passed_on
+#[test]
+fn cancelling_a_task_cancels_the_task_it_awaits() -> PyResult<()> {
+    // As python/rules/cancellation.py: the cancellation reaches the awaited task, whose
+    // coroutine gets `CancelledError` and cleans up; it is not only marked cancelled.
+    let log = Log::default();
+    let seen = log.clone();
+    run(async move {
+        let cleanup = seen.clone();
+        let inner = create_task(async move {
+            let slept = sleep(10.0).await;
+            if let Err(e) = &slept
+                && e.is::<CancelledError>()
+            {
+                cleanup.push("inner cleans up");
+            }
+            slept
+        })?;
+        let awaited = inner.clone();
+        let outer = create_task(async move { awaited.await })?;
+        sleep(0.0).await?;
+        outer.cancel();
+        if let Err(e) = (&outer).await
+            && e.is::<CancelledError>()
+        {
+            seen.push("outer cancelled");
+        }
+        assert!(inner.cancelled());
+        Ok(())
+    })?;
+    assert_eq!(log.take(), ["inner cleans up", "outer cancelled"]);
+    Ok(())
+}
+// ANCHOR_END: passed_on
+
+// ANCHOR: swallowed
+#[test]
+fn a_task_that_swallows_the_cancellation_gives_its_result_to_its_waiter() -> PyResult<()> {
+    run(async {
+        let inner = create_task(async {
+            match sleep(10.0).await {
+                Err(e) if e.is::<CancelledError>() => Ok(5),
+                other => other.map(|()| 0),
+            }
+        })?;
+        let awaited = inner.clone();
+        let outer = create_task(async move { awaited.await })?;
+        sleep(0.0).await?;
+        assert!(outer.cancel());
+        assert_eq!((&outer).await?, 5);
+        assert!(!outer.cancelled() && !inner.cancelled());
+        Ok(())
+    })
+}
+// ANCHOR_END: swallowed

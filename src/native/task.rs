@@ -20,12 +20,12 @@ use std::task::{Context, Poll};
 use futures::task::{ArcWake, waker_ref};
 
 use crate::clock::Clock;
-use crate::exceptions::{CancelledError, PyResult, RuntimeError};
+use crate::exceptions::{CancelledError, Exception, PyResult, RuntimeError};
 use crate::executor::catch_panic;
 use crate::trace::PyRepr;
 use crate::yield_from::event_loop::with_running_loop;
 use crate::yield_from::event_loop::{Ready, TaskId};
-use crate::yield_from::{EventLoop, Future, FutureRef, get_running_loop};
+use crate::yield_from::{AnyFuture, EventLoop, Future, FutureRef, get_running_loop};
 
 type Coroutine<T> = Pin<Box<dyn StdFuture<Output = PyResult<T>>>>;
 
@@ -273,7 +273,7 @@ impl<T: Clone + 'static> Task<T> {
     /// `task.cancel()`: the coroutine gets `CancelledError` at the await it is suspended
     /// in (or its next one); it may catch it. False if the task is already done.
     pub fn cancel(&self) -> bool {
-        self.0.request_cancel()
+        Running::cancel(self.0.clone())
     }
 
     pub(crate) fn as_running(&self) -> Rc<dyn Running> {
@@ -282,21 +282,57 @@ impl<T: Clone + 'static> Task<T> {
 }
 
 impl<T: Clone + 'static> Inner<T> {
-    fn request_cancel(self: &Rc<Self>) -> bool {
+    // ANCHOR: cancel
+    /// Python's `Task.cancel`. `wake` schedules the task's step.
+    fn request_cancel(&self, wake: impl FnOnce()) -> bool {
         if self.future.done() {
             return false;
         }
-        self.must_cancel.set(true);
-        // Python cancels the future the task waits for, which wakes the task; a task
-        // waiting on something else is woken here, so the cancellation is not lost.
+        // The cancellation goes to what the task waits for, which then wakes it: a
+        // future is cancelled, a task is cancelled in turn (its coroutine gets
+        // `CancelledError` and may clean up). A task that catches it and returns gives
+        // this one its result, as in Python; it stays the one waited for, so that a
+        // second `cancel` reaches it again.
         let waiting_on = self.waiting_on.take();
-        match waiting_on {
-            Some(future) if future.cancel() => {}
-            _ => {
-                self.future.event_loop().schedule_step(self.clone());
-            }
+        let passed_on = waiting_on.as_ref().is_some_and(|future| future.cancel());
+        self.waiting_on.set(waiting_on);
+        if !passed_on {
+            // Nothing to pass it to: raised at the task's next await, in a step now.
+            self.must_cancel.set(true);
+            wake();
         }
         true
+    }
+    // ANCHOR_END: cancel
+}
+
+/// A task seen as the future it is: what another task awaiting it waits on, so that
+/// cancelling that task cancels this one (Python's `Task.cancel` of its `_fut_waiter`),
+/// not only its result.
+impl<T: Clone + 'static> AnyFuture for Inner<T> {
+    fn done(&self) -> bool {
+        self.future.done()
+    }
+
+    fn cancel(&self) -> bool {
+        let event_loop = self.future.event_loop();
+        self.request_cancel(|| {
+            if let Some(task) = event_loop.native_task(self.id()) {
+                event_loop.schedule_step(task);
+            }
+        })
+    }
+
+    fn on_done(&self, callback: Box<dyn FnOnce()>) {
+        self.future.0.on_done(callback)
+    }
+
+    fn error(&self) -> Option<Exception> {
+        self.future.0.error()
+    }
+
+    fn describe(&self) -> String {
+        self.future.0.describe()
     }
 }
 
@@ -398,7 +434,8 @@ impl<T: Clone + 'static> Running for Inner<T> {
     }
 
     fn cancel(self: Rc<Self>) -> bool {
-        self.request_cancel()
+        let task = self.clone();
+        self.request_cancel(move || task.future.event_loop().schedule_step(task.clone()))
     }
 
     fn done(&self) -> bool {
@@ -435,6 +472,9 @@ impl<T: Clone + 'static> Running for Inner<T> {
 /// gives its result (or raises its exception).
 pub struct Waiting<T> {
     future: Future<T>,
+    /// What a task awaiting this waits on, for `cancel` to reach: the task itself when
+    /// the future is a task's result, else the future.
+    waits_on: Option<FutureRef>,
     registered: bool,
 }
 
@@ -453,7 +493,7 @@ impl<T: Clone + 'static> StdFuture for Waiting<T> {
             match current() {
                 // Python's `Task.__wakeup`: the done callback steps the task directly.
                 Some(task) => {
-                    task.wait_on(future.clone());
+                    task.wait_on(self.waits_on.clone().unwrap_or(future));
                     self.future.0.when_done(Ready::Step(task));
                 }
                 None => {
@@ -474,6 +514,7 @@ impl<T: Clone + 'static> IntoFuture for Future<T> {
     fn into_future(self) -> Waiting<T> {
         Waiting {
             future: self,
+            waits_on: None,
             registered: false,
         }
     }
@@ -484,7 +525,7 @@ impl<T: Clone + 'static> IntoFuture for Task<T> {
     type IntoFuture = Waiting<T>;
 
     fn into_future(self) -> Waiting<T> {
-        self.0.future.clone().into_future()
+        (&self).into_future()
     }
 }
 
@@ -493,7 +534,11 @@ impl<T: Clone + 'static> IntoFuture for &Task<T> {
     type IntoFuture = Waiting<T>;
 
     fn into_future(self) -> Waiting<T> {
-        self.0.future.clone().into_future()
+        Waiting {
+            future: self.0.future.clone(),
+            waits_on: Some(self.0.clone()),
+            registered: false,
+        }
     }
 }
 
