@@ -898,11 +898,9 @@ impl EventLoop {
                         slot: slot as usize,
                         number,
                     };
-                    // A task that is done by now (cancelled meanwhile) has no step to take.
-                    if let Some(task) = self.native_task(id) {
-                        self.trace(format_args!("timer due: a sleeping task is ready"));
-                        inner.ready.borrow_mut().push_back(Ready::Step(task));
-                    }
+                    self.trace(format_args!("timer due: a sleeping task is ready"));
+                    // Found when its step comes (a task done by then has none to take).
+                    push_ready(&mut inner.ready.borrow_mut(), || Ready::Wake(id));
                 }
             }
         }
