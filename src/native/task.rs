@@ -137,17 +137,16 @@ pub fn current_task() -> Option<TaskRef> {
 }
 
 std::thread_local! {
-    // A `Cell`, swapped at every step: no borrow flag to check.
-    static CURRENT: Cell<Option<Rc<dyn Running>>> = const { Cell::new(None) };
+    // The id of the task being stepped, swapped at every step: two integers, not an `Rc`
+    // whose count a step would raise and lower (the task is found in the running loop's
+    // slab when asked for, which is less often than it steps).
+    static CURRENT: Cell<Option<TaskId>> = const { Cell::new(None) };
 }
 
 /// The native task running on this thread, if any (`asyncio.current_task()`).
 pub(crate) fn current() -> Option<Rc<dyn Running>> {
-    CURRENT.with(|current| {
-        let task = current.take();
-        current.set(task.clone());
-        task
-    })
+    let id = CURRENT.get()?;
+    with_running_loop(|event_loop| event_loop?.native_task(id))
 }
 
 /// At an await point of a pycoro awaitable: `Err(CancelledError)` if the running task
@@ -344,7 +343,7 @@ impl<T: Clone + 'static> Running for Inner<T> {
         }
         let event_loop = self.future.event_loop();
         self.waiting_on.replace(None);
-        let previous = CURRENT.replace(Some(self.clone()));
+        let previous = CURRENT.replace(Some(self.id()));
         let polled = {
             let Some(mut coro) = self.coro.take() else {
                 CURRENT.set(previous);
