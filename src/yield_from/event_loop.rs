@@ -227,19 +227,14 @@ fn run_reporting_panics(callback: Box<dyn FnOnce()>) {
 pub struct Handle(Rc<HandleInner>);
 
 // One `Cell` and no flag beside it: a handle is then 40 bytes with its counts, which
-// the allocator serves from its 48-byte class instead of the 64-byte one (every native
-// `sleep` makes one).
+// the allocator serves from its 48-byte class instead of the 64-byte one.
 struct HandleInner(Cell<HandleState>);
 
 enum HandleState {
-    Scheduled(Action),
+    /// The callback it runs.
+    Scheduled(Box<dyn FnOnce()>),
     Ran,
     Cancelled,
-}
-
-/// What a handle does when it runs.
-enum Action {
-    Call(Box<dyn FnOnce()>),
 }
 
 impl fmt::Debug for Handle {
@@ -254,9 +249,9 @@ impl fmt::Debug for Handle {
 }
 
 impl Handle {
-    fn new(action: Action) -> Self {
+    fn new(callback: Box<dyn FnOnce()>) -> Self {
         Self(Rc::new(HandleInner(Cell::new(HandleState::Scheduled(
-            action,
+            callback,
         )))))
     }
 
@@ -286,19 +281,16 @@ impl Handle {
 
     fn run(&self) {
         let state = self.0.0.replace(HandleState::Ran);
-        let HandleState::Scheduled(action) = state else {
+        let HandleState::Scheduled(callback) = state else {
             return self.0.0.set(state); // cancelled, or run already: it stays so
         };
-        match action {
-            Action::Call(callback) => run_reporting_panics(callback),
-        }
+        run_reporting_panics(callback);
     }
 }
 
 std::thread_local! {
-    // The loops running on this thread, innermost last (`get_running_loop`).
-    // The loop running on this thread: one at most, since a loop refuses to run inside
-    // another (`run_forever`).
+    // The loop running on this thread (`get_running_loop`): one at most, since a loop
+    // refuses to run inside another (`run_forever`).
     static RUNNING: RefCell<Option<EventLoop>> = const { RefCell::new(None) };
 }
 
@@ -409,7 +401,7 @@ impl EventLoop {
     /// `loop.call_soon(callback)`: runs it on the next pass, after those already queued.
     pub fn call_soon(&self, callback: impl FnOnce() + 'static) -> PyResult<Handle> {
         self.check_closed()?;
-        let handle = Handle::new(Action::Call(Box::new(callback)));
+        let handle = Handle::new(Box::new(callback));
         self.0
             .ready
             .borrow_mut()
@@ -451,11 +443,11 @@ impl EventLoop {
     /// `loop.call_at(when, callback)`: at `when` on the loop's clock; timers due at the
     /// same time run in the order they were scheduled.
     pub fn call_at(&self, when: f64, callback: impl FnOnce() + 'static) -> PyResult<Handle> {
-        self.add_timer(when, Action::Call(Box::new(callback)))
+        self.add_timer(when, Box::new(callback))
     }
 
-    fn add_timer(&self, when: f64, action: Action) -> PyResult<Handle> {
-        let handle = Handle::new(action);
+    fn add_timer(&self, when: f64, callback: Box<dyn FnOnce()>) -> PyResult<Handle> {
+        let handle = Handle::new(callback);
         self.push_timer(when, Due::Call(handle.clone()))?;
         Ok(handle)
     }
