@@ -617,3 +617,48 @@ fn a_task_that_swallows_the_cancellation_gives_its_result_to_its_waiter() -> PyR
     })
 }
 // ANCHOR_END: swallowed
+
+#[test]
+fn closing_the_loop_lets_go_of_pending_tasks_that_hold_each_other() -> PyResult<()> {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    /// Counts its drops: a coroutine's locals are dropped when the coroutine is.
+    struct Dropped(Rc<Cell<u32>>);
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+
+    // A awaits B, and B holds A (and waits for ever): an `Rc` cycle through a task's
+    // coroutine and what its task waits on. Closing the loop must still drop both.
+    let dropped = Rc::new(Cell::new(0));
+    let event_loop = EventLoop::new(Clock::new_virtual());
+    let (a_dropped, b_dropped) = (Dropped(dropped.clone()), Dropped(dropped.clone()));
+    let main = event_loop.create_native_task(async move {
+        let (give_a, get_a) = futures::channel::oneshot::channel();
+        let b = create_task(async move {
+            let _guard = b_dropped;
+            let _a: pycoro::native::Task<()> = get_a.await.expect("A is sent");
+            std::future::pending::<()>().await;
+            Ok(())
+        })?;
+        let a = create_task(async move {
+            let _guard = a_dropped;
+            b.await
+        })?;
+        let _ = give_a.send(a);
+        sleep(1.0).await?; // both suspended now
+        Ok(())
+    })?;
+    event_loop.run_until_complete(main)?;
+    assert_eq!(dropped.get(), 0, "both still pending");
+    event_loop.close()?;
+    assert_eq!(
+        dropped.get(),
+        2,
+        "both coroutines dropped when the loop closed"
+    );
+    Ok(())
+}

@@ -88,6 +88,8 @@ pub(crate) trait Running {
     fn step_if(self: Rc<Self>, number: u64);
     /// Its place in the loop, which a timer can name.
     fn id(&self) -> TaskId;
+    /// The loop closes with it pending: its coroutine, and what it waits on, go now.
+    fn abandon(&self);
     /// A cancellation requested by `cancel()`, to be raised at this await point.
     fn take_cancellation(&self) -> bool;
     /// The pycoro future the task now waits for.
@@ -412,6 +414,11 @@ impl<T: Clone + 'static> Running for Inner<T> {
 
     fn number(&self) -> u64 {
         self.number
+    }
+
+    fn abandon(&self) {
+        drop(self.coro.take());
+        drop(self.waiting_on.take());
     }
 
     fn step_if(self: Rc<Self>, number: u64) {

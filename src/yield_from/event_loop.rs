@@ -695,7 +695,12 @@ impl EventLoop {
         self.0.timers.borrow_mut().clear();
         self.0.dropped_sleeps.borrow_mut().clear();
         // What is still pending will never run: let it go (its `Rc`s point back here).
+        // Each coroutine is dropped first: a task may hold another through its coroutine
+        // or what it waits on, and a cycle of those would otherwise keep both for ever.
         let pending = std::mem::take(&mut *self.0.native_tasks.borrow_mut());
+        for (_, task) in &pending {
+            task.abandon();
+        }
         drop(pending);
         if let Some(executor) = self.0.executor.borrow_mut().take() {
             executor.shutdown();
