@@ -33,6 +33,12 @@ pub(crate) type Incoming = Box<dyn FnOnce() + Send>;
 /// nanoseconds in a `u64`). Later deadlines, infinite ones included, mean this.
 pub(crate) const END_OF_TIME: Duration = Duration::from_nanos(u64::MAX);
 
+/// `time` in nanoseconds, at most `u64::MAX` ([`END_OF_TIME`]): what the loop's timers
+/// and the virtual clock compare.
+pub(crate) fn nanoseconds(time: Duration) -> u64 {
+    u64::try_from(time.as_nanos()).unwrap_or(u64::MAX)
+}
+
 /// `seconds` as a duration from now: negative is 0, NaN is 0, too many is [`END_OF_TIME`].
 pub(crate) fn seconds_to_duration(seconds: f64) -> Duration {
     if seconds.is_nan() {
@@ -181,7 +187,7 @@ impl Clock {
     /// Moves virtual time (under the lock), where `now` reads it too.
     fn set_virtual_now(&self, state: &mut State, now: Duration) {
         state.virtual_now = now;
-        let nanos = u64::try_from(now.min(END_OF_TIME).as_nanos()).unwrap_or(u64::MAX);
+        let nanos = nanoseconds(now);
         self.inner.virtual_nanos.store(nanos, Ordering::Release);
     }
 
@@ -208,7 +214,7 @@ impl Clock {
     /// its timers with at every pass, with no `Duration` made and taken apart.
     pub(crate) fn now_nanos(&self) -> u64 {
         match self.inner.started {
-            Some(started) => u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX),
+            Some(started) => nanoseconds(started.elapsed()),
             None => self.inner.virtual_nanos.load(Ordering::Acquire),
         }
     }

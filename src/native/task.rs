@@ -50,7 +50,7 @@ struct Inner<T> {
     /// The pycoro future the coroutine waits for, which `cancel` cancels too.
     waiting_on: Cell<Option<FutureRef>>,
     /// The waker its coroutine kept, once it has kept one (see [`lend_waker`]): the
-    /// `Arc` alone, half a `Waker`'s size; each step makes the `Waker` from it.
+    /// `Arc` alone, half a `Waker`'s size; each step lends a `Waker` that borrows it.
     waker: std::cell::OnceCell<Arc<TaskWaker>>,
 }
 

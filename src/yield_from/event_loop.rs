@@ -127,10 +127,6 @@ fn next_timer_sequence() -> u64 {
     })
 }
 
-fn nanoseconds(time: Duration) -> u64 {
-    u64::try_from(time.as_nanos()).unwrap_or(u64::MAX)
-}
-
 impl Timer {
     fn key(&self) -> (u64, u64) {
         (self.when, self.sequence)
@@ -457,7 +453,7 @@ impl EventLoop {
         self.check_closed()?;
         let sequence = next_timer_sequence();
         // At most `END_OF_TIME`, which is `u64::MAX` nanoseconds.
-        let when = nanoseconds(crate::clock::seconds_to_duration(when));
+        let when = crate::clock::nanoseconds(crate::clock::seconds_to_duration(when));
         self.0.timers.borrow_mut().push(Reverse(Timer {
             when,
             sequence,
