@@ -27,20 +27,24 @@ use crate::yield_from::event_loop::with_running_loop;
 use crate::yield_from::event_loop::{Ready, TaskId};
 use crate::yield_from::{AnyFuture, EventLoop, Future, FutureRef, get_running_loop};
 
-type Coroutine<T> = Pin<Box<dyn StdFuture<Output = PyResult<T>>>>;
-
 /// `asyncio.Task` for a native coroutine. It derefs to the [`Future`] holding its
 /// result (a Python `Task` is a `Future`); `.await` gives `PyResult<T>`.
-pub struct Task<T>(Rc<Inner<T>>);
+pub struct Task<T>(Rc<dyn TaskOf<T>>);
 
-struct Inner<T> {
+/// A task seen through its result type only: what a [`Task`] handle holds. The
+/// coroutine's type is known to the task's own code, so a step polls the coroutine with
+/// a direct call that the compiler can inline, not through a second vtable.
+trait TaskOf<T>: Running + AnyFuture {
+    fn future(&self) -> &Future<T>;
+    /// The coroutine's type name (`crate::module::work::{{closure}}`).
+    fn coro_type(&self) -> &'static str;
+}
+
+struct Inner<T, F> {
     future: Future<T>,
     /// Taken out while it is polled (a step inside a step finds none, and does nothing),
     /// gone once it is done. A `Cell`, not a `RefCell`: no borrow flag, eight bytes less.
-    coro: Cell<Option<Coroutine<T>>>,
-    /// The coroutine's type name (`crate::module::work::{{closure}}`), asked for only
-    /// when a repr needs it: a function pointer is half the size of the name.
-    coro_type: fn() -> &'static str,
+    coro: Cell<Option<Pin<Box<F>>>>,
     /// `N` in its name `Task-N`, and its slot in the loop (see [`TaskId`]), kept apart
     /// so that they and `must_cancel` share eight bytes' padding: every field counts, a
     /// million times.
@@ -54,7 +58,7 @@ struct Inner<T> {
     waker: std::cell::OnceCell<Arc<TaskWaker>>,
 }
 
-impl<T> Inner<T> {
+impl<T, F> Inner<T, F> {
     fn id(&self) -> TaskId {
         TaskId {
             slot: self.slot as usize,
@@ -73,7 +77,7 @@ impl<T> Deref for Task<T> {
     type Target = Future<T>;
 
     fn deref(&self) -> &Future<T> {
-        &self.0.future
+        self.0.future()
     }
 }
 
@@ -240,7 +244,6 @@ impl<T: Clone + 'static> Task<T> {
     pub(crate) fn spawn(
         event_loop: &EventLoop,
         coro: impl StdFuture<Output = PyResult<T>> + 'static,
-        coro_type: fn() -> &'static str,
         id: TaskId,
     ) -> PyResult<Self> {
         let slot = u32::try_from(id.slot)
@@ -250,14 +253,13 @@ impl<T: Clone + 'static> Task<T> {
         let task = Self(Rc::new(Inner {
             future,
             coro: Cell::new(Some(Box::pin(coro))),
-            coro_type,
             number: id.number,
             slot,
             must_cancel: Cell::new(false),
             waiting_on: Cell::default(),
             waker: std::cell::OnceCell::new(),
         }));
-        event_loop.schedule(Ready::Step(task.0.clone()))?;
+        event_loop.schedule(Ready::Step(task.as_running()))?;
         Ok(task)
     }
 
@@ -268,7 +270,7 @@ impl<T: Clone + 'static> Task<T> {
 
     /// The name of the coroutine function it runs.
     pub fn coro_name(&self) -> &'static str {
-        crate::generators::function_name((self.0.coro_type)())
+        crate::generators::function_name(self.0.coro_type())
     }
 
     /// `task.cancel()`: the coroutine gets `CancelledError` at the await it is suspended
@@ -282,7 +284,7 @@ impl<T: Clone + 'static> Task<T> {
     }
 }
 
-impl<T: Clone + 'static> Inner<T> {
+impl<T: Clone + 'static, F> Inner<T, F> {
     // ANCHOR: cancel
     /// Python's `Task.cancel`. `wake` schedules the task's step.
     fn request_cancel(&self, wake: impl FnOnce()) -> bool {
@@ -310,7 +312,7 @@ impl<T: Clone + 'static> Inner<T> {
 /// A task seen as the future it is: what another task awaiting it waits on, so that
 /// cancelling that task cancels this one (Python's `Task.cancel` of its `_fut_waiter`),
 /// not only its result.
-impl<T: Clone + 'static> AnyFuture for Inner<T> {
+impl<T: Clone + 'static, F> AnyFuture for Inner<T, F> {
     fn done(&self) -> bool {
         self.future.done()
     }
@@ -337,7 +339,25 @@ impl<T: Clone + 'static> AnyFuture for Inner<T> {
     }
 }
 
-impl<T: Clone + 'static> Running for Inner<T> {
+impl<T, F> TaskOf<T> for Inner<T, F>
+where
+    T: Clone + 'static,
+    F: StdFuture<Output = PyResult<T>> + 'static,
+{
+    fn future(&self) -> &Future<T> {
+        &self.future
+    }
+
+    fn coro_type(&self) -> &'static str {
+        std::any::type_name::<F>()
+    }
+}
+
+impl<T, F> Running for Inner<T, F>
+where
+    T: Clone + 'static,
+    F: StdFuture<Output = PyResult<T>> + 'static,
+{
     // ANCHOR: step
     fn step(self: Rc<Self>) {
         if self.future.done() {
@@ -469,7 +489,7 @@ impl<T: Clone + 'static> Running for Inner<T> {
         format!(
             "<Task {state} name='{}' coro=<{}()>>",
             Running::name(self),
-            crate::generators::function_name((self.coro_type)())
+            crate::generators::function_name(TaskOf::coro_type(self))
         )
     }
 }
@@ -541,7 +561,7 @@ impl<T: Clone + 'static> IntoFuture for &Task<T> {
 
     fn into_future(self) -> Waiting<T> {
         Waiting {
-            future: self.0.future.clone(),
+            future: self.0.future().clone(),
             waits_on: Some(self.0.clone()),
             registered: false,
         }
@@ -552,10 +572,10 @@ impl<T: Clone + 'static> IntoFuture for &Task<T> {
 /// `<Task finished name='Task-1' coro=<add()> result=3>`.
 impl<T: Clone + PyRepr + 'static> fmt::Display for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.future.fmt_task(
+        self.0.future().fmt_task(
             f,
             &Running::name(&*self.0),
-            crate::generators::function_name((self.0.coro_type)()),
+            crate::generators::function_name(self.0.coro_type()),
         )
     }
 }

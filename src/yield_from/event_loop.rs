@@ -529,8 +529,7 @@ impl EventLoop {
             slot: self.0.native_tasks.borrow().vacant_key(),
             number,
         };
-        // The coroutine's type name; the function name in it is found only if asked for.
-        let task = NativeTask::spawn(self, coro, std::any::type_name::<F>, id)?;
+        let task = NativeTask::spawn(self, coro, id)?;
         let slot = self.0.native_tasks.borrow_mut().insert(task.as_running());
         debug_assert_eq!(slot, id.slot, "nothing else took the slot meanwhile");
         Ok(task)
