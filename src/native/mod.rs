@@ -58,7 +58,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::clock::Clock;
-use crate::exceptions::{PyResult, TimeoutError};
+use crate::exceptions::{PyResult, RuntimeError, TimeoutError};
+use crate::yield_from::event_loop::with_running_loop;
 pub use crate::yield_from::{EventLoop, Future, get_event_loop, get_running_loop, set_event_loop};
 pub use iteration::{AsyncClose, async_with, ticker};
 pub use streams::{Server, StreamReader, StreamWriter, open_connection, start_server};
@@ -118,7 +119,9 @@ impl StdFuture for Sleep {
                 return Poll::Ready(Ok(()));
             }
             Sleeping::Timer { when, .. } => {
-                if !get_running_loop()?.timer_fired(*when) {
+                let fired =
+                    with_running_loop(|event_loop| event_loop.map(|lp| lp.timer_fired(*when)));
+                if !fired.ok_or_else(|| RuntimeError::new("no running event loop"))? {
                     return Poll::Pending; // stepped early: still sleeping
                 }
                 self.0 = Sleeping::Over;
@@ -131,12 +134,11 @@ impl StdFuture for Sleep {
             Sleeping::Waker(_) => return Poll::Pending,
         };
         let event_loop = get_running_loop()?;
-        let task = task::current();
+        // The task's id is all a timer needs: no `Rc` of the task is taken.
+        let task = task::current_id();
         if delay <= 0.0 {
             match task {
-                Some(task) => {
-                    event_loop.schedule(crate::yield_from::event_loop::Ready::Step(task))?
-                }
+                Some(id) => event_loop.schedule(crate::yield_from::event_loop::Ready::Wake(id))?,
                 None => cx.waker().wake_by_ref(),
             }
             self.0 = Sleeping::Yielded;
@@ -144,8 +146,8 @@ impl StdFuture for Sleep {
         }
         let when = event_loop.time() + delay;
         self.0 = match task {
-            Some(task) => {
-                let (when, sequence) = event_loop.step_at(when, task.id())?;
+            Some(id) => {
+                let (when, sequence) = event_loop.step_at(when, id)?;
                 Sleeping::Timer { when, sequence }
             }
             None => {

@@ -90,8 +90,6 @@ pub(crate) trait Running {
     /// Takes the next step if it is task number `number` (a waker's task, which may
     /// have ended and left its slot to a later one).
     fn step_if(self: Rc<Self>, number: u64);
-    /// Its place in the loop, which a timer can name.
-    fn id(&self) -> TaskId;
     /// The loop closes with it pending: its coroutine, and what it waits on, go now.
     fn abandon(&self);
     /// A cancellation requested by `cancel()`, to be raised at this await point.
@@ -159,12 +157,24 @@ pub(crate) fn current() -> Option<Rc<dyn Running>> {
 /// was cancelled since its last await, as Python raises it there.
 // ANCHOR: check_cancelled
 pub(crate) fn check_cancelled() -> PyResult<()> {
-    match current() {
-        Some(task) if task.take_cancellation() => Err(CancelledError::default().into()),
+    let Some(id) = current_id() else {
+        return Ok(()); // not in a task
+    };
+    // The task is asked in its slot, not cloned out of it: this runs at every await.
+    let cancelled = with_running_loop(|event_loop| {
+        event_loop?.with_native_task(id, |task| task.take_cancellation())
+    });
+    match cancelled {
+        Some(true) => Err(CancelledError::default().into()),
         _ => Ok(()),
     }
 }
 // ANCHOR_END: check_cancelled
+
+/// The id of the native task being stepped on this thread, if any.
+pub(crate) fn current_id() -> Option<TaskId> {
+    CURRENT.get()
+}
 
 std::thread_local! {
     // A waker no task has kept, to lend to the next step (see `lend_waker`).
@@ -445,10 +455,6 @@ where
         if self.number == number {
             self.step();
         }
-    }
-
-    fn id(&self) -> TaskId {
-        Inner::id(self)
     }
 
     fn take_cancellation(&self) -> bool {

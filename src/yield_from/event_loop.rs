@@ -544,6 +544,20 @@ impl EventLoop {
             .cloned()
     }
 
+    /// `f` of the native task `id`, if it is not done, without cloning its `Rc`. `f`
+    /// must not create or end tasks (the slab is borrowed meanwhile).
+    pub(crate) fn with_native_task<R>(
+        &self,
+        id: TaskId,
+        f: impl FnOnce(&dyn Running) -> R,
+    ) -> Option<R> {
+        let tasks = self.0.native_tasks.borrow();
+        let task = tasks
+            .get(id.slot)
+            .filter(|task| task.number() == id.number)?;
+        Some(f(&**task))
+    }
+
     pub(crate) fn forget_native_task(&self, id: TaskId) {
         let mut tasks = self.0.native_tasks.borrow_mut();
         if tasks
