@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use futures::task::{ArcWake, waker_ref};
+use pin_cell::{PinCell, PinMut};
 
 use crate::clock::Clock;
 use crate::exceptions::{CancelledError, Exception, PyResult, RuntimeError};
@@ -25,11 +26,18 @@ use crate::executor::catch_panic;
 use crate::trace::PyRepr;
 use crate::yield_from::event_loop::with_running_loop;
 use crate::yield_from::event_loop::{Ready, TaskId};
-use crate::yield_from::{AnyFuture, EventLoop, Future, FutureRef, get_running_loop};
+use crate::yield_from::{AnyFuture, EventLoop, Future, get_running_loop};
 
 /// `asyncio.Task` for a native coroutine. It derefs to the [`Future`] holding its
 /// result (a Python `Task` is a `Future`); `.await` gives `PyResult<T>`.
-pub struct Task<T>(Rc<dyn TaskOf<T>>);
+pub struct Task<T>(Pin<Rc<dyn TaskOf<T>>>);
+
+/// A native task whatever its result type, as the loop holds it. Pinned, because its
+/// coroutine lives inside it: one allocation a task, not two.
+pub(crate) type RunningRef = Pin<Rc<dyn Running>>;
+
+/// A pycoro future a task waits on (a future, or a task), which `cancel` reaches.
+pub(crate) type Awaited = Pin<Rc<dyn AnyFuture>>;
 
 /// A task seen through its result type only: what a [`Task`] handle holds. The
 /// coroutine's type is known to the task's own code, so a step polls the coroutine with
@@ -40,22 +48,26 @@ trait TaskOf<T>: Running + AnyFuture {
     fn coro_type(&self) -> &'static str;
 }
 
-struct Inner<T, F> {
-    future: Future<T>,
-    /// Taken out while it is polled (a step inside a step finds none, and does nothing),
-    /// gone once it is done. A `Cell`, not a `RefCell`: no borrow flag, eight bytes less.
-    coro: Cell<Option<Pin<Box<F>>>>,
-    /// `N` in its name `Task-N`, and its slot in the loop (see [`TaskId`]), kept apart
-    /// so that they and `must_cancel` share eight bytes' padding: every field counts, a
-    /// million times.
-    number: u64,
-    slot: u32,
-    must_cancel: Cell<bool>,
-    /// The pycoro future the coroutine waits for, which `cancel` cancels too.
-    waiting_on: Cell<Option<FutureRef>>,
-    /// The waker its coroutine kept, once it has kept one (see [`lend_waker`]): the
-    /// `Arc` alone, half a `Waker`'s size; each step lends a `Waker` that borrows it.
-    waker: std::cell::OnceCell<Arc<TaskWaker>>,
+pin_project_lite::pin_project! {
+    struct Inner<T, F> {
+        future: Future<T>,
+        // `N` in its name `Task-N`, and its slot in the loop (see `TaskId`), kept apart
+        // so that they and `must_cancel` share eight bytes' padding: every field counts,
+        // a million times.
+        number: u64,
+        slot: u32,
+        must_cancel: Cell<bool>,
+        // The pycoro future the coroutine waits for, which `cancel` cancels too.
+        waiting_on: Cell<Option<Awaited>>,
+        // The waker its coroutine kept, once it has kept one (see `lend_waker`): the
+        // `Arc` alone, half a `Waker`'s size; each step lends a `Waker` that borrows it.
+        waker: std::cell::OnceCell<Arc<TaskWaker>>,
+        // The coroutine, in the task's own allocation (so the task is pinned): borrowed
+        // while it is polled (a step inside a step finds it borrowed, and does nothing),
+        // `None` once it is done. A `PinCell` is a `RefCell` that lends only `Pin<&mut>`.
+        #[pin]
+        coro: PinCell<Option<F>>,
+    }
 }
 
 impl<T, F> Inner<T, F> {
@@ -86,18 +98,18 @@ pub(crate) trait Running {
     /// Its number: `N` in `Task-N`.
     fn number(&self) -> u64;
     /// Takes the next step, now.
-    fn step(self: Rc<Self>);
+    fn step(self: Pin<&Self>);
     /// Takes the next step if it is task number `number` (a waker's task, which may
     /// have ended and left its slot to a later one).
-    fn step_if(self: Rc<Self>, number: u64);
+    fn step_if(self: Pin<&Self>, number: u64);
     /// The loop closes with it pending: its coroutine, and what it waits on, go now.
-    fn abandon(&self);
+    fn abandon(self: Pin<&Self>);
     /// A cancellation requested by `cancel()`, to be raised at this await point.
     fn take_cancellation(&self) -> bool;
     /// The pycoro future the task now waits for.
-    fn wait_on(&self, future: FutureRef);
+    fn wait_on(&self, future: Awaited);
     /// `task.cancel()`.
-    fn cancel(self: Rc<Self>) -> bool;
+    fn cancel(&self) -> bool;
     /// `task.done()`.
     fn done(&self) -> bool;
     /// `task.add_done_callback(...)`, without the task.
@@ -110,7 +122,7 @@ pub(crate) trait Running {
 
 /// A native task whatever its result type: what `current_task` and `all_tasks` give.
 #[derive(Clone)]
-pub struct TaskRef(pub(crate) Rc<dyn Running>);
+pub struct TaskRef(pub(crate) RunningRef);
 
 impl TaskRef {
     /// `task.get_name()`.
@@ -125,7 +137,7 @@ impl TaskRef {
 
     /// `task.cancel()`.
     pub fn cancel(&self) -> bool {
-        self.0.clone().cancel()
+        self.0.cancel()
     }
 }
 
@@ -148,7 +160,7 @@ std::thread_local! {
 }
 
 /// The native task running on this thread, if any (`asyncio.current_task()`).
-pub(crate) fn current() -> Option<Rc<dyn Running>> {
+pub(crate) fn current() -> Option<RunningRef> {
     let id = CURRENT.get()?;
     with_running_loop(|event_loop| event_loop?.native_task(id))
 }
@@ -243,7 +255,7 @@ impl ArcWake for TaskWaker {
             if let Ok(event_loop) = get_running_loop()
                 && let Some(task) = event_loop.native_task(id)
             {
-                task.step();
+                task.as_ref().step();
             }
         }));
     }
@@ -260,14 +272,14 @@ impl<T: Clone + 'static> Task<T> {
             .map_err(|_| RuntimeError::new("more than 4,294,967,295 tasks at once"))?;
         let future = event_loop.create_future();
         future.0.set_task_number(id.number);
-        let task = Self(Rc::new(Inner {
+        let task = Self(Rc::pin(Inner {
             future,
-            coro: Cell::new(Some(Box::pin(coro))),
             number: id.number,
             slot,
             must_cancel: Cell::new(false),
             waiting_on: Cell::default(),
             waker: std::cell::OnceCell::new(),
+            coro: PinCell::new(Some(coro)),
         }));
         event_loop.schedule(Ready::Step(task.as_running()))?;
         Ok(task)
@@ -286,10 +298,10 @@ impl<T: Clone + 'static> Task<T> {
     /// `task.cancel()`: the coroutine gets `CancelledError` at the await it is suspended
     /// in (or its next one); it may catch it. False if the task is already done.
     pub fn cancel(&self) -> bool {
-        Running::cancel(self.0.clone())
+        Running::cancel(&*self.0)
     }
 
-    pub(crate) fn as_running(&self) -> Rc<dyn Running> {
+    pub(crate) fn as_running(&self) -> RunningRef {
         self.0.clone()
     }
 }
@@ -328,12 +340,7 @@ impl<T: Clone + 'static, F> AnyFuture for Inner<T, F> {
     }
 
     fn cancel(&self) -> bool {
-        let event_loop = self.future.event_loop();
-        self.request_cancel(|| {
-            if let Some(task) = event_loop.native_task(self.id()) {
-                event_loop.schedule_step(task);
-            }
-        })
+        self.request_cancel(|| self.future.event_loop().wake(self.id()))
     }
 
     fn on_done(&self, callback: Box<dyn FnOnce()>) {
@@ -369,20 +376,25 @@ where
     F: StdFuture<Output = PyResult<T>> + 'static,
 {
     // ANCHOR: step
-    fn step(self: Rc<Self>) {
-        if self.future.done() {
+    fn step(self: Pin<&Self>) {
+        let this = self.project_ref();
+        if this.future.done() {
             return;
         }
-        let event_loop = self.future.event_loop();
-        self.waiting_on.replace(None);
-        let previous = CURRENT.replace(Some(self.id()));
+        let event_loop = this.future.event_loop();
+        this.waiting_on.replace(None);
         let polled = {
-            let Some(mut coro) = self.coro.take() else {
-                CURRENT.set(previous);
+            // Borrowed: a step inside a step; gone: abandoned at the loop's close. Either
+            // way there is nothing to do.
+            let Ok(mut coro) = this.coro.try_borrow_mut() else {
                 return;
             };
+            if coro.is_none() {
+                return;
+            }
+            let previous = CURRENT.replace(Some(self.id()));
             let mut lent = None;
-            let waker = match self.waker.get() {
+            let waker = match this.waker.get() {
                 Some(kept) => kept,
                 None => lent.insert(lend_waker(self.id(), event_loop.clock())),
             };
@@ -396,7 +408,9 @@ where
             let mut finished = None;
             // A panic inside the coroutine becomes the task's exception, and the loop goes on.
             let panicked = catch_panic(|| {
-                if let Poll::Ready(result) = coro.as_mut().poll(&mut cx) {
+                if let Some(coro) = PinMut::as_mut(&mut coro).as_pin_mut()
+                    && let Poll::Ready(result) = coro.poll(&mut cx)
+                {
                     finished = Some(result);
                 }
                 Ok(())
@@ -404,21 +418,24 @@ where
             if let Some(spare) = lent {
                 if Arc::strong_count(&spare) > 1 {
                     // The coroutine kept a clone: this waker is the task's from now on.
-                    let _ = self.waker.set(spare);
+                    let _ = this.waker.set(spare);
                 } else {
                     SPARE_WAKER.set(Some(spare));
                 }
             }
-            match panicked {
+            let polled = match panicked {
                 Err(e) => Some(Err(e)),
-                Ok(()) if finished.is_none() => {
-                    self.coro.set(Some(coro));
-                    None
-                }
                 Ok(()) => finished,
+            };
+            if polled.is_some() {
+                // Done: the coroutine's frame goes with its last poll, not when the last
+                // handle to the task goes, and while the task is still the current one
+                // (as a Python frame's locals go when it returns).
+                PinMut::as_mut(&mut coro).set(None);
             }
+            CURRENT.set(previous);
+            polled
         };
-        CURRENT.set(previous);
         match polled {
             None => {
                 if event_loop.tracing() {
@@ -427,17 +444,15 @@ where
                 return;
             }
             Some(Ok(value)) => {
-                let _ = self.future.set_result(value);
+                let _ = this.future.set_result(value);
             }
             Some(Err(e)) if e.is::<CancelledError>() => {
-                self.future.cancel();
+                this.future.cancel();
             }
             Some(Err(e)) => {
-                let _ = self.future.set_exception(e);
+                let _ = this.future.set_exception(e);
             }
         }
-        // Done: the coroutine's frame went when its last poll did, not when the last
-        // handle to the task goes.
         event_loop.forget_native_task(self.id());
     }
     // ANCHOR_END: step
@@ -446,12 +461,14 @@ where
         self.number
     }
 
-    fn abandon(&self) {
-        drop(self.coro.take());
+    fn abandon(self: Pin<&Self>) {
+        if let Ok(mut coro) = self.project_ref().coro.try_borrow_mut() {
+            PinMut::as_mut(&mut coro).set(None);
+        }
         drop(self.waiting_on.take());
     }
 
-    fn step_if(self: Rc<Self>, number: u64) {
+    fn step_if(self: Pin<&Self>, number: u64) {
         if self.number == number {
             self.step();
         }
@@ -461,13 +478,12 @@ where
         self.must_cancel.replace(false)
     }
 
-    fn wait_on(&self, future: FutureRef) {
+    fn wait_on(&self, future: Awaited) {
         self.waiting_on.replace(Some(future));
     }
 
-    fn cancel(self: Rc<Self>) -> bool {
-        let task = self.clone();
-        self.request_cancel(move || task.future.event_loop().schedule_step(task.clone()))
+    fn cancel(&self) -> bool {
+        self.request_cancel(|| self.future.event_loop().wake(self.id()))
     }
 
     fn done(&self) -> bool {
@@ -506,7 +522,7 @@ pub struct Waiting<T> {
     future: Future<T>,
     /// What a task awaiting this waits on, for `cancel` to reach: the task itself when
     /// the future is a task's result, else the future.
-    waits_on: Option<FutureRef>,
+    waits_on: Option<Awaited>,
     registered: bool,
 }
 
@@ -521,16 +537,16 @@ impl<T: Clone + 'static> StdFuture for Waiting<T> {
         }
         if !self.registered {
             self.registered = true;
-            let future = self.future.as_ref();
             match current() {
                 // Python's `Task.__wakeup`: the done callback steps the task directly.
                 Some(task) => {
-                    task.wait_on(self.waits_on.clone().unwrap_or(future));
+                    let waits_on = self.waits_on.clone();
+                    task.wait_on(waits_on.unwrap_or_else(|| self.future.awaited()));
                     self.future.0.when_done(Ready::Step(task));
                 }
                 None => {
                     let waker = cx.waker().clone();
-                    future.on_done(Box::new(move || waker.wake()));
+                    self.future.0.on_done(Box::new(move || waker.wake()));
                 }
             }
         }

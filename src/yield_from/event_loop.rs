@@ -22,7 +22,7 @@ use crate::exceptions::{KeyboardInterrupt, PyResult, RuntimeError, write_unraisa
 use crate::executor::{ThreadPool, catch_panic, default_max_workers, on_loop_thread};
 use crate::native::Task as NativeTask;
 use crate::native::reactor::Reactor;
-use crate::native::task::Running;
+use crate::native::task::{Running, RunningRef};
 use crate::trace::Out;
 
 /// `asyncio.AbstractEventLoop`, asyncio 3.4 style. Cloning shares the loop.
@@ -78,7 +78,7 @@ struct Inner {
     /// A slab: a task's id is its slot, reused once the task is done, so the tasks
     /// alive sit side by side in memory (a hash map scattered them, and a million tasks
     /// made every insert and remove a cache miss).
-    native_tasks: RefCell<Slab<Rc<dyn Running>>>,
+    native_tasks: RefCell<Slab<RunningRef>>,
     /// Ctrl+C arrived during `run_until_complete`.
     interrupted: Cell<bool>,
     /// The IO reactor, once a socket is used.
@@ -166,7 +166,7 @@ pub(crate) enum Ready {
     /// One of the loop's own callbacks.
     Call(Box<dyn FnOnce()>),
     /// A native task's next step.
-    Step(Rc<dyn Running>),
+    Step(RunningRef),
     /// A native task's next step, asked for by a `Waker`, which names it by id.
     Wake(TaskId),
 }
@@ -181,13 +181,13 @@ impl Ready {
             }
             Ready::Call(callback) => run_reporting_panics(callback),
             // A step catches the coroutine's panics itself.
-            Ready::Step(task) => task.step(),
+            Ready::Step(task) => task.as_ref().step(),
             Ready::Wake(id) => {
                 // The task in the slot, if any; its `step_if` tells whether it is the
                 // one woken (not a later one in the same slot) in the same virtual call.
                 let task = event_loop.0.native_tasks.borrow().get(id.slot).cloned();
                 if let Some(task) = task {
-                    task.step_if(id.number);
+                    task.as_ref().step_if(id.number);
                 }
             }
         }
@@ -412,16 +412,6 @@ impl EventLoop {
         Ok(())
     }
 
-    /// Queues a native task's next step (a wake-up). The entry is made in its place in
-    /// the queue, and no error is made: on a closed loop the step is dropped, as the
-    /// loop would drop it at its close.
-    #[inline]
-    pub(crate) fn schedule_step(&self, task: Rc<dyn Running>) {
-        if !self.0.closed.get() {
-            push_ready(&mut self.0.ready.borrow_mut(), || Ready::Step(task));
-        }
-    }
-
     /// A foreign waker's wake-up of task `id`: queued by id (two integers, no `Rc` to
     /// clone), the task found when its step comes. A task done by then has none to take.
     pub(crate) fn wake(&self, id: TaskId) {
@@ -536,7 +526,7 @@ impl EventLoop {
     }
 
     /// The native task `id`, if it is not done (its slot may hold a newer task by now).
-    pub(crate) fn native_task(&self, id: TaskId) -> Option<Rc<dyn Running>> {
+    pub(crate) fn native_task(&self, id: TaskId) -> Option<RunningRef> {
         let tasks = self.0.native_tasks.borrow();
         tasks
             .get(id.slot)
@@ -578,7 +568,7 @@ impl EventLoop {
     }
 
     /// The native tasks, oldest first (slots are reused, so their order is not age).
-    fn native_by_age(&self) -> Vec<Rc<dyn Running>> {
+    fn native_by_age(&self) -> Vec<RunningRef> {
         let mut tasks: Vec<_> = self
             .0
             .native_tasks
@@ -708,7 +698,7 @@ impl EventLoop {
         // or what it waits on, and a cycle of those would otherwise keep both for ever.
         let pending = std::mem::take(&mut *self.0.native_tasks.borrow_mut());
         for (_, task) in &pending {
-            task.abandon();
+            task.as_ref().abandon();
         }
         drop(pending);
         if let Some(executor) = self.0.executor.borrow_mut().take() {
@@ -941,7 +931,7 @@ impl EventLoop {
 }
 
 /// A native task seen as one of the loop's tasks, for `cancel_all_tasks`.
-struct NativeAsAny(Rc<dyn Running>);
+struct NativeAsAny(RunningRef);
 
 impl AnyTask for NativeAsAny {
     fn cancel(&self) -> bool {

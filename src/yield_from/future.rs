@@ -61,6 +61,10 @@ pub(crate) struct Cell<T> {
 
 const RETRIEVED: u64 = 1 << 63;
 
+// A result cell never pins what it holds (it lends clones of it), so it may move even
+// when its value may not, and a pinned `Rc` of it can be made from any `Rc` of it.
+impl<T> Unpin for Cell<T> {}
+
 /// A future's state, lent out of its `Cell` for a read and put back even if the read
 /// panics (a `Clone` of the result, say).
 struct Lent<'a, T> {
@@ -214,6 +218,12 @@ impl<T: Clone + 'static> Future<T> {
     /// This future as what a coroutine yields.
     pub fn as_ref(&self) -> FutureRef {
         self.0.clone()
+    }
+
+    /// This future as what a native task waits on (see `native::task::Awaited`).
+    pub(crate) fn awaited(&self) -> std::pin::Pin<Rc<dyn AnyFuture>> {
+        let cell: std::pin::Pin<Rc<Cell<T>>> = std::pin::Pin::new(self.0.clone());
+        cell
     }
 }
 
