@@ -48,6 +48,7 @@ trait TaskOf<T>: Running + AnyFuture {
     fn coro_type(&self) -> &'static str;
 }
 
+// ANCHOR: inner
 pin_project_lite::pin_project! {
     struct Inner<T, F> {
         future: Future<T>,
@@ -69,6 +70,7 @@ pin_project_lite::pin_project! {
         coro: PinCell<Option<F>>,
     }
 }
+// ANCHOR_END: inner
 
 impl<T, F> Inner<T, F> {
     fn id(&self) -> TaskId {
