@@ -247,17 +247,24 @@ pub fn format_exception_only(e: &Exception) -> String {
 pub struct Unraisable<'a> {
     /// `Exception ignored in`
     pub err_msg: &'a str,
-    /// The repr of the object involved, e.g. `<generator object consumer at 0x…>`.
+    /// The repr of the object involved, e.g. `<generator object consumer at 0x…>`; in a
+    /// report without an exception, the line asyncio prints about it (`task: <Task …>`).
     pub object: &'a str,
-    /// What was raised.
-    pub exception: &'a Exception,
+    /// What was raised, if anything was: asyncio's `Task was destroyed but it is
+    /// pending!` reports a task, not an exception.
+    pub exception: Option<&'a Exception>,
 }
 
 impl fmt::Display for Unraisable<'_> {
     /// CPython's report, less the traceback lines pycoro cannot know.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}: {}", self.err_msg, self.object)?;
-        write!(f, "{}", format_exception_only(self.exception))
+        match self.exception {
+            Some(exception) => {
+                writeln!(f, "{}: {}", self.err_msg, self.object)?;
+                write!(f, "{}", format_exception_only(exception))
+            }
+            None => write!(f, "{}\n{}", self.err_msg, self.object),
+        }
     }
 }
 
@@ -289,11 +296,24 @@ pub fn set_unraisable_hook(hook: Option<Hook>) -> Option<Hook> {
 
 /// Reports an exception nobody can catch, through the hook (stderr by default).
 pub fn write_unraisable(err_msg: &str, object: &str, exception: &Exception) {
-    let report = Unraisable {
+    report(Unraisable {
         err_msg,
         object,
-        exception,
-    };
+        exception: Some(exception),
+    });
+}
+
+/// Reports, through the same hook, something lost that raised nothing: asyncio's
+/// `Task was destroyed but it is pending!`.
+pub(crate) fn write_unraisable_message(err_msg: &str, object: &str) {
+    report(Unraisable {
+        err_msg,
+        object,
+        exception: None,
+    });
+}
+
+fn report(report: Unraisable<'_>) {
     // The hook is taken out while it runs, so a hook that itself reports does not
     // re-enter the RefCell (it gets the default instead).
     let hook = UNRAISABLE_HOOK.with(|h| h.borrow_mut().take());

@@ -126,3 +126,8 @@ fn the_tree_walk_the_book_shows_holds_on_cpython() {
 fn the_cancellation_rules_the_book_shows_hold_on_cpython() {
     rules_hold_on_cpython("cancellation.py");
 }
+
+#[test]
+fn the_pending_task_report_holds_on_cpython() {
+    rules_hold_on_cpython("pending_task.py");
+}

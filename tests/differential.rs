@@ -179,10 +179,11 @@ fn run_pycoro(case: &Case) -> Vec<String> {
     let unraisable = Rc::new(RefCell::new(Vec::new()));
     let sink = unraisable.clone();
     let previous = set_unraisable_hook(Some(Box::new(move |u| {
+        let exception = u.exception.expect("a generator's report has an exception");
         sink.borrow_mut().push(format!(
             "  unraisable {}: {}",
-            exception_name(u.exception),
-            u.exception
+            exception_name(exception),
+            exception
         ))
     })));
     let mut trace = Vec::new();

@@ -279,6 +279,51 @@ fn an_exception_nobody_retrieves_is_reported_when_the_task_goes() -> PyResult<()
     Ok(())
 }
 
+/// Sleeps for a long time: a task that is still pending when its loop closes.
+async fn forever() -> PyResult<()> {
+    sleep(1000.0).await
+}
+
+#[test]
+fn a_task_still_pending_when_the_loop_closes_is_reported_when_it_goes() -> PyResult<()> {
+    // python/rules/pending_task.py: CPython prints the same two lines.
+    let event_loop = EventLoop::new(Clock::new_virtual());
+    let (reports, ran) = common::unraisable_reports(|| {
+        let main = event_loop.create_native_task(async {
+            create_task(forever())?;
+            sleep(0.0).await
+        })?;
+        event_loop.run_until_complete(main)?;
+        event_loop.close()
+    });
+    ran?;
+    assert_eq!(
+        reports,
+        [
+            "Task was destroyed but it is pending!\ntask: <Task pending name='Task-2' coro=<forever()>>"
+        ]
+    );
+    Ok(())
+}
+
+#[test]
+fn a_task_that_ran_to_its_end_or_was_cancelled_is_not_reported_at_close() -> PyResult<()> {
+    let event_loop = EventLoop::new(Clock::new_virtual());
+    let (reports, ran) = common::unraisable_reports(|| {
+        let main = event_loop.create_native_task(async {
+            let pending = create_task(forever())?;
+            create_task(after(1.0, "done"))?.await?;
+            pending.cancel();
+            sleep(0.0).await // the cancellation is delivered
+        })?;
+        event_loop.run_until_complete(main)?;
+        event_loop.close()
+    });
+    ran?;
+    assert_eq!(reports, Vec::<String>::new());
+    Ok(())
+}
+
 #[test]
 fn current_task_and_all_tasks_name_the_running_and_the_pending_tasks() -> PyResult<()> {
     let (inside, pending) = run(async {

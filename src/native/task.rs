@@ -21,7 +21,9 @@ use futures::task::{ArcWake, waker_ref};
 use pin_cell::{PinCell, PinMut};
 
 use crate::clock::Clock;
-use crate::exceptions::{CancelledError, Exception, PyResult, RuntimeError};
+use crate::exceptions::{
+    CancelledError, Exception, PyResult, RuntimeError, write_unraisable_message,
+};
 use crate::executor::catch_panic;
 use crate::trace::PyRepr;
 use crate::yield_from::event_loop::with_running_loop;
@@ -68,6 +70,21 @@ pin_project_lite::pin_project! {
         // `None` once it is done. A `PinCell` is a `RefCell` that lends only `Pin<&mut>`.
         #[pin]
         coro: PinCell<Option<F>>,
+    }
+
+    // Nothing is lost without a word: a task that goes before it is done says so, as
+    // asyncio's `Task.__del__` does (the loop closed with it pending, say).
+    impl<T, F> PinnedDrop for Inner<T, F> {
+        fn drop(this: Pin<&mut Self>) {
+            if !AnyFuture::done(&*this.future.0) {
+                let name = crate::generators::function_name(std::any::type_name::<F>());
+                let task = format!(
+                    "task: <Task pending name='Task-{}' coro=<{name}()>>",
+                    this.number
+                );
+                write_unraisable_message("Task was destroyed but it is pending!", &task);
+            }
+        }
     }
 }
 // ANCHOR_END: inner

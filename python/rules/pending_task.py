@@ -1,0 +1,52 @@
+# Generation 3: a task still pending when its loop closes is reported when it goes, as
+# CPython 3.11 does, next to the pycoro tests in tests/native_loop.rs (same names).
+# tests/cpython.rs runs this file: every assert is checked. Each program runs in a child
+# interpreter, since the report is written to stderr when the task is collected.
+import subprocess
+import sys
+
+LOOP = """
+import asyncio
+
+async def forever():
+    await asyncio.sleep(1000)
+
+async def after(seconds, value):
+    await asyncio.sleep(seconds)
+    return value
+
+async def main():
+{main}
+loop = asyncio.new_event_loop()
+loop.run_until_complete(main())
+loop.close()
+"""
+
+
+def stderr_of(main):
+    program = LOOP.format(main=main)
+    run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    return run.stderr
+
+
+def a_task_still_pending_when_the_loop_closes_is_reported_when_it_goes():
+    stderr = stderr_of("    asyncio.ensure_future(forever())\n    await asyncio.sleep(0)\n")
+    lines = stderr.splitlines()
+    assert lines[0] == "Task was destroyed but it is pending!", stderr
+    # CPython's repr adds where the coroutine was defined and what it waits for.
+    assert lines[1].startswith("task: <Task pending name='Task-2' coro=<forever() "), stderr
+
+
+def a_task_that_ran_to_its_end_or_was_cancelled_is_not_reported_at_close():
+    stderr = stderr_of(
+        "    pending = asyncio.ensure_future(forever())\n"
+        "    await asyncio.ensure_future(after(1.0, 'done'))\n"
+        "    pending.cancel()\n"
+        "    await asyncio.sleep(0)\n"
+    )
+    assert stderr == "", stderr
+
+
+a_task_still_pending_when_the_loop_closes_is_reported_when_it_goes()
+a_task_that_ran_to_its_end_or_was_cancelled_is_not_reported_at_close()
