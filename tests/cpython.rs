@@ -128,6 +128,6 @@ fn the_cancellation_rules_the_book_shows_hold_on_cpython() {
 }
 
 #[test]
-fn the_pending_task_report_holds_on_cpython() {
-    rules_hold_on_cpython("pending_task.py");
+fn the_task_rules_the_book_shows_hold_on_cpython() {
+    rules_hold_on_cpython("tasks.py");
 }

@@ -286,7 +286,7 @@ async fn forever() -> PyResult<()> {
 
 #[test]
 fn a_task_still_pending_when_the_loop_closes_is_reported_when_it_goes() -> PyResult<()> {
-    // python/rules/pending_task.py: CPython prints the same two lines.
+    // python/rules/tasks.py: CPython prints the same two lines.
     let event_loop = EventLoop::new(Clock::new_virtual());
     let (reports, ran) = common::unraisable_reports(|| {
         let main = event_loop.create_native_task(async {
@@ -301,6 +301,29 @@ fn a_task_still_pending_when_the_loop_closes_is_reported_when_it_goes() -> PyRes
         reports,
         [
             "Task was destroyed but it is pending!\ntask: <Task pending name='Task-2' coro=<forever()>>"
+        ]
+    );
+    Ok(())
+}
+
+#[test]
+fn only_its_coroutine_sets_a_tasks_result() -> PyResult<()> {
+    // python/rules/tasks.py: CPython raises the same errors.
+    let refused = run(async {
+        let task = create_task(async { Ok(2) })?;
+        let refused = [
+            task.set_result(1).map_err(|e| format_exception_only(&e)),
+            task.set_exception(ValueError::new("no"))
+                .map_err(|e| format_exception_only(&e)),
+        ];
+        assert_eq!(task.await?, 2, "the coroutine's result is the task's");
+        Ok(refused)
+    })?;
+    assert_eq!(
+        refused,
+        [
+            Err("RuntimeError: Task does not support set_result operation".to_owned()),
+            Err("RuntimeError: Task does not support set_exception operation".to_owned()),
         ]
     );
     Ok(())

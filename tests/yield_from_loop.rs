@@ -237,6 +237,27 @@ fn there_is_no_running_loop_outside_one() {
 }
 
 #[test]
+fn only_its_coroutine_sets_a_tasks_result() -> PyResult<()> {
+    // python/rules/tasks.py: CPython raises the same errors (for its native tasks; a
+    // generator-based task is the same `Task`).
+    let lp = new_loop();
+    let task = lp.create_task(sleeper(Log::default(), "a", 1.0))?;
+    let refused = task.set_result("mine".to_owned()).unwrap_err();
+    assert!(refused.is::<RuntimeError>());
+    assert_eq!(
+        refused.to_string(),
+        "Task does not support set_result operation"
+    );
+    let refused = task.set_exception(ValueError::new("no")).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "Task does not support set_exception operation"
+    );
+    assert_eq!(lp.run_until_complete(task)?, "a done");
+    Ok(())
+}
+
+#[test]
 fn tasks_run_concurrently_and_a_task_has_pythons_repr() -> PyResult<()> {
     let lp = new_loop();
     let log = Log::default();

@@ -463,13 +463,13 @@ where
                 return;
             }
             Some(Ok(value)) => {
-                let _ = this.future.set_result(value);
+                let _ = this.future.set_task_outcome(Ok(value));
             }
             Some(Err(e)) if e.is::<CancelledError>() => {
                 this.future.cancel();
             }
             Some(Err(e)) => {
-                let _ = this.future.set_exception(e);
+                let _ = this.future.set_task_outcome(Err(e));
             }
         }
         event_loop.forget_native_task(self.id());

@@ -186,13 +186,32 @@ impl<T: Clone + 'static> Future<T> {
     }
 
     /// `fut.set_result(value)`; a future that is already done raises `InvalidStateError`.
+    /// A task's result is its coroutine's to set: on a task (or its result, which is the
+    /// same thing in Python) it raises `RuntimeError`, as Python's `Task.set_result` does.
     pub fn set_result(&self, value: T) -> PyResult<()> {
+        self.refuse_for_a_task("set_result")?;
         self.finish(State::Done(Ok(value)))
     }
 
-    /// `fut.set_exception(exc)`.
+    /// `fut.set_exception(exc)`; `RuntimeError` on a task, as `set_result`.
     pub fn set_exception(&self, exc: impl Into<Exception>) -> PyResult<()> {
+        self.refuse_for_a_task("set_exception")?;
         self.finish(State::Done(Err(exc.into())))
+    }
+
+    fn refuse_for_a_task(&self, operation: &str) -> PyResult<()> {
+        match self.0.task_number() {
+            Some(_) => Err(RuntimeError::new(format!(
+                "Task does not support {operation} operation"
+            ))
+            .into()),
+            None => Ok(()),
+        }
+    }
+
+    /// A task's coroutine is done: its return value or its exception is the task's.
+    pub(crate) fn set_task_outcome(&self, outcome: PyResult<T>) -> PyResult<()> {
+        self.finish(State::Done(outcome))
     }
 
     /// `fut.cancel()`: false if it is already done.

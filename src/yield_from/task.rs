@@ -143,7 +143,7 @@ impl<T: Clone + 'static> Task<T> {
                 inner.coro.replace(None);
                 event_loop.trace(format_args!("{} returned: done", inner.name));
                 // A done task never gets here: `set_result` cannot fail.
-                let _ = inner.future.set_result(value);
+                let _ = inner.future.set_task_outcome(Ok(value));
             }
             Err(e) => {
                 inner.coro.replace(None);
@@ -156,7 +156,7 @@ impl<T: Clone + 'static> Task<T> {
                         inner.name,
                         exception_repr(&e)
                     ));
-                    let _ = inner.future.set_exception(e);
+                    let _ = inner.future.set_task_outcome(Err(e));
                 }
             }
         }

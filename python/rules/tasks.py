@@ -1,7 +1,8 @@
-# Generation 3: a task still pending when its loop closes is reported when it goes, as
-# CPython 3.11 does, next to the pycoro tests in tests/native_loop.rs (same names).
-# tests/cpython.rs runs this file: every assert is checked. Each program runs in a child
-# interpreter, since the report is written to stderr when the task is collected.
+# Generation 3: what CPython 3.11 does with a task's end, next to the pycoro tests in
+# tests/native_loop.rs (same names). tests/cpython.rs runs this file: every assert is
+# checked. The pending-task programs run in a child interpreter, since the report is
+# written to stderr when the task is collected.
+import asyncio
 import subprocess
 import sys
 
@@ -48,5 +49,22 @@ def a_task_that_ran_to_its_end_or_was_cancelled_is_not_reported_at_close():
     assert stderr == "", stderr
 
 
+async def only_its_coroutine_sets_a_tasks_result():
+    async def two():
+        return 2
+
+    task = asyncio.create_task(two())
+    for operation, name in ((lambda: task.set_result(1), "set_result"),
+                            (lambda: task.set_exception(ValueError()), "set_exception")):
+        try:
+            operation()
+        except RuntimeError as e:
+            assert str(e) == f"Task does not support {name} operation"
+        else:
+            assert False, f"{name} on a task raised nothing"
+    assert await task == 2
+
+
 a_task_still_pending_when_the_loop_closes_is_reported_when_it_goes()
+asyncio.run(only_its_coroutine_sets_a_tasks_result())
 a_task_that_ran_to_its_end_or_was_cancelled_is_not_reported_at_close()
