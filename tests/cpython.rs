@@ -131,3 +131,8 @@ fn the_cancellation_rules_the_book_shows_hold_on_cpython() {
 fn the_task_rules_the_book_shows_hold_on_cpython() {
     rules_hold_on_cpython("tasks.py");
 }
+
+#[test]
+fn the_gather_rules_the_book_shows_hold_on_cpython() {
+    rules_hold_on_cpython("gather.py");
+}

@@ -68,6 +68,109 @@ fn gather_raises_the_first_exception_as_soon_as_it_happens() -> PyResult<()> {
     Ok(())
 }
 
+/// Sleeps until cancelled, and says so (python/rules/gather.py has its twin).
+async fn child(log: Log, name: &'static str) -> PyResult<&'static str> {
+    let slept = sleep(10.0).await;
+    if slept.is_err() {
+        log.push(format!("{name} cancelled"));
+    }
+    slept.map(|()| name)
+}
+
+// ANCHOR: gather_cancelled
+#[test]
+fn cancelling_a_task_that_awaits_gather_cancels_the_tasks_gathered() -> PyResult<()> {
+    // python/rules/gather.py: CPython prints the same lines in the same order.
+    let log = Log::default();
+    let main_log = log.clone();
+    run(async move {
+        let (a, b) = (
+            create_task(child(log.clone(), "child 1"))?,
+            create_task(child(log.clone(), "child 2"))?,
+        );
+        let waiter_log = log.clone();
+        let waiter = create_task(async move {
+            let gathered = gather([a, b]).await;
+            if gathered.is_err() {
+                waiter_log.push("waiter cancelled");
+            }
+            gathered
+        })?;
+        sleep(0.0).await?;
+        waiter.cancel();
+        if let Err(e) = waiter.await
+            && e.is::<CancelledError>()
+        {
+            log.push("main sees cancelled");
+        }
+        Ok(())
+    })?;
+    assert_eq!(
+        main_log.take(),
+        [
+            "child 1 cancelled",
+            "child 2 cancelled",
+            "waiter cancelled",
+            "main sees cancelled"
+        ]
+    );
+    Ok(())
+}
+// ANCHOR_END: gather_cancelled
+
+#[test]
+fn gather_return_exceptions_gives_every_outcome_in_argument_order() -> PyResult<()> {
+    let outcomes = run(async {
+        let tasks = [
+            create_task(after(2.0, "ok"))?,
+            create_task(fail_after(1.0))?,
+            create_task(after(3.0, "cancelled"))?,
+        ];
+        tasks[2].cancel();
+        let outcomes = pycoro::native::gather_return_exceptions(tasks).await?;
+        Ok(outcomes
+            .into_iter()
+            .map(|outcome| outcome.map_err(|e| format_exception_only(&e)))
+            .collect::<Vec<_>>())
+    })?;
+    assert_eq!(
+        outcomes,
+        [
+            Ok("ok"),
+            Err("ValueError: failed at 1".to_owned()),
+            Err("CancelledError".to_owned())
+        ]
+    );
+    Ok(())
+}
+
+#[test]
+fn gather_return_exceptions_cancelled_cancels_the_tasks_and_raises_cancelled_error() -> PyResult<()>
+{
+    let log = Log::default();
+    let main_log = log.clone();
+    let (outcome, cancelled) = run(async move {
+        let tasks = [create_task(child(log.clone(), "child 1"))?];
+        let gathered = tasks.clone();
+        let waiter = create_task(async move {
+            // Task results are `Clone`; a list of exceptions is not: its length will do.
+            let outcomes = pycoro::native::gather_return_exceptions(gathered).await?;
+            Ok(outcomes.len())
+        })?;
+        sleep(0.0).await?;
+        waiter.cancel();
+        let outcome = waiter
+            .await
+            .map(|_| ())
+            .map_err(|e| format_exception_only(&e));
+        Ok((outcome, tasks[0].cancelled()))
+    })?;
+    assert_eq!(outcome, Err("CancelledError".to_owned()));
+    assert!(cancelled, "the task gathered was cancelled");
+    assert_eq!(main_log.take(), ["child 1 cancelled"]);
+    Ok(())
+}
+
 #[test]
 fn wait_first_completed_returns_done_and_pending() -> PyResult<()> {
     let (done, pending, time) = run(async {

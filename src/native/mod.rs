@@ -10,6 +10,7 @@
 //! | `loop.create_task(coro)`                 | `event_loop.create_native_task(coro)?`           |
 //! | `await task`                             | `task.await?`                                    |
 //! | `await asyncio.gather(a(), b())`         | `gather([create_task(a())?, create_task(b())?]).await?` |
+//! | `gather(*tasks, return_exceptions=True)` | `gather_return_exceptions(tasks).await?`               |
 //! | `done, pending = await asyncio.wait(ts)` | `let (done, pending) = wait(ts, None, ReturnWhen::AllCompleted).await?` |
 //! | `for f in asyncio.as_completed(ts): await f` | `for f in as_completed(ts) { f.await?; }`    |
 //! | `await asyncio.wait_for(aw, 1)`          | `wait_for(task, 1.0).await?`                     |
@@ -58,7 +59,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::clock::Clock;
-use crate::exceptions::{PyResult, RuntimeError, TimeoutError};
+use crate::exceptions::{CancelledError, PyResult, RuntimeError, TimeoutError};
+use crate::yield_from::AnyFuture;
 use crate::yield_from::event_loop::with_running_loop;
 pub use crate::yield_from::{EventLoop, Future, get_event_loop, get_running_loop, set_event_loop};
 pub use iteration::{AsyncClose, async_with, ticker};
@@ -192,9 +194,84 @@ fn scopeguard(f: impl FnOnce()) -> impl Drop {
 }
 
 /// `asyncio.gather(*tasks)`: their results in argument order, whatever the order they
-/// finish in. The first exception is raised at once (the other tasks go on).
+/// finish in. The first exception is raised at once (the other tasks go on). Cancelling
+/// the task that awaits it cancels the tasks gathered, as in Python.
+///
+/// ```
+/// use pycoro::clock::Clock;
+/// use pycoro::native::{create_task, gather, run_with_clock, sleep};
+///
+/// let results = run_with_clock(
+///     async {
+///         let slow = create_task(async { sleep(2.0).await.map(|()| "slow") })?;
+///         let fast = create_task(async { sleep(1.0).await.map(|()| "fast") })?;
+///         gather([slow, fast]).await
+///     },
+///     Clock::new_virtual(),
+/// )?;
+/// assert_eq!(results, ["slow", "fast"]);
+/// # Ok::<(), pycoro::exceptions::Exception>(())
+/// ```
 pub fn gather<T: Clone + 'static>(tasks: impl IntoIterator<Item = Task<T>>) -> Waiting<Vec<T>> {
+    gathering(tasks, |outer, child, all, cancel_requested| {
+        if let Some(Err(e)) = child.map(|child| child.result()) {
+            let _ = outer.set_exception(e); // the first to fail, `CancelledError` included
+        } else if let Some(all) = all {
+            let _ = match all.iter().map(|t| t.result()).collect::<PyResult<Vec<T>>>() {
+                _ if cancel_requested => outer.set_exception(CancelledError::default()),
+                Ok(values) => outer.set_result(values),
+                Err(e) => outer.set_exception(e),
+            };
+        }
+    })
+}
+
+/// `asyncio.gather(*tasks, return_exceptions=True)`: every task's outcome in argument
+/// order, an exception (`CancelledError` for a task cancelled) as a value, not raised.
+/// Cancelling the task that awaits it cancels the tasks gathered, and then raises
+/// `CancelledError`, as in Python.
+///
+/// ```
+/// use pycoro::clock::Clock;
+/// use pycoro::exceptions::{ValueError, format_exception_only};
+/// use pycoro::native::{create_task, gather_return_exceptions, run_with_clock, sleep};
+///
+/// let outcomes = run_with_clock(
+///     async {
+///         let ok = create_task(async { sleep(1.0).await.map(|()| "ok") })?;
+///         let fails = create_task(async { Err::<&str, _>(ValueError::new("no").into()) })?;
+///         let outcomes = gather_return_exceptions([ok, fails]).await?;
+///         Ok(outcomes.iter().map(|o| o.as_ref().map_err(format_exception_only).copied()).collect::<Vec<_>>())
+///     },
+///     Clock::new_virtual(),
+/// )?;
+/// assert_eq!(outcomes, [Ok("ok"), Err("ValueError: no".to_owned())]);
+/// # Ok::<(), pycoro::exceptions::Exception>(())
+/// ```
+pub async fn gather_return_exceptions<T: Clone + 'static>(
+    tasks: impl IntoIterator<Item = Task<T>>,
+) -> PyResult<Vec<PyResult<T>>> {
     let tasks: Vec<Task<T>> = tasks.into_iter().collect();
+    gathering(tasks.clone(), |outer, _, all, cancel_requested| {
+        if all.is_some() {
+            let _ = match cancel_requested {
+                true => outer.set_exception(CancelledError::default()),
+                false => outer.set_result(()),
+            };
+        }
+    })
+    .await?;
+    Ok(tasks.iter().map(|task| task.result()).collect())
+}
+
+/// What both gathers share: a future that `child_done` completes, told as each task
+/// finishes which task (none if there are no tasks), every task once all are done, and
+/// whether the gather was cancelled; awaiting it, a task's `cancel` reaches the tasks.
+fn gathering<T: Clone + 'static, R: Clone + 'static>(
+    tasks: impl IntoIterator<Item = Task<T>>,
+    child_done: impl Fn(&Future<R>, Option<&Task<T>>, Option<&[Task<T>]>, bool) + 'static,
+) -> Waiting<R> {
+    let tasks: Rc<[Task<T>]> = tasks.into_iter().collect();
     let event_loop = match tasks.first() {
         Some(task) => task.get_loop(),
         None => match get_running_loop() {
@@ -202,33 +279,75 @@ pub fn gather<T: Clone + 'static>(tasks: impl IntoIterator<Item = Task<T>>) -> W
             Err(e) => return failed(e),
         },
     };
-    let outer = event_loop.create_future::<Vec<T>>();
-    if tasks.is_empty() {
-        let _ = outer.set_result(Vec::new());
-        return outer.into_future();
-    }
+    let outer = event_loop.create_future::<R>();
     let left = Rc::new(Cell::new(tasks.len()));
-    let all = Rc::new(tasks.clone());
-    for task in &tasks {
-        let (outer, left, all, child) = (outer.clone(), left.clone(), all.clone(), task.clone());
+    let cancel_requested = Rc::new(Cell::new(false));
+    let child_done = Rc::new(child_done);
+    for task in tasks.iter() {
+        let (outer, left, all, child) = (outer.clone(), left.clone(), tasks.clone(), task.clone());
+        let (cancel_requested, child_done) = (cancel_requested.clone(), child_done.clone());
         task.add_done_callback(move |_| {
             left.set(left.get() - 1);
-            if outer.done() {
-                return;
-            }
-            if let Err(e) = child.result() {
-                let _ = outer.set_exception(e);
-            } else if left.get() == 0 {
-                let results = all.iter().map(|t| t.result()).collect::<PyResult<Vec<T>>>();
-                let _ = match results {
-                    Ok(values) => outer.set_result(values),
-                    Err(e) => outer.set_exception(e),
-                };
+            if !outer.done() {
+                let all = (left.get() == 0).then_some(&*all);
+                child_done(&outer, Some(&child), all, cancel_requested.get());
             }
         });
     }
-    outer.into_future()
+    if tasks.is_empty() {
+        child_done(&outer, None, Some(&[]), false);
+    }
+    let target = Gathering {
+        outer: outer.clone(),
+        tasks,
+        cancel_requested,
+    };
+    let target: Pin<Rc<Gathering<T, R>>> = Pin::new(Rc::new(target));
+    Waiting::cancelling(outer, target)
 }
+
+// ANCHOR: gather
+/// A gather as the task awaiting it sees it. Python's `_GatheringFuture.cancel`:
+/// cancelling it cancels the tasks gathered, which then end the gather with their
+/// `CancelledError` (or with one of its own, if they all swallowed it).
+struct Gathering<T, R> {
+    outer: Future<R>,
+    tasks: Rc<[Task<T>]>,
+    cancel_requested: Rc<Cell<bool>>,
+}
+
+impl<T: Clone + 'static, R: Clone + 'static> AnyFuture for Gathering<T, R> {
+    fn done(&self) -> bool {
+        self.outer.done()
+    }
+
+    fn cancel(&self) -> bool {
+        if self.outer.done() {
+            return false;
+        }
+        let mut cancelled = false;
+        for task in self.tasks.iter() {
+            cancelled |= task.cancel(); // every one, even after the first says yes
+        }
+        if cancelled {
+            self.cancel_requested.set(true);
+        }
+        cancelled
+    }
+
+    fn on_done(&self, callback: Box<dyn FnOnce()>) {
+        self.outer.0.on_done(callback)
+    }
+
+    fn error(&self) -> Option<crate::exceptions::Exception> {
+        self.outer.0.error()
+    }
+
+    fn describe(&self) -> String {
+        self.outer.0.describe()
+    }
+}
+// ANCHOR_END: gather
 
 /// An awaitable that raises `e` (for a call that cannot even start).
 fn failed<T: Clone + 'static>(e: crate::exceptions::Exception) -> Waiting<T> {

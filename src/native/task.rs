@@ -574,6 +574,18 @@ impl<T: Clone + 'static> StdFuture for Waiting<T> {
 }
 // ANCHOR_END: waiting
 
+impl<T: Clone + 'static> Waiting<T> {
+    /// Awaits `future`, while a `cancel` of the awaiting task goes to `waits_on` (what
+    /// completes the future: a gather's tasks, say).
+    pub(crate) fn cancelling(future: Future<T>, waits_on: Awaited) -> Self {
+        Waiting {
+            future,
+            waits_on: Some(waits_on),
+            registered: false,
+        }
+    }
+}
+
 impl<T: Clone + 'static> IntoFuture for Future<T> {
     type Output = PyResult<T>;
     type IntoFuture = Waiting<T>;

@@ -1,0 +1,81 @@
+# Generation 3: `asyncio.gather` and cancellation, as CPython 3.11 behaves, each next to a
+# pycoro test in tests/native_loop.rs (same names). tests/cpython.rs runs this file:
+# every assert is checked.
+import asyncio
+
+
+async def child(log, name):
+    try:
+        await asyncio.sleep(10)
+    except asyncio.CancelledError:
+        log.append(f"{name} cancelled")
+        raise
+    return name
+
+
+async def after(seconds, value):
+    await asyncio.sleep(seconds)
+    return value
+
+
+async def fail_after(seconds):
+    await asyncio.sleep(seconds)
+    raise ValueError(f"failed at {seconds}")
+
+
+# ANCHOR: gather_cancelled
+async def cancelling_a_task_that_awaits_gather_cancels_the_tasks_gathered():
+    log = []
+    a = asyncio.ensure_future(child(log, "child 1"))
+    b = asyncio.ensure_future(child(log, "child 2"))
+
+    async def waiter():
+        try:
+            return await asyncio.gather(a, b)
+        except asyncio.CancelledError:
+            log.append("waiter cancelled")
+            raise
+
+    task = asyncio.create_task(waiter())
+    await asyncio.sleep(0)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        log.append("main sees cancelled")
+    assert log == ["child 1 cancelled", "child 2 cancelled", "waiter cancelled",
+                   "main sees cancelled"], log
+# ANCHOR_END: gather_cancelled
+
+
+async def gather_return_exceptions_gives_every_outcome_in_argument_order():
+    tasks = [asyncio.ensure_future(after(2.0, "ok")),
+             asyncio.ensure_future(fail_after(1.0)),
+             asyncio.ensure_future(after(3.0, "cancelled"))]
+    tasks[2].cancel()
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    assert outcomes[0] == "ok"
+    assert type(outcomes[1]) is ValueError and str(outcomes[1]) == "failed at 1.0"
+    assert type(outcomes[2]) is asyncio.CancelledError
+
+
+async def gather_return_exceptions_cancelled_cancels_the_tasks_and_raises_cancelled_error():
+    log = []
+    tasks = [asyncio.ensure_future(child(log, "child 1"))]
+
+    async def waiter():
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        return len(outcomes)
+
+    task = asyncio.create_task(waiter())
+    await asyncio.sleep(0)
+    assert task.cancel()
+    outcome, = await asyncio.gather(task, return_exceptions=True)
+    assert type(outcome) is asyncio.CancelledError and task.cancelled()
+    assert tasks[0].cancelled()
+    assert log == ["child 1 cancelled"]
+
+
+asyncio.run(cancelling_a_task_that_awaits_gather_cancels_the_tasks_gathered())
+asyncio.run(gather_return_exceptions_gives_every_outcome_in_argument_order())
+asyncio.run(gather_return_exceptions_cancelled_cancels_the_tasks_and_raises_cancelled_error())
