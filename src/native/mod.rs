@@ -62,7 +62,9 @@ use crate::clock::Clock;
 use crate::exceptions::{CancelledError, PyResult, RuntimeError, TimeoutError};
 use crate::yield_from::AnyFuture;
 use crate::yield_from::event_loop::with_running_loop;
-pub use crate::yield_from::{EventLoop, Future, get_event_loop, get_running_loop, set_event_loop};
+pub use crate::yield_from::{
+    EventLoop, Future, get_event_loop, get_running_loop, new_event_loop, set_event_loop,
+};
 pub use iteration::{AsyncClose, async_with, ticker};
 pub use streams::{Server, StreamReader, StreamWriter, open_connection, start_server};
 pub use task::{Task, TaskRef, Waiting, current_task};

@@ -295,6 +295,19 @@ std::thread_local! {
     static DEFAULT: RefCell<Option<EventLoop>> = const { RefCell::new(None) };
 }
 
+/// `asyncio.new_event_loop()`: a loop on the real clock, not yet running. (A test makes
+/// one on a virtual clock with [`EventLoop::new`].)
+///
+/// ```
+/// let event_loop = pycoro::yield_from::new_event_loop();
+/// assert!(!event_loop.is_running() && !event_loop.is_closed());
+/// event_loop.close()?;
+/// # Ok::<(), pycoro::exceptions::Exception>(())
+/// ```
+pub fn new_event_loop() -> EventLoop {
+    EventLoop::new(Clock::real())
+}
+
 /// `asyncio.set_event_loop(loop)`: makes `event_loop` this thread's default loop.
 pub fn set_event_loop(event_loop: Option<&EventLoop>) {
     DEFAULT.with(|default| default.replace(event_loop.cloned()));

@@ -62,8 +62,8 @@ mod task;
 
 pub use delegate::{Delegate, Iter, iter};
 pub use event_loop::{
-    EnsureFuture, EventLoop, Handle, ThreadsafeHandle, get_event_loop, get_running_loop, run,
-    run_with_clock, set_event_loop,
+    EnsureFuture, EventLoop, Handle, ThreadsafeHandle, get_event_loop, get_running_loop,
+    new_event_loop, run, run_with_clock, set_event_loop,
 };
 pub use future::{AnyFuture, Future, FutureRef};
 pub use task::{Coroutine, Task};
