@@ -59,9 +59,9 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::clock::Clock;
-use crate::exceptions::{CancelledError, PyResult, RuntimeError, TimeoutError};
+use crate::exceptions::{CancelledError, PyResult, TimeoutError};
 use crate::yield_from::AnyFuture;
-use crate::yield_from::event_loop::with_running_loop;
+use crate::yield_from::event_loop::{no_running_loop, with_running_loop};
 pub use crate::yield_from::{
     EventLoop, Future, get_event_loop, get_running_loop, new_event_loop, set_event_loop,
 };
@@ -125,7 +125,7 @@ impl StdFuture for Sleep {
             Sleeping::Timer { when, .. } => {
                 let fired =
                     with_running_loop(|event_loop| event_loop.map(|lp| lp.timer_fired(*when)));
-                if !fired.ok_or_else(|| RuntimeError::new("no running event loop"))? {
+                if !fired.ok_or_else(no_running_loop)? {
                     return Poll::Pending; // stepped early: still sleeping
                 }
                 self.0 = Sleeping::Over;
@@ -219,8 +219,12 @@ pub fn gather<T: Clone + 'static>(tasks: impl IntoIterator<Item = Task<T>>) -> W
         if let Some(Err(e)) = child.map(|child| child.result()) {
             let _ = outer.set_exception(e); // the first to fail, `CancelledError` included
         } else if let Some(all) = all {
-            let _ = match all.iter().map(|t| t.result()).collect::<PyResult<Vec<T>>>() {
-                _ if cancel_requested => outer.set_exception(CancelledError::default()),
+            // Every task succeeded; if the gather was cancelled, they swallowed it.
+            let results = match cancel_requested {
+                true => Err(CancelledError::default().into()),
+                false => all.iter().map(|t| t.result()).collect::<PyResult<Vec<T>>>(),
+            };
+            let _ = match results {
                 Ok(values) => outer.set_result(values),
                 Err(e) => outer.set_exception(e),
             };

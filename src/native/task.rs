@@ -77,11 +77,7 @@ pin_project_lite::pin_project! {
     impl<T, F> PinnedDrop for Inner<T, F> {
         fn drop(this: Pin<&mut Self>) {
             if !AnyFuture::done(&*this.future.0) {
-                let name = crate::generators::function_name(std::any::type_name::<F>());
-                let task = format!(
-                    "task: <Task pending name='Task-{}' coro=<{name}()>>",
-                    this.number
-                );
+                let task = format!("task: {}", this.describe_as("pending"));
                 write_unraisable_message("Task was destroyed but it is pending!", &task);
             }
         }
@@ -95,6 +91,15 @@ impl<T, F> Inner<T, F> {
             slot: self.slot as usize,
             number: self.number,
         }
+    }
+
+    /// `repr(task)` without its result, the task being in `state`.
+    fn describe_as(&self, state: &str) -> String {
+        format!(
+            "<Task {state} name='Task-{}' coro=<{}()>>",
+            self.number,
+            crate::generators::function_name(std::any::type_name::<F>())
+        )
     }
 }
 
@@ -527,11 +532,7 @@ where
         } else {
             "pending"
         };
-        format!(
-            "<Task {state} name='{}' coro=<{}()>>",
-            Running::name(self),
-            crate::generators::function_name(TaskOf::coro_type(self))
-        )
+        self.describe_as(state)
     }
 }
 

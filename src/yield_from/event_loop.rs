@@ -331,11 +331,16 @@ pub(crate) fn with_running_loop<R>(f: impl FnOnce(Option<&EventLoop>) -> R) -> R
     RUNNING.with(|running| f(running.borrow().as_ref()))
 }
 
+/// The error of asking for the running loop where none runs.
+pub(crate) fn no_running_loop() -> crate::exceptions::Exception {
+    RuntimeError::new("no running event loop").into()
+}
+
 /// `asyncio.get_running_loop()`: the loop running on this thread.
 pub fn get_running_loop() -> PyResult<EventLoop> {
     RUNNING
         .with(|running| running.borrow().clone())
-        .ok_or_else(|| RuntimeError::new("no running event loop").into())
+        .ok_or_else(no_running_loop)
 }
 
 impl EventLoop {
