@@ -14,8 +14,9 @@ use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 use criterion::{Criterion, Throughput, criterion_group};
 use futures::{SinkExt, StreamExt};
 use pycoro::clock::Clock;
+use pycoro::event_loop::EventLoop;
 use pycoro::exceptions::PyResult;
-use pycoro::native::{EventLoop, create_task, run_with_clock, sleep};
+use pycoro::native::{create_task, run_with_clock, sleep};
 
 /// Counts allocations, to measure memory per suspended task (`stats_alloc` wraps the
 /// system allocator; no `unsafe` here).

@@ -8,8 +8,9 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pycoro::clock::Clock;
+use pycoro::event_loop::{EventLoop, get_running_loop};
 use pycoro::generators::{Generator, Step};
-use pycoro::yield_from::{Coroutine, EventLoop, coroutine, get_running_loop, sleep};
+use pycoro::yield_from::{Coroutine, coroutine, sleep};
 use pycoro::{yield_, yield_from};
 
 /// The consumer: `r = yield r` with `r = n * 3 + 1`.

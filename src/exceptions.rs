@@ -217,6 +217,29 @@ pub fn clone_exception(e: &Exception) -> Exception {
         .unwrap_or_else(|| PyException::new(exception_name(e), e.to_string()).into())
 }
 
+/// An `io::Error` as Python names it: `ConnectionResetError: [Errno 104] Connection reset by peer`.
+pub(crate) fn os_error(e: std::io::Error) -> Exception {
+    let message = match e.raw_os_error() {
+        Some(errno) => format!("[Errno {errno}] {}", strerror(&e)),
+        None => e.to_string(),
+    };
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => ConnectionRefusedError::new(message).into(),
+        std::io::ErrorKind::ConnectionReset => ConnectionResetError::new(message).into(),
+        std::io::ErrorKind::BrokenPipe => BrokenPipeError::new(message).into(),
+        _ => OSError::new(message).into(),
+    }
+}
+
+/// `Connection reset by peer (os error 104)` -> `Connection reset by peer`.
+fn strerror(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
 /// `repr(e)`: `ValueError('x')`, or `CancelledError()` when the message is empty.
 pub fn exception_repr(e: &Exception) -> String {
     let message = e.to_string();

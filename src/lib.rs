@@ -55,8 +55,10 @@
 //!
 //! - [`generators`]: the generator object and its rules, with a Python-to-Rust table.
 //! - [`exceptions`]: Python's exceptions as `anyhow::Error` values.
-//! - [`yield_from`](mod@yield_from) and [`native`]: Generations 2 and 3, one event loop for both;
-//!   [`native::streams`] and [`web`]: real sockets on the loop's epoll reactor.
+//! - [`yield_from`](mod@yield_from) and [`native`]: Generations 2 and 3, both on the one
+//!   [`event_loop`] (asyncio's loop, futures, handles, executor and epoll reactor), which
+//!   knows neither; [`native::streams`] and [`web`]: real sockets on the loop's reactor.
+//! - [`prelude`]: what a program of each generation imports, in one line.
 //! - [`substrates`]: the same generator on nightly coroutines, genawaiter and corosensei.
 //! - [`programs`]: every program of the documents, as a function that prints its trace;
 //!   [`timeline`] draws the ones where generators or tasks take turns.
@@ -67,12 +69,12 @@
 #![warn(missing_docs)]
 
 pub mod clock;
+pub mod event_loop;
 pub mod exceptions;
-pub mod executor;
 pub mod generators;
 pub mod native;
+pub mod prelude;
 pub mod programs;
-pub mod signals;
 pub mod substrates;
 pub mod timeline;
 pub mod trace;

@@ -145,7 +145,7 @@ fn a_peer_that_resets_the_connection_is_connection_reset_error() {
 #[test]
 fn drain_waits_while_the_peer_does_not_read_and_resumes_when_it_does() -> PyResult<()> {
     let (buffered_before, buffered_after) = run(async {
-        let go = pycoro::native::get_running_loop()?.create_future::<()>();
+        let go = pycoro::event_loop::get_running_loop()?.create_future::<()>();
         let reading = go.clone();
         let server = start_server(
             move |reader: StreamReader, _writer: StreamWriter| {
@@ -199,7 +199,7 @@ fn incomplete_read_error_carries_the_partial_data() {
 #[test]
 fn a_read_cancelled_while_waiting_loses_nothing_and_the_next_read_gets_the_data() -> PyResult<()> {
     let line = run(async {
-        let send = pycoro::native::get_running_loop()?.create_future::<()>();
+        let send = pycoro::event_loop::get_running_loop()?.create_future::<()>();
         let go = send.clone();
         let server = start_server(
             move |_reader: StreamReader, writer: StreamWriter| {

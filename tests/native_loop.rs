@@ -5,12 +5,12 @@ mod common;
 
 use common::Log;
 use pycoro::clock::Clock;
+use pycoro::event_loop::{EventLoop, get_running_loop};
 use pycoro::exceptions::{
     CancelledError, PyResult, RuntimeError, TimeoutError, ValueError, format_exception_only,
 };
 use pycoro::native::{
-    EventLoop, ReturnWhen, as_completed, create_task, gather, get_running_loop, run_with_clock,
-    sleep, wait, wait_for,
+    ReturnWhen, as_completed, create_task, gather, run_with_clock, sleep, wait, wait_for,
 };
 
 fn run<T: Clone + 'static>(main: impl Future<Output = PyResult<T>> + 'static) -> PyResult<T> {
@@ -563,7 +563,7 @@ fn printing_a_failed_task_does_not_count_as_retrieving_its_exception() -> PyResu
 
 #[test]
 fn get_event_loop_gives_the_threads_loop_or_says_there_is_none() -> PyResult<()> {
-    use pycoro::native::{get_event_loop, set_event_loop};
+    use pycoro::event_loop::{get_event_loop, set_event_loop};
     let e = get_event_loop().unwrap_err();
     assert!(e.is::<RuntimeError>(), "{e}");
     let lp = EventLoop::new(Clock::new_virtual());

@@ -9,11 +9,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use pycoro::clock::Clock;
+use pycoro::event_loop::EventLoop;
+use pycoro::event_loop::get_running_loop;
 use pycoro::exceptions::{CancelledError, PyResult, RuntimeError, format_exception_only};
 use pycoro::generators::Generator;
-use pycoro::native::{self, EventLoop, create_task};
+use pycoro::native::{self, create_task};
 use pycoro::yield_;
-use pycoro::yield_from::{self, get_running_loop};
+use pycoro::yield_from;
 
 const THREADS: usize = 8;
 const EACH: u64 = 100_000;
@@ -162,7 +164,9 @@ fn event_loop_time() -> f64 {
 }
 
 /// Awaits a Generation 2 future from a native task.
-async fn yield_from_future<T: Clone + 'static>(future: yield_from::Future<T>) -> PyResult<T> {
+async fn yield_from_future<T: Clone + 'static>(
+    future: pycoro::event_loop::Future<T>,
+) -> PyResult<T> {
     future.await
 }
 

@@ -8,8 +8,9 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use pycoro::clock::Clock;
+use pycoro::event_loop::EventLoop;
 use pycoro::exceptions::PyResult;
-use pycoro::native::{EventLoop, Task, all_tasks, create_task, sleep};
+use pycoro::native::{Task, all_tasks, create_task, sleep};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]

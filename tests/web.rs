@@ -277,7 +277,7 @@ fn ctrl_c_stops_the_server_after_the_request_in_flight_is_answered() -> PyResult
         async move {
             in_handler.send(()).unwrap();
             // The handler's work: a job on the executor that finishes when the test says.
-            let event_loop = pycoro::native::get_running_loop()?;
+            let event_loop = pycoro::event_loop::get_running_loop()?;
             event_loop
                 .run_in_executor(move || {
                     release.lock().unwrap().recv().unwrap();
@@ -297,7 +297,7 @@ fn ctrl_c_stops_the_server_after_the_request_in_flight_is_answered() -> PyResult
             .write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
             .unwrap();
         in_handler_rx.recv().unwrap();
-        pycoro::signals::send_sigint(&client_clock).unwrap();
+        pycoro::event_loop::signals::send_sigint(&client_clock).unwrap();
         release_tx.send(()).unwrap();
         let mut answer = String::new();
         // To the end: the server answers, then closes the connection as it stops.
@@ -339,7 +339,7 @@ fn the_examples_app_under_run_app_answers_index_and_bob_over_real_sockets() -> P
                 answer
             })
             .collect();
-        pycoro::signals::send_sigint(&client_clock).unwrap();
+        pycoro::event_loop::signals::send_sigint(&client_clock).unwrap();
         answers
     });
     let app = pycoro::programs::s004_06_aiohttp_app::app();

@@ -9,14 +9,13 @@ use std::rc::Rc;
 
 use common::Log;
 use pycoro::clock::Clock;
+use pycoro::event_loop::executor::default_max_workers;
+use pycoro::event_loop::{EventLoop, get_running_loop};
 use pycoro::exceptions::{
     CancelledError, InvalidStateError, PyResult, RuntimeError, ValueError, format_exception_only,
 };
-use pycoro::executor::default_max_workers;
 use pycoro::trace::Out;
-use pycoro::yield_from::{
-    Coroutine, EventLoop, coroutine, ensure_future, get_running_loop, run_with_clock, sleep,
-};
+use pycoro::yield_from::{Coroutine, coroutine, ensure_future, run_with_clock, sleep};
 use pycoro::{yield_, yield_from};
 
 fn new_loop() -> EventLoop {

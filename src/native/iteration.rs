@@ -18,7 +18,8 @@ use crate::exceptions::PyResult;
 /// ```
 /// use futures::StreamExt;
 /// use pycoro::clock::Clock;
-/// use pycoro::native::{get_running_loop, run_with_clock, ticker};
+/// use pycoro::event_loop::get_running_loop;
+/// use pycoro::native::{run_with_clock, ticker};
 ///
 /// let seen = run_with_clock(async {
 ///     let mut seen = Vec::new();

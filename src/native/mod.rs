@@ -17,9 +17,12 @@
 //! | `task.cancel()`, `except CancelledError:` | `task.cancel()`, `Err(e) if e.is::<CancelledError>()` |
 //! | `asyncio.run(main())`                    | `run(main())`                                    |
 //!
-//! The loop is Generation 2's [`EventLoop`]: since Python 3.5 asyncio's loop has run both
-//! kinds of coroutine, and so does pycoro's. A native [`Task`] polls a Rust `Future`; its
-//! result lives in Generation 2's [`Future`].
+//! The loop is the one Generation 2 runs on, [`crate::event_loop`]: since Python 3.5
+//! asyncio's loop has run both kinds of coroutine, and so does pycoro's. A native [`Task`]
+//! polls a Rust `Future`; its result lives in the loop's [`Future`]. The loop owns a native
+//! task and steps it by id; it knows the task only through a small trait, so this module
+//! depends on the loop and not the other way round. `use pycoro::prelude::native::*;`
+//! brings what a program needs.
 //!
 //! **Cancellation** is Python's, not Rust's: `task.cancel()` makes the next await of a
 //! pycoro awaitable inside the task return `Err(CancelledError)`, which the coroutine may
@@ -47,7 +50,6 @@
 //! ```
 
 mod iteration;
-pub(crate) mod reactor;
 pub mod streams;
 pub(crate) mod task;
 mod threads;
@@ -59,12 +61,11 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::clock::Clock;
-use crate::exceptions::{CancelledError, PyResult, TimeoutError};
-use crate::yield_from::AnyFuture;
-use crate::yield_from::event_loop::{no_running_loop, with_running_loop};
-pub use crate::yield_from::{
-    EventLoop, Future, get_event_loop, get_running_loop, new_event_loop, set_event_loop,
+use crate::event_loop::{
+    AnyFuture, EventLoop, Future, Handle, Ready, get_running_loop, no_running_loop,
+    with_running_loop,
 };
+use crate::exceptions::{CancelledError, PyResult, TimeoutError};
 pub use iteration::{AsyncClose, async_with, ticker};
 pub use streams::{Server, StreamReader, StreamWriter, open_connection, start_server};
 pub use task::{Task, TaskRef, Waiting, current_task};
@@ -79,7 +80,7 @@ pub fn create_task<T: Clone + 'static>(
 
 /// `asyncio.all_tasks()`: the native tasks of the running loop that are not done.
 pub fn all_tasks() -> PyResult<Vec<TaskRef>> {
-    Ok(get_running_loop()?.native_tasks())
+    Ok(get_running_loop()?.all_tasks())
 }
 
 /// `asyncio.sleep(delay)`: finishes `delay` seconds later on the running loop's clock.
@@ -107,7 +108,7 @@ enum Sleeping {
         sequence: u64,
     },
     /// Polled outside a pycoro task: a timer wakes its waker.
-    Waker(crate::yield_from::Handle),
+    Waker(Handle),
     Over,
 }
 
@@ -142,7 +143,7 @@ impl StdFuture for Sleep {
         let task = task::current_id();
         if delay <= 0.0 {
             match task {
-                Some(id) => event_loop.schedule(crate::yield_from::event_loop::Ready::Wake(id))?,
+                Some(id) => event_loop.schedule(Ready::Wake(id))?,
                 None => cx.waker().wake_by_ref(),
             }
             self.0 = Sleeping::Yielded;
@@ -478,4 +479,32 @@ pub fn run_with_clock<T: Clone + 'static>(
     let value = result?;
     cleanup?;
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_heap_lets_go_of_dropped_sleeps_once_they_are_half_of_it() -> PyResult<()> {
+        let event_loop = EventLoop::new(Clock::new_virtual());
+        let timers_left = event_loop.clone();
+        let main = event_loop.create_native_task(async move {
+            let tasks = (0..1000)
+                .map(|_| create_task(sleep(10.0)))
+                .collect::<PyResult<Vec<_>>>()?;
+            sleep(0.0).await?; // every task is in its sleep
+            assert_eq!(timers_left.timers_scheduled(), 1000);
+            for task in &tasks {
+                task.cancel();
+            }
+            sleep(0.0).await?; // every task took its cancellation
+            assert!(tasks.iter().all(|task| task.cancelled()));
+            Ok(timers_left.timers_scheduled())
+        })?;
+        let left = event_loop.run_until_complete(main)?;
+        // Rebuilt whenever more than 100, and more than half, are dropped ones.
+        assert!(left <= 100, "{left} timers left of 1000 dropped");
+        Ok(())
+    }
 }

@@ -25,12 +25,12 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 
+use crate::event_loop::reactor::Reactor;
+use crate::event_loop::{EventLoop, Future, get_running_loop};
 use crate::exceptions::{
-    BrokenPipeError, ConnectionRefusedError, ConnectionResetError, Exception, IncompleteReadError,
-    LimitOverrunError, OSError, PyResult, ValueError, clone_exception,
+    ConnectionRefusedError, Exception, IncompleteReadError, LimitOverrunError, OSError, PyResult,
+    ValueError, clone_exception, os_error,
 };
-use crate::native::reactor::Reactor;
-use crate::yield_from::{EventLoop, Future, get_running_loop};
 
 /// asyncio's default limit for `readuntil`/`readline`: 64 KiB.
 pub const LIMIT: usize = 64 * 1024;
@@ -38,29 +38,6 @@ pub const LIMIT: usize = 64 * 1024;
 pub const HIGH_WATER: usize = 64 * 1024;
 /// ...until no more than this is left.
 pub const LOW_WATER: usize = 16 * 1024;
-
-/// An `io::Error` as Python names it: `ConnectionResetError: [Errno 104] Connection reset by peer`.
-pub(crate) fn os_error(e: io::Error) -> Exception {
-    let message = match e.raw_os_error() {
-        Some(errno) => format!("[Errno {errno}] {}", strerror(&e)),
-        None => e.to_string(),
-    };
-    match e.kind() {
-        io::ErrorKind::ConnectionRefused => ConnectionRefusedError::new(message).into(),
-        io::ErrorKind::ConnectionReset => ConnectionResetError::new(message).into(),
-        io::ErrorKind::BrokenPipe => BrokenPipeError::new(message).into(),
-        _ => OSError::new(message).into(),
-    }
-}
-
-/// `Connection reset by peer (os error 104)` -> `Connection reset by peer`.
-fn strerror(e: &io::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" (os error") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
-}
 
 /// One TCP connection, shared by its reader and its writer.
 struct Connection {

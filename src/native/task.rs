@@ -21,25 +21,19 @@ use futures::task::{ArcWake, waker_ref};
 use pin_cell::{PinCell, PinMut};
 
 use crate::clock::Clock;
+use crate::event_loop::executor::catch_panic;
+use crate::event_loop::tasks::{Awaited, Running, RunningRef, TaskId};
+use crate::event_loop::{
+    AnyFuture, EnsureFuture, EventLoop, Future, Ready, get_running_loop, with_running_loop,
+};
 use crate::exceptions::{
     CancelledError, Exception, PyResult, RuntimeError, write_unraisable_message,
 };
-use crate::executor::catch_panic;
 use crate::trace::PyRepr;
-use crate::yield_from::event_loop::with_running_loop;
-use crate::yield_from::event_loop::{Ready, TaskId};
-use crate::yield_from::{AnyFuture, EventLoop, Future, get_running_loop};
 
 /// `asyncio.Task` for a native coroutine. It derefs to the [`Future`] holding its
 /// result (a Python `Task` is a `Future`); `.await` gives `PyResult<T>`.
 pub struct Task<T>(Pin<Rc<dyn TaskOf<T>>>);
-
-/// A native task whatever its result type, as the loop holds it. Pinned, because its
-/// coroutine lives inside it: one allocation a task, not two.
-pub(crate) type RunningRef = Pin<Rc<dyn Running>>;
-
-/// A pycoro future a task waits on (a future, or a task), which `cancel` reaches.
-pub(crate) type Awaited = Pin<Rc<dyn AnyFuture>>;
 
 /// A task seen through its result type only: what a [`Task`] handle holds. The
 /// coroutine's type is known to the task's own code, so a step polls the coroutine with
@@ -115,33 +109,6 @@ impl<T> Deref for Task<T> {
     fn deref(&self) -> &Future<T> {
         self.0.future()
     }
-}
-
-/// What the loop and the pycoro awaitables need of the task that is running.
-pub(crate) trait Running {
-    /// Its number: `N` in `Task-N`.
-    fn number(&self) -> u64;
-    /// Takes the next step, now.
-    fn step(self: Pin<&Self>);
-    /// Takes the next step if it is task number `number` (a waker's task, which may
-    /// have ended and left its slot to a later one).
-    fn step_if(self: Pin<&Self>, number: u64);
-    /// The loop closes with it pending: its coroutine, and what it waits on, go now.
-    fn abandon(self: Pin<&Self>);
-    /// A cancellation requested by `cancel()`, to be raised at this await point.
-    fn take_cancellation(&self) -> bool;
-    /// The pycoro future the task now waits for.
-    fn wait_on(&self, future: Awaited);
-    /// `task.cancel()`.
-    fn cancel(&self) -> bool;
-    /// `task.done()`.
-    fn done(&self) -> bool;
-    /// `task.add_done_callback(...)`, without the task.
-    fn on_done(&self, callback: Box<dyn FnOnce()>);
-    /// `task.get_name()`.
-    fn name(&self) -> String;
-    /// `repr(task)` without its result.
-    fn describe(&self) -> String;
 }
 
 /// A native task whatever its result type: what `current_task` and `all_tasks` give.
@@ -287,7 +254,7 @@ impl ArcWake for TaskWaker {
 
 impl<T: Clone + 'static> Task<T> {
     /// `loop.create_task(coro)` for a native coroutine: schedules its first step.
-    pub(crate) fn spawn(
+    fn spawn(
         event_loop: &EventLoop,
         coro: impl StdFuture<Output = PyResult<T>> + 'static,
         id: TaskId,
@@ -325,7 +292,7 @@ impl<T: Clone + 'static> Task<T> {
         Running::cancel(&*self.0)
     }
 
-    pub(crate) fn as_running(&self) -> RunningRef {
+    fn as_running(&self) -> RunningRef {
         self.0.clone()
     }
 }
@@ -631,5 +598,31 @@ impl<T: Clone + PyRepr + 'static> fmt::Display for Task<T> {
             &Running::name(&*self.0),
             crate::generators::function_name(self.0.coro_type()),
         )
+    }
+}
+
+impl EventLoop {
+    /// `asyncio.all_tasks(loop)`: its native tasks that are not done, oldest first.
+    pub fn all_tasks(&self) -> Vec<TaskRef> {
+        self.owned_tasks().into_iter().map(TaskRef).collect()
+    }
+
+    /// `loop.create_task(coro)` for a native coroutine (an `async fn`'s future): the loop
+    /// owns the task until it is done.
+    pub fn create_native_task<T: Clone + 'static, F>(&self, coro: F) -> PyResult<Task<T>>
+    where
+        F: StdFuture<Output = PyResult<T>> + 'static,
+    {
+        self.own_task(|event_loop, id| {
+            let task = Task::spawn(event_loop, coro, id)?;
+            let running = task.as_running();
+            Ok((task, running))
+        })
+    }
+}
+
+impl<T: Clone + 'static> EnsureFuture<T> for Task<T> {
+    fn ensure_future(self, _: &EventLoop) -> PyResult<Future<T>> {
+        Ok(Future::clone(&*self))
     }
 }

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 use crate::clock::Clock;
+use crate::event_loop::{EventLoop, ThreadsafeHandle, get_running_loop, set_event_loop};
 use crate::exceptions::{PyResult, RuntimeError};
-use crate::yield_from::{EventLoop, ThreadsafeHandle, get_running_loop, set_event_loop};
 
 use super::create_task;
 

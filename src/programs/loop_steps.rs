@@ -5,9 +5,9 @@
 //! `cargo run --example loop-steps`.
 
 use crate::clock::Clock;
+use crate::event_loop::EventLoop;
 use crate::exceptions::PyResult;
 use crate::trace::Out;
-use crate::yield_from::EventLoop;
 
 // ANCHOR: program
 /// Runs s003-01 with the loop's trace printed to `out`.

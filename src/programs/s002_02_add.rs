@@ -6,8 +6,9 @@
 //! this program drops the future on purpose to do what CPython really does.
 
 use crate::clock::Clock;
+use crate::event_loop::EventLoop;
 use crate::exceptions::PyResult;
-use crate::native::{EventLoop, sleep};
+use crate::native::sleep;
 use crate::pyprint;
 use crate::trace::Out;
 

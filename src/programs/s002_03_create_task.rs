@@ -2,8 +2,9 @@
 //! `task.result()` after. (The same un-awaited `sleep` as s002-02.)
 
 use crate::clock::Clock;
+use crate::event_loop::EventLoop;
 use crate::exceptions::PyResult;
-use crate::native::{EventLoop, sleep};
+use crate::native::sleep;
 use crate::pyprint;
 use crate::trace::Out;
 

@@ -5,8 +5,9 @@
 //! future, so both versions define it to print the future's result.
 
 use crate::clock::Clock;
+use crate::event_loop::{EventLoop, Future, get_event_loop, set_event_loop};
 use crate::exceptions::PyResult;
-use crate::native::{EventLoop, Future, get_event_loop, set_event_loop, sleep};
+use crate::native::sleep;
 use crate::pyprint;
 use crate::trace::Out;
 

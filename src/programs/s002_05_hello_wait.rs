@@ -7,8 +7,9 @@
 //! raises, at the same point, and prints nothing before it.
 
 use crate::clock::Clock;
+use crate::event_loop::EventLoop;
 use crate::exceptions::{PyResult, TypeError};
-use crate::native::{EventLoop, ReturnWhen, create_task, wait};
+use crate::native::{ReturnWhen, create_task, wait};
 use crate::pyprint;
 use crate::trace::Out;
 

@@ -3,8 +3,9 @@
 //! the next begins: the two lines of each come together, four times.
 
 use crate::clock::Clock;
+use crate::event_loop::EventLoop;
 use crate::exceptions::PyResult;
-use crate::native::{EventLoop, ReturnWhen, create_task, wait};
+use crate::native::{ReturnWhen, create_task, wait};
 use crate::pyprint;
 use crate::trace::Out;
 

@@ -2,8 +2,9 @@
 //! Python's `dones` is a set, so its order varies; pycoro's is the argument order.
 
 use crate::clock::Clock;
+use crate::event_loop::EventLoop;
 use crate::exceptions::PyResult;
-use crate::native::{EventLoop, ReturnWhen, create_task, sleep, wait};
+use crate::native::{ReturnWhen, create_task, sleep, wait};
 use crate::pyprint;
 use crate::trace::Out;
 

@@ -1,8 +1,9 @@
 //! s002-07-gather-return: `return await asyncio.gather(*tasks)`: the results in argument order.
 
 use crate::clock::Clock;
+use crate::event_loop::EventLoop;
 use crate::exceptions::PyResult;
-use crate::native::{EventLoop, create_task, gather, sleep};
+use crate::native::{create_task, gather, sleep};
 use crate::pyprint;
 use crate::trace::Out;
 

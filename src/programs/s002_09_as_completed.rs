@@ -1,8 +1,9 @@
 //! s002-09-as-completed: `asyncio.as_completed`: the results in the order the tasks finish.
 
 use crate::clock::Clock;
+use crate::event_loop::EventLoop;
 use crate::exceptions::PyResult;
-use crate::native::{EventLoop, as_completed, create_task, sleep};
+use crate::native::{as_completed, create_task, sleep};
 use crate::pyprint;
 use crate::trace::Out;
 

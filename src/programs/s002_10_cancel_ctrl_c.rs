@@ -7,10 +7,11 @@
 //! removed in Python 3.9, is `asyncio.all_tasks(loop)` (see the errata).
 
 use crate::clock::Clock;
+use crate::event_loop::EventLoop;
+use crate::event_loop::signals::send_sigint;
 use crate::exceptions::{KeyboardInterrupt, PyResult};
-use crate::native::{EventLoop, ReturnWhen, sleep, wait};
+use crate::native::{ReturnWhen, sleep, wait};
 use crate::pyprint;
-use crate::signals::send_sigint;
 use crate::trace::Out;
 
 // ANCHOR: program
@@ -41,7 +42,7 @@ pub fn run(out: &Out, clock: &Clock) -> PyResult<()> {
     })?;
     let result = match event_loop.run_until_complete(waiting) {
         Err(e) if e.is::<KeyboardInterrupt>() => {
-            let pending = event_loop.native_tasks(); // asyncio.all_tasks(loop)
+            let pending = event_loop.all_tasks(); // asyncio.all_tasks(loop)
             let reprs: Vec<String> = pending.iter().map(ToString::to_string).collect();
             pyprint!(out, "{{{}}}", reprs.join(", "));
             for task in &pending {

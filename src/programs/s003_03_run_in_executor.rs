@@ -5,9 +5,10 @@
 //! test's trace is the one interleaving CPython prints in practice.
 
 use crate::clock::Clock;
+use crate::event_loop::{EventLoop, get_running_loop};
 use crate::exceptions::PyResult;
 use crate::trace::Out;
-use crate::yield_from::{Coroutine, EventLoop, coroutine, get_running_loop};
+use crate::yield_from::{Coroutine, coroutine};
 use crate::{pyprint, yield_from};
 
 // ANCHOR: program

@@ -23,8 +23,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use crate::clock::Clock;
+use crate::event_loop::EventLoop;
 use crate::exceptions::{IncompleteReadError, KeyboardInterrupt, PyResult};
-use crate::native::{EventLoop, Server, StreamReader, StreamWriter, start_server};
+use crate::native::{Server, StreamReader, StreamWriter, start_server};
 
 /// A request head larger than this is answered `431 Request Header Fields Too Large`.
 pub const MAX_HEAD: usize = 8 * 1024;
@@ -481,7 +482,7 @@ pub fn run_app(app: Application, host: &str, port: u16) -> PyResult<()> {
 }
 
 /// [`run_app`] with the banner printed to `out`, on `clock` (the loop's; Ctrl+C can
-/// be aimed at it with [`send_sigint`](crate::signals::send_sigint)), and `started(port)`
+/// be aimed at it with [`send_sigint`](crate::event_loop::signals::send_sigint)), and `started(port)`
 /// called once it listens (a test learns the port of a server on port 0 this way).
 pub fn run_app_with(
     app: Application,

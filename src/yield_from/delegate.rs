@@ -3,7 +3,8 @@
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use crate::exceptions::{AttributeError, Exception, GeneratorExit, PyResult};
+use crate::event_loop::{Future, FutureRef};
+use crate::exceptions::{AttributeError, Exception, GeneratorExit, PyResult, RuntimeError};
 use crate::generators::{Generator, GeneratorState, Resume, Step};
 
 /// The sub-iterator of a `yield from`: a generator, a future, or a plain iterator.
@@ -217,6 +218,51 @@ fn python_type_name<T>() -> String {
         _ => format!("{name}{generics}"),
     }
 }
+
+/// `yield from fut` (Python's `Future.__iter__`): suspends only while the future is not
+/// done, then evaluates to its result (or raises its exception).
+macro_rules! delegate_to_future {
+    ($($ty:ty),*) => {$(
+        impl<T: Clone + 'static> Delegate for $ty {
+            type Yield = FutureRef;
+            type Send = ();
+            type Return = T;
+
+            // ANCHOR: future_iter
+            /// `if not self.done(): yield self`; a done future does not suspend at all.
+            fn start(&mut self) -> PyResult<Step<FutureRef, T>> {
+                if self.done() {
+                    self.result().map(Step::Returned)
+                } else {
+                    Ok(Step::Yielded(self.as_ref()))
+                }
+            }
+
+            /// Resumed by the task once the future is done: `return self.result()`.
+            fn next(&mut self) -> PyResult<Step<FutureRef, T>> {
+                if !self.done() {
+                    return Err(RuntimeError::new("yield from wasn't used with future").into());
+                }
+                self.result().map(Step::Returned)
+            }
+            // ANCHOR_END: future_iter
+
+            fn send(&mut self, _: ()) -> PyResult<Step<FutureRef, T>> {
+                self.next()
+            }
+
+            fn throw(&mut self, exc: Exception) -> PyResult<Step<FutureRef, T>> {
+                Err(exc)
+            }
+
+            fn close(&mut self) -> PyResult<()> {
+                Ok(())
+            }
+        }
+    )*};
+}
+
+delegate_to_future!(Future<T>, &Future<T>);
 
 #[cfg(test)]
 mod tests {

@@ -23,16 +23,21 @@
 //! iterator through [`iter`]) and evaluates to its return value. Document 003 calls it
 //! "a transparent pipe" between the caller and the sub-generator.
 //!
-//! **The event loop** is built in four stages, one module each: [`Future`] (a result
-//! that will be set later, with done callbacks), [`Task`] (a future that steps a
-//! coroutine, one step per future it yields), and [`EventLoop`] (a ready queue, then
-//! timers). A coroutine here is a Generation 1 generator that yields the futures it
-//! waits for: `Coroutine<T>`.
+//! **The event loop** is asyncio 3.4's, built in four stages: a
+//! [`Future`](crate::event_loop::Future) (a result that will be set later, with done
+//! callbacks), a [`Task`] (a future that steps a coroutine, one step per future it
+//! yields), and the [`EventLoop`] (a ready queue, then
+//! timers). The future and the loop live in [`crate::event_loop`], which Generation 3
+//! shares; this module adds the generator-driven [`Task`], `loop.create_task` for it,
+//! [`sleep`] and [`run`]. A coroutine here is a Generation 1 generator that yields the
+//! futures it waits for: `Coroutine<T>`. The dependencies go one way: this module uses
+//! the loop, which knows nothing of it.
 //!
 //! ```
 //! #![feature(coroutines)]
 //! use pycoro::clock::Clock;
-//! use pycoro::yield_from::{Coroutine, coroutine, run_with_clock, sleep, get_running_loop};
+//! use pycoro::event_loop::get_running_loop;
+//! use pycoro::yield_from::{Coroutine, coroutine, run_with_clock, sleep};
 //! use pycoro::yield_from;
 //!
 //! // @asyncio.coroutine
@@ -56,20 +61,15 @@
 //! ```
 
 mod delegate;
-pub(crate) mod event_loop;
-mod future;
 mod task;
 
 pub use delegate::{Delegate, Iter, iter};
-pub use event_loop::{
-    EnsureFuture, EventLoop, Handle, ThreadsafeHandle, get_event_loop, get_running_loop,
-    new_event_loop, run, run_with_clock, set_event_loop,
-};
-pub use future::{AnyFuture, Future, FutureRef};
 pub use task::{Coroutine, Task};
 
 use std::ops::Coroutine as RustCoroutine;
 
+use crate::clock::Clock;
+use crate::event_loop::{EventLoop, FutureRef, get_running_loop};
 use crate::exceptions::PyResult;
 use crate::generators::{Generator, Resume};
 
@@ -116,4 +116,21 @@ pub fn sleep(delay: f64) -> Coroutine<()> {
 /// `asyncio.ensure_future(coro)`: wraps a coroutine in a task on the running loop.
 pub fn ensure_future<T: Clone + 'static>(coro: Coroutine<T>) -> PyResult<Task<T>> {
     get_running_loop()?.create_task(coro)
+}
+
+/// `asyncio.run(main)`, asyncio 3.7's shortcut, on the real clock: a new loop, run
+/// until `main` is done, closed.
+pub fn run<T: Clone + 'static>(main: Coroutine<T>) -> PyResult<T> {
+    run_with_clock(main, Clock::real())
+}
+
+/// [`run`] on a given clock (a test passes a virtual one).
+pub fn run_with_clock<T: Clone + 'static>(main: Coroutine<T>, clock: Clock) -> PyResult<T> {
+    let event_loop = EventLoop::new(clock);
+    let result = event_loop.run_until_complete(main);
+    let cleanup = event_loop.cancel_all_tasks();
+    event_loop.close()?;
+    let value = result?;
+    cleanup?;
+    Ok(value)
 }

@@ -11,8 +11,8 @@ use std::fmt;
 use std::ops::Deref;
 use std::rc::Rc;
 
-use super::event_loop::EventLoop;
-use super::future::{AnyFuture, Future, FutureRef};
+use crate::event_loop::tasks::AnyTask;
+use crate::event_loop::{AnyFuture, EnsureFuture, EventLoop, Future, FutureRef, Ready};
 use crate::exceptions::{CancelledError, Exception, PyResult, exception_repr};
 use crate::generators::{Generator, Step};
 use crate::trace::PyRepr;
@@ -50,7 +50,8 @@ impl<T> Deref for Task<T> {
 
 impl<T: Clone + 'static> Task<T> {
     /// Wraps `coro` and schedules its first step (`loop.create_task(coro)`).
-    pub(crate) fn new(coro: Coroutine<T>, event_loop: &EventLoop, number: u64) -> PyResult<Self> {
+    fn new(coro: Coroutine<T>, event_loop: &EventLoop) -> PyResult<Self> {
+        let number = event_loop.next_task_number();
         let future = Future::new(event_loop);
         future.0.set_task_number(number);
         let name = format!("Task-{number}");
@@ -63,9 +64,7 @@ impl<T: Clone + 'static> Task<T> {
             must_cancel: Cell::new(false),
         }));
         let first = task.clone();
-        event_loop.schedule(super::event_loop::Ready::Call(Box::new(move || {
-            first.step(None)
-        })))?;
+        event_loop.schedule(Ready::Call(Box::new(move || first.step(None))))?;
         let erased: Rc<dyn AnyTask> = task.0.clone();
         event_loop.register_task(Rc::downgrade(&erased));
         Ok(task)
@@ -164,13 +163,6 @@ impl<T: Clone + 'static> Task<T> {
     // ANCHOR_END: step
 }
 
-/// A task whose result type is forgotten: what the loop keeps to cancel leftovers.
-pub(crate) trait AnyTask {
-    fn cancel(&self) -> bool;
-    fn done(&self) -> bool;
-    fn on_done(&self, callback: Box<dyn FnOnce()>);
-}
-
 impl<T: Clone + 'static> AnyTask for Inner<T> {
     fn cancel(&self) -> bool {
         if self.future.done() {
@@ -204,7 +196,7 @@ impl<T: Clone + PyRepr + 'static> fmt::Display for Task<T> {
 }
 
 /// `yield from task`: as for any future.
-impl<T: Clone + 'static> crate::yield_from::Delegate for Task<T> {
+impl<T: Clone + 'static> super::Delegate for Task<T> {
     type Yield = FutureRef;
     type Send = ();
     type Return = T;
@@ -227,5 +219,26 @@ impl<T: Clone + 'static> crate::yield_from::Delegate for Task<T> {
 
     fn close(&mut self) -> PyResult<()> {
         (&self.0.future).close()
+    }
+}
+
+impl EventLoop {
+    /// `loop.create_task(coro)` for a generator-based coroutine: wraps it in a task and
+    /// schedules its first step.
+    pub fn create_task<T: Clone + 'static>(&self, coro: Coroutine<T>) -> PyResult<Task<T>> {
+        Task::new(coro, self)
+    }
+}
+
+impl<T: Clone + 'static> EnsureFuture<T> for Coroutine<T> {
+    fn ensure_future(self, event_loop: &EventLoop) -> PyResult<Future<T>> {
+        let task = event_loop.create_task(self)?;
+        Ok(Future::clone(&*task))
+    }
+}
+
+impl<T: Clone + 'static> EnsureFuture<T> for Task<T> {
+    fn ensure_future(self, _: &EventLoop) -> PyResult<Future<T>> {
+        Ok(Future::clone(&*self))
     }
 }

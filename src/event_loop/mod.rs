@@ -1,10 +1,26 @@
-//! Stages 3 and 4: [`EventLoop`], the ready queue, and timers.
+//! asyncio's event loop, shared by Generations 2 and 3: [`EventLoop`] (asyncio's
+//! `base_events`), [`Future`] (`futures`), [`Handle`] and the loop functions (`events`),
+//! the default executor, the epoll reactor (`selectors`) and Ctrl+C.
 //!
-//! Document 001: *"the program needs an EventLoop class, which listens for events,
-//! runs the callbacks, and wraps coroutines in Tasks."* The loop is a queue of ready
-//! callbacks and a heap of timers. One pass (`_run_once`) waits until the earliest
-//! timer is due (or another thread calls in), moves the due timers into the queue,
-//! and runs every callback that was ready when the pass began.
+//! Book: chapters "Generation 2: yield from" (the loop built in stages) and "IO multiplexing".
+//!
+//! Python has one event loop, and since Python 3.5 both kinds of coroutine run on it; so
+//! does pycoro. The loop knows neither generation's task type. It keeps a queue of ready
+//! callbacks and a heap of timers; one pass (`_run_once`) waits until the earliest timer is
+//! due (or another thread calls in, or a socket is ready), moves the due timers into the
+//! queue, and runs every callback that was ready when the pass began. A task is only what
+//! the loop can step and report on (the traits in `tasks.rs`): Generation 2's
+//! generator-driven task steps through done callbacks (`crate::yield_from`), Generation 3's
+//! native task is owned by the loop and stepped by id (`crate::native`).
+//!
+//! Dependencies go one way: `yield_from` and `native` use this module, which uses neither.
+//! Each generation adds its own `create_task` to [`EventLoop`] and its own `run`.
+//!
+//! ```text
+//! native (Task, gather, streams) ──┐
+//!                                  ├──> event_loop (EventLoop, Future, Handle, reactor)
+//! yield_from (Task, yield from) ───┘            └──> clock, exceptions, trace
+//! ```
 
 use std::cell::{Cell, RefCell};
 use std::cmp::{Ordering, Reverse};
@@ -15,22 +31,31 @@ use std::time::Duration;
 
 use slab::Slab;
 
-use super::future::Future;
-use super::task::{AnyTask, Coroutine, Task};
 use crate::clock::{Clock, Incoming};
 use crate::exceptions::{KeyboardInterrupt, PyResult, RuntimeError, write_unraisable};
-use crate::executor::{ThreadPool, catch_panic, default_max_workers, on_loop_thread};
-use crate::native::Task as NativeTask;
-use crate::native::reactor::Reactor;
-use crate::native::task::{Running, RunningRef};
 use crate::trace::Out;
+use executor::{ThreadPool, catch_panic, default_max_workers, on_loop_thread};
+use reactor::Reactor;
+use tasks::{AnyTask, Running, RunningRef};
+
+pub mod executor;
+mod futures;
+mod handles;
+pub(crate) mod reactor;
+pub mod signals;
+pub(crate) mod tasks;
+
+pub use futures::{AnyFuture, Future, FutureRef};
+pub use handles::Handle;
+pub(crate) use handles::run_reporting_panics;
+pub(crate) use tasks::TaskId;
 
 /// `asyncio.AbstractEventLoop`, asyncio 3.4 style. Cloning shares the loop.
 ///
 /// ```
 /// use std::{cell::RefCell, rc::Rc};
 /// use pycoro::clock::Clock;
-/// use pycoro::yield_from::EventLoop;
+/// use pycoro::event_loop::EventLoop;
 ///
 /// let lp = EventLoop::new(Clock::new_virtual());
 /// let log = Rc::new(RefCell::new(Vec::new()));
@@ -83,14 +108,6 @@ struct Inner {
     interrupted: Cell<bool>,
     /// The IO reactor, once a socket is used.
     reactor: RefCell<Option<Rc<Reactor>>>,
-}
-
-/// A native task's place in the loop's slab, and its number, which tells it from a
-/// later task in the same slot: what a `Waker` (which must be `Send`) can carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TaskId {
-    pub(crate) slot: usize,
-    pub(crate) number: u64,
 }
 
 /// A `call_at`, or a native `sleep`: when it is due, its place among timers due at the
@@ -209,81 +226,6 @@ fn push_ready(ready: &mut VecDeque<Ready>, entry: impl FnOnce() -> Ready) {
     }
 }
 
-fn run_reporting_panics(callback: Box<dyn FnOnce()>) {
-    if let Err(e) = catch_panic(|| {
-        callback();
-        Ok(())
-    }) {
-        write_unraisable("Exception in callback", "<Handle>", &e);
-    }
-}
-
-/// A scheduled callback (`asyncio.Handle` / `TimerHandle`): it can be cancelled.
-#[derive(Clone)]
-pub struct Handle(Rc<HandleInner>);
-
-// One `Cell` and no flag beside it: a handle is then 40 bytes with its counts, which
-// the allocator serves from its 48-byte class instead of the 64-byte one.
-struct HandleInner(Cell<HandleState>);
-
-enum HandleState {
-    /// The callback it runs.
-    Scheduled(Box<dyn FnOnce()>),
-    Ran,
-    Cancelled,
-}
-
-impl fmt::Debug for Handle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = if self.cancelled() {
-            "cancelled"
-        } else {
-            "scheduled"
-        };
-        write!(f, "<Handle {state}>")
-    }
-}
-
-impl Handle {
-    fn new(callback: Box<dyn FnOnce()>) -> Self {
-        Self(Rc::new(HandleInner(Cell::new(HandleState::Scheduled(
-            callback,
-        )))))
-    }
-
-    /// `handle.cancel()`: the callback will not run. What it holds is released now,
-    /// not when it comes due.
-    pub fn cancel(&self) {
-        self.0.0.set(HandleState::Cancelled); // even after it ran, as asyncio's
-    }
-
-    /// Whether its state is the one `is` picks out, read without a borrow flag.
-    fn is(&self, is: fn(&HandleState) -> bool) -> bool {
-        let state = self.0.0.replace(HandleState::Ran);
-        let answer = is(&state);
-        self.0.0.set(state);
-        answer
-    }
-
-    /// It has run (it is neither waiting nor cancelled).
-    pub(crate) fn has_run(&self) -> bool {
-        self.is(|state| matches!(state, HandleState::Ran))
-    }
-
-    /// `handle.cancelled()`.
-    pub fn cancelled(&self) -> bool {
-        self.is(|state| matches!(state, HandleState::Cancelled))
-    }
-
-    fn run(&self) {
-        let state = self.0.0.replace(HandleState::Ran);
-        let HandleState::Scheduled(callback) = state else {
-            return self.0.0.set(state); // cancelled, or run already: it stays so
-        };
-        run_reporting_panics(callback);
-    }
-}
-
 std::thread_local! {
     // The loop running on this thread (`get_running_loop`): one at most, since a loop
     // refuses to run inside another (`run_forever`).
@@ -299,7 +241,7 @@ std::thread_local! {
 /// one on a virtual clock with [`EventLoop::new`].)
 ///
 /// ```
-/// let event_loop = pycoro::yield_from::new_event_loop();
+/// let event_loop = pycoro::event_loop::new_event_loop();
 /// assert!(!event_loop.is_running() && !event_loop.is_closed());
 /// event_loop.close()?;
 /// # Ok::<(), pycoro::exceptions::Exception>(())
@@ -483,6 +425,12 @@ impl EventLoop {
         )
     }
 
+    /// How many timers are in the heap, those of dropped sleeps included.
+    #[cfg(test)]
+    pub(crate) fn timers_scheduled(&self) -> usize {
+        self.0.timers.borrow().len()
+    }
+
     /// Whether a timer due at `when` (nanoseconds) has come due: every timer due by the
     /// time a pass looked has been taken off the heap, and its step queued.
     pub(crate) fn timer_fired(&self, when: u64) -> bool {
@@ -518,27 +466,26 @@ impl EventLoop {
         Future::new(self)
     }
 
-    /// `loop.create_task(coro)`: wraps the coroutine in a task and schedules its first step.
-    pub fn create_task<T: Clone + 'static>(&self, coro: Coroutine<T>) -> PyResult<Task<T>> {
+    /// The next task's number: `N` in its name `Task-N`, for tasks of either generation.
+    pub(crate) fn next_task_number(&self) -> u64 {
         let number = self.0.tasks_created.get() + 1;
         self.0.tasks_created.set(number);
-        Task::new(coro, self, number)
+        number
     }
 
-    /// `loop.create_task(coro)` for a native coroutine (an `async fn`'s future).
-    pub fn create_native_task<T: Clone + 'static, F>(&self, coro: F) -> PyResult<NativeTask<T>>
-    where
-        F: std::future::Future<Output = PyResult<T>> + 'static,
-    {
+    /// Takes a task the loop will own and step by id (a native task) into its slab:
+    /// `make` builds the task knowing its id, and gives it back with the loop's view of it.
+    pub(crate) fn own_task<T>(
+        &self,
+        make: impl FnOnce(&Self, TaskId) -> PyResult<(T, RunningRef)>,
+    ) -> PyResult<T> {
         self.check_closed()?;
-        let number = self.0.tasks_created.get() + 1;
-        self.0.tasks_created.set(number);
         let id = TaskId {
             slot: self.0.native_tasks.borrow().vacant_key(),
-            number,
+            number: self.next_task_number(),
         };
-        let task = NativeTask::spawn(self, coro, id)?;
-        let slot = self.0.native_tasks.borrow_mut().insert(task.as_running());
+        let (task, running) = make(self, id)?;
+        let slot = self.0.native_tasks.borrow_mut().insert(running);
         debug_assert_eq!(slot, id.slot, "nothing else took the slot meanwhile");
         Ok(task)
     }
@@ -576,13 +523,11 @@ impl EventLoop {
         }
     }
 
-    /// `asyncio.all_tasks(loop)`: its native tasks that are not done, oldest first.
-    pub fn native_tasks(&self) -> Vec<crate::native::TaskRef> {
-        self.native_by_age()
-            .into_iter()
-            .filter(|task| !task.done())
-            .map(crate::native::TaskRef)
-            .collect()
+    /// The tasks it owns that are not done, oldest first (`asyncio.all_tasks(loop)`).
+    pub(crate) fn owned_tasks(&self) -> Vec<RunningRef> {
+        let mut tasks = self.native_by_age();
+        tasks.retain(|task| !task.done());
+        tasks
     }
 
     /// The native tasks, oldest first (slots are reused, so their order is not age).
@@ -621,7 +566,7 @@ impl EventLoop {
         let native = self
             .native_by_age()
             .into_iter()
-            .map(|task| Rc::new(NativeAsAny(task)) as Rc<dyn AnyTask>)
+            .map(|task| Rc::new(Owned(task)) as Rc<dyn AnyTask>)
             .collect::<Vec<_>>();
         generator_based
             .chain(native)
@@ -845,7 +790,7 @@ impl EventLoop {
         let event_loop = self.clone();
         future.add_done_callback(move |_| event_loop.stop());
         {
-            let _ctrl_c = crate::signals::interruptible(&self.0.clock);
+            let _ctrl_c = signals::interruptible(&self.0.clock);
             self.run_forever()?;
         }
         if self.0.interrupted.replace(false) {
@@ -948,10 +893,10 @@ impl EventLoop {
     }
 }
 
-/// A native task seen as one of the loop's tasks, for `cancel_all_tasks`.
-struct NativeAsAny(RunningRef);
+/// A task the loop owns, seen as any task, for `cancel_all_tasks`.
+struct Owned(RunningRef);
 
-impl AnyTask for NativeAsAny {
+impl AnyTask for Owned {
     fn cancel(&self) -> bool {
         self.0.clone().cancel()
     }
@@ -965,30 +910,11 @@ impl AnyTask for NativeAsAny {
     }
 }
 
-impl<T: Clone + 'static> EnsureFuture<T> for NativeTask<T> {
-    fn ensure_future(self, _: &EventLoop) -> PyResult<Future<T>> {
-        Ok(Future::clone(&*self))
-    }
-}
-
 /// What `run_until_complete` and `ensure_future` accept: a coroutine (wrapped in a
 /// task), a task, or a future.
 pub trait EnsureFuture<T> {
     /// `asyncio.ensure_future(x, loop=event_loop)`.
     fn ensure_future(self, event_loop: &EventLoop) -> PyResult<Future<T>>;
-}
-
-impl<T: Clone + 'static> EnsureFuture<T> for Coroutine<T> {
-    fn ensure_future(self, event_loop: &EventLoop) -> PyResult<Future<T>> {
-        let task = event_loop.create_task(self)?;
-        Ok(Future::clone(&*task))
-    }
-}
-
-impl<T: Clone + 'static> EnsureFuture<T> for Task<T> {
-    fn ensure_future(self, _: &EventLoop) -> PyResult<Future<T>> {
-        Ok(Future::clone(&*self))
-    }
 }
 
 impl<T: Clone + 'static> EnsureFuture<T> for Future<T> {
@@ -1018,23 +944,6 @@ impl ThreadsafeHandle {
     }
 }
 
-/// `asyncio.run(main)`, asyncio 3.7's shortcut, on the real clock: a new loop, run
-/// until `main` is done, closed.
-pub fn run<T: Clone + 'static>(main: Coroutine<T>) -> PyResult<T> {
-    run_with_clock(main, Clock::real())
-}
-
-/// [`run`] on a given clock (a test passes a virtual one).
-pub fn run_with_clock<T: Clone + 'static>(main: Coroutine<T>, clock: Clock) -> PyResult<T> {
-    let event_loop = EventLoop::new(clock);
-    let result = event_loop.run_until_complete(main);
-    let cleanup = event_loop.cancel_all_tasks();
-    event_loop.close()?;
-    let value = result?;
-    cleanup?;
-    Ok(value)
-}
-
 impl fmt::Debug for EventLoop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = if self.is_closed() {
@@ -1045,34 +954,5 @@ impl fmt::Debug for EventLoop {
             "idle"
         };
         write!(f, "<EventLoop {state} {:?}>", self.0.clock)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::native::{create_task, sleep};
-
-    #[test]
-    fn the_heap_lets_go_of_dropped_sleeps_once_they_are_half_of_it() -> PyResult<()> {
-        let event_loop = EventLoop::new(Clock::new_virtual());
-        let timers_left = event_loop.clone();
-        let main = event_loop.create_native_task(async move {
-            let tasks = (0..1000)
-                .map(|_| create_task(sleep(10.0)))
-                .collect::<PyResult<Vec<_>>>()?;
-            sleep(0.0).await?; // every task is in its sleep
-            assert_eq!(timers_left.0.timers.borrow().len(), 1000);
-            for task in &tasks {
-                task.cancel();
-            }
-            sleep(0.0).await?; // every task took its cancellation
-            assert!(tasks.iter().all(|task| task.cancelled()));
-            Ok(timers_left.0.timers.borrow().len())
-        })?;
-        let left = event_loop.run_until_complete(main)?;
-        // Rebuilt whenever more than 100, and more than half, are dropped ones.
-        assert!(left <= 100, "{left} timers left of 1000 dropped");
-        Ok(())
     }
 }

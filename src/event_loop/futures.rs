@@ -1,4 +1,4 @@
-//! Stage 1: [`Future`], a result that is not there yet (asyncio 3.4's `asyncio.Future`).
+//! [`Future`], a result that is not there yet (asyncio's `futures.Future`).
 //!
 //! Document 001: *"a Future class represents the result a coroutine waits for ... when
 //! the socket is readable, the data is written into the Future, which then runs some
@@ -10,20 +10,18 @@ use std::fmt;
 use std::rc::Rc;
 use thin_vec::ThinVec;
 
-use super::event_loop::{EventLoop, Ready};
+use super::{EventLoop, Ready};
 use crate::exceptions::{
     CancelledError, Exception, InvalidStateError, PyResult, RuntimeError, clone_exception,
     exception_repr, write_unraisable,
 };
-use crate::generators::Step;
 use crate::trace::PyRepr;
-use crate::yield_from::Delegate;
 
 /// What a generator-based coroutine yields to its task: some future it waits for,
 /// whatever its result type (the task only needs to know when it is done).
 pub type FutureRef = Rc<dyn AnyFuture>;
 
-/// A future whose result type is forgotten: what a [`Task`](super::Task) waits on.
+/// A future whose result type is forgotten: what a task waits on.
 pub trait AnyFuture {
     /// `fut.done()`.
     fn done(&self) -> bool;
@@ -111,7 +109,7 @@ impl<T> Cell<T> {
 ///
 /// ```
 /// use pycoro::clock::Clock;
-/// use pycoro::yield_from::EventLoop;
+/// use pycoro::event_loop::EventLoop;
 /// use pycoro::exceptions::InvalidStateError;
 ///
 /// let lp = EventLoop::new(Clock::new_virtual());
@@ -385,48 +383,3 @@ impl<T: Clone + PyRepr + 'static> fmt::Display for Future<T> {
         })
     }
 }
-
-/// `yield from fut` (Python's `Future.__iter__`): suspends only while the future is not
-/// done, then evaluates to its result (or raises its exception).
-macro_rules! delegate_to_future {
-    ($($ty:ty),*) => {$(
-        impl<T: Clone + 'static> Delegate for $ty {
-            type Yield = FutureRef;
-            type Send = ();
-            type Return = T;
-
-            // ANCHOR: future_iter
-            /// `if not self.done(): yield self`; a done future does not suspend at all.
-            fn start(&mut self) -> PyResult<Step<FutureRef, T>> {
-                if self.done() {
-                    self.result().map(Step::Returned)
-                } else {
-                    Ok(Step::Yielded(self.as_ref()))
-                }
-            }
-
-            /// Resumed by the task once the future is done: `return self.result()`.
-            fn next(&mut self) -> PyResult<Step<FutureRef, T>> {
-                if !self.done() {
-                    return Err(RuntimeError::new("yield from wasn't used with future").into());
-                }
-                self.result().map(Step::Returned)
-            }
-            // ANCHOR_END: future_iter
-
-            fn send(&mut self, _: ()) -> PyResult<Step<FutureRef, T>> {
-                self.next()
-            }
-
-            fn throw(&mut self, exc: Exception) -> PyResult<Step<FutureRef, T>> {
-                Err(exc)
-            }
-
-            fn close(&mut self) -> PyResult<()> {
-                Ok(())
-            }
-        }
-    )*};
-}
-
-delegate_to_future!(Future<T>, &Future<T>);

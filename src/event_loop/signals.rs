@@ -14,8 +14,8 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use signal_hook::consts::SIGINT;
 use signal_hook::iterator::Signals;
 
+use super::get_running_loop;
 use crate::clock::Clock;
-use crate::yield_from::get_running_loop;
 
 /// The clocks of the loops in `run_until_complete`, innermost last.
 static ACTIVE: Mutex<Vec<Clock>> = Mutex::new(Vec::new());

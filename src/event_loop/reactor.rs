@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use polling::{Event, PollMode, Poller};
 
+use super::{EventLoop, Future};
 use crate::exceptions::{PyResult, RuntimeError};
-use crate::yield_from::{EventLoop, Future};
 
 /// The sockets a loop watches, and who waits for them.
 pub(crate) struct Reactor {
@@ -62,7 +62,7 @@ impl Reactor {
         self.next_key.set(key + 1);
         self.poller
             .add_with_mode(fd, Event::all(key), PollMode::Edge)
-            .map_err(super::streams::os_error)?;
+            .map_err(crate::exceptions::os_error)?;
         self.sources.borrow_mut().insert(
             key,
             Source {
@@ -132,7 +132,7 @@ impl Reactor {
         match self.poller.wait(&mut events, timeout) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Ok(()),
-            Err(e) => return Err(super::streams::os_error(e)),
+            Err(e) => return Err(crate::exceptions::os_error(e)),
         }
         let mut ready = Vec::new();
         {
@@ -172,7 +172,7 @@ mod tests {
 
     use super::Reactor;
     use crate::clock::Clock;
-    use crate::yield_from::EventLoop;
+    use crate::event_loop::EventLoop;
 
     /// Edge-triggered epoll reports readiness once: if the only waiter was cancelled, the
     /// readiness must be kept for the next waiter, or that one would wait for ever.

@@ -1,0 +1,96 @@
+//! What a program of each generation imports, in one line.
+//!
+//! ```
+//! #![feature(coroutines)]
+//! use pycoro::prelude::*; // Generation 1: generators
+//!
+//! // def squares():
+//! //     for i in range(1, 4):
+//! //         yield i * i
+//! let squares: Generator<i32> = Generator::new(#[coroutine] |_| {
+//!     for i in 1..=3 {
+//!         yield_!(i * i)?;
+//!     }
+//!     Ok(())
+//! });
+//! assert_eq!(squares.collect::<PyResult<Vec<_>>>()?, [1, 4, 9]); // list(squares())
+//! # Ok::<(), Exception>(())
+//! ```
+//!
+//! A Generation 2 program adds `use pycoro::prelude::yield_from::*;` (its `sleep`, `run`
+//! and `Task` are asyncio 3.4's, for generator-based coroutines); a Generation 3 program
+//! `use pycoro::prelude::native::*;` (`async fn` tasks, `gather`, streams, and
+//! `futures`' `StreamExt`, whose `next` is `async for`). The two are not meant to be
+//! imported together: each has its own `sleep`, `run` and `Task`, as asyncio's
+//! generator-based and native coroutines each had theirs.
+
+mod common {
+    pub use crate::clock::Clock;
+    pub use crate::exceptions::{
+        self, CancelledError, Exception, GeneratorExit, KeyboardInterrupt, PyResult, RuntimeError,
+        StopIteration, TimeoutError, TypeError, ValueError, format_exception_only,
+    };
+    pub use crate::generators::{Generator, GeneratorState, Resume, Step};
+    pub use crate::trace::Out;
+    pub use crate::{pyprint, yield_};
+}
+
+mod event_loop {
+    pub use crate::event_loop::{
+        EventLoop, Future, Handle, get_event_loop, get_running_loop, new_event_loop, set_event_loop,
+    };
+}
+
+pub use common::*;
+
+/// Generation 2: `yield from` and asyncio 3.4's generator-based coroutines.
+///
+/// ```
+/// #![feature(coroutines)]
+/// use pycoro::prelude::yield_from::*;
+///
+/// fn answer() -> Coroutine<i32> {
+///     coroutine(#[coroutine] |_| {
+///         yield_from!(sleep(1.0))?;
+///         Ok(42)
+///     })
+/// }
+/// assert_eq!(run_with_clock(answer(), Clock::new_virtual())?, 42);
+/// # Ok::<(), Exception>(())
+/// ```
+pub mod yield_from {
+    pub use super::common::*;
+    pub use super::event_loop::*;
+    pub use crate::yield_from;
+    pub use crate::yield_from::{
+        Coroutine, Delegate, Task, coroutine, ensure_future, iter, run, run_with_clock, sleep,
+    };
+}
+
+/// Generation 3: `async`/`await` on the same loop.
+///
+/// ```
+/// use pycoro::prelude::native::*;
+///
+/// async fn numbers() -> PyResult<Vec<u32>> {
+///     // async for n in ticker(3, 0.5): ...
+///     let mut seen = Vec::new();
+///     let mut ticks = std::pin::pin!(ticker(3, 0.5));
+///     while let Some(n) = ticks.next().await {
+///         seen.push(n?);
+///     }
+///     Ok(seen)
+/// }
+/// assert_eq!(run_with_clock(numbers(), Clock::new_virtual())?, [0, 1, 2]);
+/// # Ok::<(), Exception>(())
+/// ```
+pub mod native {
+    pub use super::common::*;
+    pub use super::event_loop::*;
+    pub use crate::native::{
+        LoopThread, ReturnWhen, StreamReader, StreamWriter, Task, TaskRef, all_tasks, as_completed,
+        async_with, create_task, current_task, gather, gather_return_exceptions, open_connection,
+        run, run_coroutine_threadsafe, run_with_clock, sleep, start_server, ticker, wait, wait_for,
+    };
+    pub use futures::StreamExt;
+}
