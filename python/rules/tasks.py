@@ -61,7 +61,7 @@ async def only_its_coroutine_sets_a_tasks_result():
         except RuntimeError as e:
             assert str(e) == f"Task does not support {name} operation"
         else:
-            assert False, f"{name} on a task raised nothing"
+            raise AssertionError(f"{name} on a task raised nothing")
     assert await task == 2
 
 

@@ -109,6 +109,8 @@ try:
     g.close()
 except ValueError as e:
     assert str(e) == 'sub failed to close'
+else:
+    raise AssertionError('no ValueError')
 # ANCHOR_END: close_raises
 
 
@@ -124,12 +126,16 @@ try:
     g.send(1)
 except AttributeError as e:
     assert str(e) == "'range_iterator' object has no attribute 'send'"
+else:
+    raise AssertionError('no AttributeError')
 g = from_range()
 next(g)
 try:
     g.throw(ValueError('v'))     # range has no throw: re-raised in the delegator
 except ValueError as e:
     assert str(e) == 'v'
+else:
+    raise AssertionError('no ValueError')
 # ANCHOR_END: plain_iterator
 
 
@@ -162,6 +168,8 @@ try:
     next(me_g)
 except ValueError as e:
     assert str(e) == 'generator already executing'
+else:
+    raise AssertionError('no ValueError')
 # ANCHOR_END: self_delegation
 
 print('all Generation 2 delegation rules hold on CPython')
