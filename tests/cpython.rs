@@ -136,3 +136,18 @@ fn the_task_rules_the_book_shows_hold_on_cpython() {
 fn the_gather_rules_the_book_shows_hold_on_cpython() {
     rules_hold_on_cpython("gather.py");
 }
+
+#[test]
+fn the_timer_rules_the_book_shows_hold_on_cpython() {
+    rules_hold_on_cpython("timers.py");
+}
+
+#[test]
+fn the_types_coroutine_rules_the_book_shows_hold_on_cpython() {
+    rules_hold_on_cpython("types_coroutine.py");
+}
+
+#[test]
+fn the_aiohttp_limits_the_book_states_hold_where_aiohttp_is_installed() {
+    rules_hold_on_cpython("aiohttp_limits.py");
+}

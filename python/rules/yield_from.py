@@ -172,4 +172,32 @@ else:
     raise AssertionError('no ValueError')
 # ANCHOR_END: self_delegation
 
+# ANCHOR: every_level_resumes
+import dis
+import sys
+
+
+def innermost():
+    while True:
+        yield 'innermost'
+
+
+def middle():
+    yield from innermost()
+
+
+def top():
+    yield from middle()
+
+
+g = top()
+next(g)
+resumed = []
+sys.setprofile(lambda frame, event, arg: event == 'call' and resumed.append(frame.f_code.co_name))
+g.send('x')
+sys.setprofile(None)
+assert resumed == ['top', 'middle', 'innermost']    # one send resumes every frame
+assert 'SEND' in {i.opname for i in dis.get_instructions(middle)}   # which sends on down
+# ANCHOR_END: every_level_resumes
+
 print('all Generation 2 delegation rules hold on CPython')
