@@ -1,7 +1,7 @@
 //! CPython is the oracle: each program's Rust trace must equal what `python3` prints
 //! for the repository's Python version (`python/ID.py`): byte for byte; or once times
-//! and addresses are masked (PROGRAMS.md's "lines"); or, where threads or Python's sets
-//! give another order, line for line in some order ("shape").
+//! and addresses are masked (`Compare::Lines`); or, where threads or Python's sets give
+//! another order, line for line in some order (`Compare::Shape`).
 
 use pycoro::clock::Clock;
 use pycoro::exceptions::format_exception_only;

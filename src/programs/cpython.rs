@@ -84,7 +84,7 @@ pub fn run_rust(program: &Program, clock: &crate::clock::Clock) -> RustRun {
 }
 
 /// Whether a Rust trace matches CPython's output as closely as the program allows
-/// (PROGRAMS.md's `compare` column): the same bytes, or for a program whose threads
+/// (the program's [`Compare`](super::Compare)): the same bytes, or for a program whose threads
 /// may finish in either order, the same lines in some order.
 pub fn same_output(compare: super::Compare, python: &str, rust: &str) -> bool {
     match compare {
