@@ -15,8 +15,8 @@ pub struct PythonOutput {
     pub success: bool,
 }
 
-/// Runs the program's Python version with `python3`, or `Ok(None)` if there is no
-/// `python3` on this machine.
+/// Runs the program's Python version with `python3`, or `Ok(None)` if `python3` is not
+/// installed.
 ///
 /// The source is fed on stdin (`python3 -`), so the tour works from any directory;
 /// output is UTF-8 whatever the locale, as the documents print Chinese.
