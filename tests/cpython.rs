@@ -1,7 +1,7 @@
 //! CPython is the oracle: each program's Rust trace must equal what `python3` prints
 //! for the repository's Python version (`python/ID.py`): byte for byte; or once times
-//! and addresses are masked (PROGRAMS.md's "lines"); or, where threads or Python's sets
-//! give another order, line for line in some order ("shape").
+//! and addresses are masked (`Compare::Lines`); or, where threads or Python's sets give
+//! another order, line for line in some order (`Compare::Shape`).
 
 use pycoro::clock::Clock;
 use pycoro::exceptions::format_exception_only;
@@ -135,4 +135,19 @@ fn the_task_rules_the_book_shows_hold_on_cpython() {
 #[test]
 fn the_gather_rules_the_book_shows_hold_on_cpython() {
     rules_hold_on_cpython("gather.py");
+}
+
+#[test]
+fn the_timer_rules_the_book_shows_hold_on_cpython() {
+    rules_hold_on_cpython("timers.py");
+}
+
+#[test]
+fn the_types_coroutine_rules_the_book_shows_hold_on_cpython() {
+    rules_hold_on_cpython("types_coroutine.py");
+}
+
+#[test]
+fn the_aiohttp_limits_the_book_states_hold_where_aiohttp_is_installed() {
+    rules_hold_on_cpython("aiohttp_limits.py");
 }

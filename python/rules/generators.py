@@ -15,6 +15,8 @@ try:
     g.send('x')
 except TypeError as e:
     assert str(e) == "can't send non-None value to a just-started generator"
+else:
+    raise AssertionError('no TypeError')
 assert inspect.getgeneratorstate(g) == 'GEN_CREATED'   # still usable
 g.send(None)
 # ANCHOR_END: first_send
@@ -51,6 +53,8 @@ try:
     g.close()
 except RuntimeError as e:
     assert str(e) == 'generator ignored GeneratorExit'
+else:
+    raise AssertionError('no RuntimeError')
 assert inspect.getgeneratorstate(g) == 'GEN_SUSPENDED'
 assert next(g) == 1
 # ANCHOR_END: ignored_exit
@@ -68,6 +72,8 @@ try:
     next(g)
 except RuntimeError as e:
     assert str(e) == 'generator raised StopIteration'
+else:
+    raise AssertionError('no RuntimeError')
 assert inspect.getgeneratorstate(g) == 'GEN_CLOSED'
 # ANCHOR_END: pep479
 
@@ -82,6 +88,8 @@ try:
     next(me_g)
 except ValueError as e:
     assert str(e) == 'generator already executing'
+else:
+    raise AssertionError('no ValueError')
 assert inspect.getgeneratorstate(me_g) == 'GEN_CLOSED'
 # ANCHOR_END: already_executing
 

@@ -1,7 +1,7 @@
 # Generation 3: what CPython 3.11 does with a task's end, next to the pycoro tests in
-# tests/native_loop.rs (same names). tests/cpython.rs runs this file: every assert is
-# checked. The pending-task programs run in a child interpreter, since the report is
-# written to stderr when the task is collected.
+# tests/native_loop.rs and tests/book_claims.rs (same names). tests/cpython.rs runs this
+# file: every assert is checked. The pending-task programs run in a child interpreter,
+# since the report is written to stderr when the task is collected.
 import asyncio
 import subprocess
 import sys
@@ -49,6 +49,28 @@ def a_task_that_ran_to_its_end_or_was_cancelled_is_not_reported_at_close():
     assert stderr == "", stderr
 
 
+# ANCHOR: lost
+def a_pending_task_nobody_references_is_collected_while_the_loop_runs():
+    # The loop keeps only what is scheduled, and asyncio's list of tasks is a WeakSet: a
+    # task waiting on a future that only it holds is garbage once nobody else holds it.
+    stderr = stderr_of(
+        "    async def waits():\n"
+        "        await asyncio.get_running_loop().create_future()\n"
+        "    asyncio.ensure_future(waits())   # the task is not kept\n"
+        "    await asyncio.sleep(0)           # it runs, and waits on its future\n"
+        "    assert len(asyncio.all_tasks()) == 2\n"
+        "    import gc, sys\n"
+        "    gc.collect()\n"
+        "    assert len(asyncio.all_tasks()) == 1   # only main is left\n"
+        "    print('the loop goes on', file=sys.stderr)\n"
+    )
+    lines = stderr.splitlines()
+    assert lines[0] == "Task was destroyed but it is pending!", stderr
+    assert lines[1].startswith("task: <Task pending name='Task-2' coro=<"), stderr
+    assert lines[2] == "the loop goes on", stderr
+# ANCHOR_END: lost
+
+
 async def only_its_coroutine_sets_a_tasks_result():
     async def two():
         return 2
@@ -61,10 +83,11 @@ async def only_its_coroutine_sets_a_tasks_result():
         except RuntimeError as e:
             assert str(e) == f"Task does not support {name} operation"
         else:
-            assert False, f"{name} on a task raised nothing"
+            raise AssertionError(f"{name} on a task raised nothing")
     assert await task == 2
 
 
 a_task_still_pending_when_the_loop_closes_is_reported_when_it_goes()
 asyncio.run(only_its_coroutine_sets_a_tasks_result())
 a_task_that_ran_to_its_end_or_was_cancelled_is_not_reported_at_close()
+a_pending_task_nobody_references_is_collected_while_the_loop_runs()

@@ -109,6 +109,8 @@ try:
     g.close()
 except ValueError as e:
     assert str(e) == 'sub failed to close'
+else:
+    raise AssertionError('no ValueError')
 # ANCHOR_END: close_raises
 
 
@@ -124,12 +126,16 @@ try:
     g.send(1)
 except AttributeError as e:
     assert str(e) == "'range_iterator' object has no attribute 'send'"
+else:
+    raise AssertionError('no AttributeError')
 g = from_range()
 next(g)
 try:
     g.throw(ValueError('v'))     # range has no throw: re-raised in the delegator
 except ValueError as e:
     assert str(e) == 'v'
+else:
+    raise AssertionError('no ValueError')
 # ANCHOR_END: plain_iterator
 
 
@@ -162,6 +168,36 @@ try:
     next(me_g)
 except ValueError as e:
     assert str(e) == 'generator already executing'
+else:
+    raise AssertionError('no ValueError')
 # ANCHOR_END: self_delegation
+
+# ANCHOR: every_level_resumes
+import dis
+import sys
+
+
+def innermost():
+    while True:
+        yield 'innermost'
+
+
+def middle():
+    yield from innermost()
+
+
+def top():
+    yield from middle()
+
+
+g = top()
+next(g)
+resumed = []
+sys.setprofile(lambda frame, event, arg: event == 'call' and resumed.append(frame.f_code.co_name))
+g.send('x')
+sys.setprofile(None)
+assert resumed == ['top', 'middle', 'innermost']    # one send resumes every frame
+assert 'SEND' in {i.opname for i in dis.get_instructions(middle)}   # which sends on down
+# ANCHOR_END: every_level_resumes
 
 print('all Generation 2 delegation rules hold on CPython')

@@ -94,8 +94,8 @@ pub fn sleep(delay: f64) -> Sleep {
 
 /// The future of [`sleep`]. Python's `sleep` is a future that a timer completes, and the
 /// future's done callback steps the task on the next pass. Here the timer steps the task
-/// itself, on that same pass: no future, no callback, no handle, only a place in the
-/// loop's heap of timers.
+/// itself, on the pass it fires (one pass earlier): no future, no callback, no handle,
+/// only a place in the loop's heap of timers.
 pub struct Sleep(Sleeping);
 
 enum Sleeping {

@@ -15,8 +15,8 @@ pub struct PythonOutput {
     pub success: bool,
 }
 
-/// Runs the program's Python version with `python3`, or `Ok(None)` if there is no
-/// `python3` on this machine.
+/// Runs the program's Python version with `python3`, or `Ok(None)` if `python3` is not
+/// installed.
 ///
 /// The source is fed on stdin (`python3 -`), so the tour works from any directory;
 /// output is UTF-8 whatever the locale, as the documents print Chinese.
@@ -84,7 +84,7 @@ pub fn run_rust(program: &Program, clock: &crate::clock::Clock) -> RustRun {
 }
 
 /// Whether a Rust trace matches CPython's output as closely as the program allows
-/// (PROGRAMS.md's `compare` column): the same bytes, or for a program whose threads
+/// (the program's [`Compare`](super::Compare)): the same bytes, or for a program whose threads
 /// may finish in either order, the same lines in some order.
 pub fn same_output(compare: super::Compare, python: &str, rust: &str) -> bool {
     match compare {

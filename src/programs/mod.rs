@@ -51,7 +51,7 @@ pub mod s004_05_wget;
 pub mod s004_06_aiohttp_app;
 pub mod three_substrates;
 
-/// How closely a program's output can be compared with CPython's (PROGRAMS.md's column).
+/// How closely a program's output can be compared with CPython's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compare {
     /// The whole stdout is deterministic: byte for byte.

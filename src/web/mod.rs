@@ -12,8 +12,9 @@
 //!
 //! HTTP/1.1 with keep-alive; requests are parsed by `httparse`. A request that is not
 //! HTTP gets `400 Bad Request`, a head over 8 KiB `431`, a body over 1 MiB `413`, an
-//! unknown path `404` and a known path with another method `405`, each with aiohttp's
-//! body text; after an error the connection is closed. Each connection is a task, so a
+//! unknown path `404` and a known path with another method `405`, each with a body like
+//! aiohttp's `404: Not Found` (aiohttp itself answers a line over 8,190 bytes with `400`);
+//! after an error the connection is closed. Each connection is a task, so a
 //! client that connects and sends nothing delays nobody else.
 
 use std::cell::{Cell, RefCell};

@@ -86,8 +86,8 @@ where
 /// `asyncio.sleep(delay)`: a coroutine that finishes `delay` seconds later on the
 /// running loop's clock.
 ///
-/// `sleep(0)` is Python 3.11's bare `yield`: it gives every other ready task one turn
-/// and resumes on the next pass of the loop, without a timer.
+/// `sleep(0)` does what Python 3.11's bare `yield` does, by yielding a future already
+/// done: every other ready task gets one turn, and it resumes on the next pass, without a timer.
 pub fn sleep(delay: f64) -> Coroutine<()> {
     coroutine(
         #[coroutine]

@@ -1,0 +1,46 @@
+# asyncio's timers as CPython 3.11 runs them, next to pycoro's tests in
+# tests/book_claims.rs (same names). tests/cpython.rs runs this file: every assert is
+# checked.
+import asyncio
+
+
+# ANCHOR: equal_deadlines
+def timers_at_an_equal_deadline_run_in_the_heaps_order_not_the_scheduling_order():
+    # TimerHandle.__lt__ compares deadlines only, and heapq is not stable: the order of
+    # timers due at the same time is whatever the heap's sifting leaves.
+    loop = asyncio.new_event_loop()
+    order = []
+    when = loop.time() + 0.01
+    for i in range(3):
+        loop.call_at(when, order.append, i)
+    loop.call_at(when + 0.01, loop.stop)   # a fourth timer in the heap, due later
+    loop.run_forever()
+    loop.close()
+    assert order == [0, 2, 1], order
+# ANCHOR_END: equal_deadlines
+
+
+# ANCHOR: sleep_one_pass_later
+async def a_sleeping_task_resumes_one_pass_after_its_timer_fires():
+    loop = asyncio.get_running_loop()
+    log = []
+
+    async def sleeper():
+        await asyncio.sleep(1)
+        log.append('sleeper resumes')
+
+    now = loop.time()
+    loop.time = lambda: now           # the clock stands still while both timers are set
+    task = asyncio.create_task(sleeper())
+    await asyncio.sleep(0)            # the sleeper runs to its sleep: a timer at now + 1
+    loop.call_at(now + 1, log.append, 'callback due at the same time')
+    del loop.time                     # the clock moves again
+    await task
+    # The sleep's timer only sets a future; the future's done callback, the task's
+    # wake-up, is scheduled with call_soon and runs on the next pass.
+    assert log == ['callback due at the same time', 'sleeper resumes'], log
+# ANCHOR_END: sleep_one_pass_later
+
+
+timers_at_an_equal_deadline_run_in_the_heaps_order_not_the_scheduling_order()
+asyncio.run(a_sleeping_task_resumes_one_pass_after_its_timer_fires())
