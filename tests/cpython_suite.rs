@@ -1,0 +1,20 @@
+//! CPython's own tests of generators, carried into Rust one by one.
+//!
+//! Each `#[test]` is one `test_*` method of CPython 3.11's `Lib/test`, at the path
+//! `MODULE::CLASS_IN_SNAKE_CASE::METHOD`: CPython's
+//! `test_yield_from.TestPEP380Operation.test_delegating_close` is
+//! `test_yield_from::test_pep380_operation::test_delegating_close` here. A CPython test
+//! that is not carried is listed, with its reason, in `cpython_suite/not_applicable.toml`
+//! (it cannot be said in Rust) or `cpython_suite/pending.toml` (pycoro lacks a feature).
+//! `python3 scripts/cpython_suite.py` counts them all against CPython's sources.
+#![feature(coroutines)]
+
+#[path = "common/mod.rs"]
+mod common;
+#[path = "cpython_suite/support.rs"]
+mod support;
+
+#[path = "cpython_suite/test_generators.rs"]
+mod test_generators;
+#[path = "cpython_suite/test_yield_from.rs"]
+mod test_yield_from;
