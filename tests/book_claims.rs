@@ -7,8 +7,9 @@ mod common;
 
 use common::Log;
 use pycoro::clock::Clock;
+use pycoro::event_loop::{EventLoop, get_running_loop};
 use pycoro::exceptions::PyResult;
-use pycoro::native::{self, EventLoop, create_task, get_running_loop};
+use pycoro::native::{self, create_task};
 use pycoro::yield_from as generation_2;
 use pycoro::yield_from::{coroutine, ensure_future};
 
@@ -75,7 +76,7 @@ fn a_generation_2_sleep_resumes_its_task_one_pass_after_its_timer_fires_as_async
     let main = coroutine(
         #[coroutine]
         move |_| {
-            let event_loop = generation_2::get_running_loop()?;
+            let event_loop = pycoro::event_loop::get_running_loop()?;
             let now = event_loop.time();
             let sleeper_log = task_log.clone();
             let sleeper = ensure_future(coroutine(

@@ -124,9 +124,10 @@ struct Timer {
 enum Due {
     /// `call_at`'s callback, which its handle may have cancelled.
     Call(Handle),
-    /// A native `sleep`'s task takes its next step, on the same pass the sleep future's
-    /// done callback would have stepped it. No handle: the task is named by its slot
-    /// and number, and a `sleep` dropped early is remembered in `dropped_sleeps`.
+    /// A native `sleep`'s task takes its next step, on the pass the timer fires (asyncio's
+    /// sleep future would step it one pass later, through its done callback: see the
+    /// Generation 3 chapter). No handle: the task is named by its slot and number, and a
+    /// `sleep` dropped early is remembered in `dropped_sleeps`.
     Step { slot: u32, number: u64 },
 }
 
