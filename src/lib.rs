@@ -51,6 +51,59 @@
 //! # Ok::<(), pycoro::exceptions::Exception>(())
 //! ```
 //!
+//! ## Generation 2 in one example
+//!
+//! A generator-based coroutine (asyncio 3.4's `@asyncio.coroutine`) waits by yielding a
+//! future; `yield from` hands every future its sub-coroutine yields up to the task, which
+//! sends the coroutine on when the future is done. The loop runs on a virtual clock here,
+//! so the second of sleep takes no time.
+//!
+//! ```
+//! #![feature(coroutines)]
+//! use pycoro::prelude::yield_from::*;
+//!
+//! // @asyncio.coroutine
+//! // def slow_add(a, b):
+//! //     yield from asyncio.sleep(1)
+//! //     return a + b
+//! fn slow_add(a: i32, b: i32) -> Coroutine<i32> {
+//!     coroutine(#[coroutine] move |_| {
+//!         yield_from!(sleep(1.0))?;
+//!         Ok(a + b)
+//!     })
+//! }
+//!
+//! assert_eq!(run_with_clock(slow_add(1, 2), Clock::new_virtual())?, 3);
+//! # Ok::<(), Exception>(())
+//! ```
+//!
+//! ## Generation 3 in one example
+//!
+//! The same coroutine as an `async fn`: `await` replaces `yield from`, and the same loop
+//! runs it. Two tasks sleep at once, so the two seconds of sleep take one.
+//!
+//! ```
+//! use pycoro::prelude::native::*;
+//!
+//! // async def slow_add(a, b):
+//! //     await asyncio.sleep(1)
+//! //     return a + b
+//! async fn slow_add(a: i32, b: i32) -> PyResult<i32> {
+//!     sleep(1.0).await?;
+//!     Ok(a + b)
+//! }
+//!
+//! // async def main():
+//! //     return await asyncio.gather(slow_add(1, 2), slow_add(3, 4)), loop.time()
+//! async fn main_() -> PyResult<(Vec<i32>, f64)> {
+//!     let sums = gather([create_task(slow_add(1, 2))?, create_task(slow_add(3, 4))?]).await?;
+//!     Ok((sums, get_running_loop()?.time()))
+//! }
+//!
+//! assert_eq!(run_with_clock(main_(), Clock::new_virtual())?, (vec![3, 7], 1.0));
+//! # Ok::<(), Exception>(())
+//! ```
+//!
 //! ## Where to go next
 //!
 //! - [`generators`]: the generator object and its rules, with a Python-to-Rust table.
@@ -99,3 +152,8 @@ macro_rules! yield_ {
         resumed
     }};
 }
+
+// The README's Rust is compiled with the doc tests, so it cannot drift from the crate.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
