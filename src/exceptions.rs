@@ -115,6 +115,12 @@ builtin_exceptions! {
     BrokenPipeError,
     /// `readuntil` found no separator within the stream's limit.
     LimitOverrunError,
+    /// `asyncio.QueueEmpty`: `get_nowait()` on an empty queue.
+    QueueEmpty,
+    /// `asyncio.QueueFull`: `put_nowait()` on a full queue.
+    QueueFull,
+    /// `asyncio.BrokenBarrierError`: a barrier was aborted or reset while a task waited.
+    BrokenBarrierError,
 }
 
 /// `asyncio.IncompleteReadError`: the stream ended before `readexactly(n)` had `n`
