@@ -11,9 +11,9 @@ use std::pin::pin;
 use common::{Log, unraisable_reports};
 use pycoro::clock::Clock;
 use pycoro::event_loop::get_running_loop;
-use pycoro::exceptions::{PyResult, ValueError};
+use pycoro::exceptions::{PyResult, TimeoutError, ValueError};
 use pycoro::native::{
-    Lock, PriorityQueue, Queue, Semaphore, async_with, create_task, run_with_clock, sleep,
+    Lock, PriorityQueue, Queue, Semaphore, async_with, create_task, run_with_clock, sleep, wait_for,
 };
 
 fn run<T: Clone + 'static>(main: impl Future<Output = PyResult<T>> + 'static) -> PyResult<T> {
@@ -194,6 +194,40 @@ fn dropping_a_get_that_was_woken_leaves_the_item_to_the_next_getter() -> PyResul
         next.await
     })?;
     assert_eq!(got, ("item", 1.0));
+    Ok(())
+}
+
+#[test]
+fn wait_for_returns_only_once_the_timed_out_task_has_finished() -> PyResult<()> {
+    let log = Log::default();
+    let seen = log.clone();
+    run(async move {
+        let cleaning = log.clone();
+        let task = create_task(async move {
+            let slept = sleep(10.0).await;
+            cleaning.push(format!("cleaned up at {}", now()));
+            slept
+        })?;
+        let error = wait_for(task.clone(), 2.0).await.unwrap_err();
+        assert!(error.is::<TimeoutError>());
+        assert!(task.cancelled(), "done when wait_for returns");
+        log.push(format!("TimeoutError at {}", now()));
+        Ok(())
+    })?;
+    assert_eq!(seen.take(), ["cleaned up at 2", "TimeoutError at 2"]);
+    Ok(())
+}
+
+#[test]
+fn wait_for_gives_the_result_of_a_task_that_swallows_its_cancellation() -> PyResult<()> {
+    let result = run(async {
+        let task = create_task(async {
+            let _ = sleep(10.0).await; // cancelled, and it carries on
+            Ok("finished anyway")
+        })?;
+        wait_for(task, 1.0).await
+    })?;
+    assert_eq!(result, "finished anyway");
     Ok(())
 }
 

@@ -456,12 +456,18 @@ pub fn as_completed<T: Clone + 'static>(tasks: Vec<Task<T>>) -> Vec<Waiting<T>> 
 }
 
 /// `asyncio.wait_for(task, timeout)`: its result, or `TimeoutError` after `timeout`
-/// seconds, in which case the task is cancelled.
+/// seconds, in which case the task is cancelled, and awaited: as in Python 3.11, the
+/// task is no longer running when `wait_for` returns (and if it swallowed the
+/// cancellation, its result or exception is `wait_for`'s).
 pub async fn wait_for<T: Clone + 'static>(task: Task<T>, timeout: f64) -> PyResult<T> {
     let (done, _) = wait(vec![task.clone()], Some(timeout), ReturnWhen::AllCompleted).await?;
     if done.is_empty() {
         task.cancel();
-        return Err(TimeoutError::default().into());
+        wait(vec![task.clone()], None, ReturnWhen::AllCompleted).await?;
+        return match task.result() {
+            Err(e) if e.is::<CancelledError>() => Err(TimeoutError::default().into()),
+            outcome => outcome,
+        };
     }
     task.await
 }
