@@ -48,88 +48,14 @@
 //! # Ok::<(), pycoro::exceptions::Exception>(())
 //! ```
 
-use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::VecDeque;
+use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 
 use super::iteration::AsyncClose;
-use crate::event_loop::{EventLoop, Future, no_running_loop, with_running_loop};
+use super::waiters::{LoopBound, Waiters, wait_in_line};
 pub use crate::exceptions::BrokenBarrierError;
 use crate::exceptions::{CancelledError, PyResult, RuntimeError, ValueError, write_unraisable};
-
-/// `mixins._LoopBoundMixin`: a primitive belongs to the loop it first waits on, and
-/// refuses any other (`RuntimeError: ... is bound to a different event loop`). As in
-/// Python, it keeps that loop (so no later loop can take its place, and its id).
-#[derive(Default)]
-pub(crate) struct LoopBound(OnceCell<EventLoop>);
-
-impl LoopBound {
-    /// `self._get_loop().create_future()`; `what` names the primitive in the error.
-    pub(crate) fn create_future<T: Clone + 'static>(
-        &self,
-        what: impl FnOnce() -> String,
-    ) -> PyResult<Future<T>> {
-        with_running_loop(|running| {
-            let running = running.ok_or_else(no_running_loop)?;
-            let bound = self.0.get_or_init(|| running.clone());
-            if bound.id() != running.id() {
-                return Err(RuntimeError::new(format!(
-                    "{} is bound to a different event loop",
-                    what()
-                ))
-                .into());
-            }
-            Ok(running.create_future())
-        })
-    }
-}
-
-/// A line of waiters: the futures of the tasks waiting, oldest first.
-pub(crate) type Waiters<T> = RefCell<VecDeque<Future<T>>>;
-
-/// Awaits `waiter`, one of `waiters`, as asyncio's primitives do:
-/// `try: await fut finally: waiters.remove(fut)`. If the wait ends without the waiter's
-/// result (a `CancelledError`, or this future dropped, which is Rust's cancellation),
-/// `give_up(waiter)` runs after the removal, to pass on a wake-up the waiter was given.
-pub(crate) async fn wait_in_line<T: Clone + 'static>(
-    waiters: &Waiters<T>,
-    waiter: Future<T>,
-    give_up: impl FnOnce(&Future<T>),
-) -> PyResult<T> {
-    struct InLine<'a, T: Clone + 'static, F: FnOnce(&Future<T>)> {
-        waiters: &'a Waiters<T>,
-        waiter: Future<T>,
-        give_up: Option<F>,
-    }
-    impl<T: Clone + 'static, F: FnOnce(&Future<T>)> Drop for InLine<'_, T, F> {
-        fn drop(&mut self) {
-            remove(self.waiters, &self.waiter);
-            if let Some(give_up) = self.give_up.take() {
-                give_up(&self.waiter);
-            }
-        }
-    }
-    let mut line = InLine {
-        waiters,
-        waiter: waiter.clone(),
-        give_up: Some(give_up),
-    };
-    let result = waiter.await;
-    if result.is_ok() {
-        line.give_up = None;
-    }
-    drop(line);
-    result
-}
-
-/// `waiters.remove(fut)`, if it is still there.
-pub(crate) fn remove<T>(waiters: &Waiters<T>, waiter: &Future<T>) {
-    let mut waiters = waiters.borrow_mut();
-    if let Some(at) = waiters.iter().position(|w| Rc::ptr_eq(&w.0, &waiter.0)) {
-        waiters.remove(at);
-    }
-}
 
 /// `id(x)` for a primitive's repr: the address of what its handles share.
 fn address<T>(shared: &Rc<T>) -> usize {
@@ -249,7 +175,7 @@ pub struct Lock(Rc<LockState>);
 #[derive(Default)]
 struct LockState {
     locked: Cell<bool>,
-    waiters: Waiters<()>,
+    waiters: Waiters,
     event_loop: LoopBound,
 }
 
@@ -272,8 +198,7 @@ impl Lock {
             state.locked.set(true);
             return Ok(Guard::new(self));
         }
-        let waiter = state.event_loop.create_future(|| self.to_string())?;
-        state.waiters.borrow_mut().push_back(waiter.clone());
+        let waiter = state.waiters.join(&state.event_loop, || self.to_string())?;
         wait_in_line(&state.waiters, waiter, |_| {
             // Cancelled, perhaps after `release` woke it: the next in line gets the turn.
             if !state.locked.get() {
@@ -311,7 +236,7 @@ impl LockState {
         if let Some(first) = first
             && !first.done()
         {
-            let _ = first.set_result(());
+            first.wake();
         }
     }
 }
@@ -364,7 +289,7 @@ pub struct Event(Rc<EventState>);
 #[derive(Default)]
 struct EventState {
     value: Cell<bool>,
-    waiters: Waiters<()>,
+    waiters: Waiters,
     event_loop: LoopBound,
 }
 
@@ -384,7 +309,7 @@ impl Event {
         if !self.0.value.replace(true) {
             for waiter in self.0.waiters.borrow().iter() {
                 if !waiter.done() {
-                    let _ = waiter.set_result(());
+                    waiter.wake();
                 }
             }
         }
@@ -400,8 +325,10 @@ impl Event {
         if self.is_set() {
             return Ok(true);
         }
-        let waiter = self.0.event_loop.create_future(|| self.to_string())?;
-        self.0.waiters.borrow_mut().push_back(waiter.clone());
+        let waiter = self
+            .0
+            .waiters
+            .join(&self.0.event_loop, || self.to_string())?;
         wait_in_line(&self.0.waiters, waiter, |_| {}).await?;
         Ok(true)
     }
@@ -475,7 +402,7 @@ pub struct Condition(Rc<ConditionState>);
 
 struct ConditionState {
     lock: Lock,
-    waiters: Waiters<bool>,
+    waiters: Waiters,
     event_loop: LoopBound,
 }
 
@@ -530,8 +457,10 @@ impl Condition {
         }
         self.release()?;
         let notified = async {
-            let waiter = self.0.event_loop.create_future(|| self.to_string())?;
-            self.0.waiters.borrow_mut().push_back(waiter.clone());
+            let waiter = self
+                .0
+                .waiters
+                .join(&self.0.event_loop, || self.to_string())?;
             wait_in_line(&self.0.waiters, waiter, |_| {}).await
         }
         .await;
@@ -577,7 +506,7 @@ impl Condition {
             }
             if !waiter.done() {
                 woken += 1;
-                let _ = waiter.set_result(false);
+                waiter.wake();
             }
         }
         Ok(())
@@ -640,7 +569,7 @@ struct SemaphoreState {
     value: Cell<usize>,
     /// A `BoundedSemaphore`'s initial value.
     limit: Option<usize>,
-    waiters: Waiters<()>,
+    waiters: Waiters,
     event_loop: LoopBound,
 }
 
@@ -664,8 +593,7 @@ impl SemaphoreState {
             self.value.set(self.value.get() - 1);
             return Ok(());
         }
-        let waiter = self.event_loop.create_future(what)?;
-        self.waiters.borrow_mut().push_back(waiter.clone());
+        let waiter = self.waiters.join(&self.event_loop, what)?;
         wait_in_line(&self.waiters, waiter, |waiter| {
             // Woken (given a unit) and then cancelled: the unit goes to the next in line.
             if waiter.done() && !waiter.cancelled() {
@@ -690,7 +618,7 @@ impl SemaphoreState {
         let next = (self.waiters.borrow().iter()).find(|w| !w.done()).cloned();
         if let Some(next) = next {
             self.value.set(self.value.get() - 1);
-            let _ = next.set_result(());
+            next.wake();
         }
     }
 

@@ -57,6 +57,7 @@ mod queues;
 pub mod streams;
 pub(crate) mod task;
 mod threads;
+mod waiters;
 
 use std::cell::{Cell, RefCell};
 use std::future::{Future as StdFuture, IntoFuture};

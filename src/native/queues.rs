@@ -49,7 +49,8 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
 
-use super::locks::{Event, LoopBound, Waiters, wait_in_line};
+use super::locks::Event;
+use super::waiters::{LoopBound, Waiters, wait_in_line};
 use crate::exceptions::{PyResult, ValueError};
 pub use crate::exceptions::{QueueEmpty, QueueFull};
 use crate::trace::PyRepr;
@@ -183,8 +184,8 @@ impl<T: Ord> Store<T> for Heap<T> {
 struct Shared<T, S> {
     maxsize: usize,
     items: RefCell<S>,
-    getters: Waiters<()>,
-    putters: Waiters<()>,
+    getters: Waiters,
+    putters: Waiters,
     unfinished_tasks: Cell<usize>,
     finished: Event,
     event_loop: LoopBound,
@@ -220,13 +221,13 @@ impl<T, S: Store<T>> Shared<T, S> {
     }
 
     /// `_wakeup_next`: wakes the first waiter that is not done (a cancelled one goes).
-    fn wakeup_next(waiters: &Waiters<()>) {
+    fn wakeup_next(waiters: &Waiters) {
         loop {
             let Some(waiter) = waiters.borrow_mut().pop_front() else {
                 return;
             };
             if !waiter.done() {
-                let _ = waiter.set_result(());
+                waiter.wake();
                 return;
             }
         }
@@ -234,8 +235,7 @@ impl<T, S: Store<T>> Shared<T, S> {
 
     async fn put(&self, item: T, what: impl Fn() -> String) -> PyResult<()> {
         while self.full() {
-            let putter = self.event_loop.create_future(&what)?;
-            self.putters.borrow_mut().push_back(putter.clone());
+            let putter = self.putters.join(&self.event_loop, &what)?;
             wait_in_line(&self.putters, putter, |putter| {
                 // Woken by `get_nowait` but cancelled before it could put: the next
                 // putter gets the free slot.
@@ -261,8 +261,7 @@ impl<T, S: Store<T>> Shared<T, S> {
 
     async fn get(&self, what: impl Fn() -> String) -> PyResult<T> {
         while self.empty() {
-            let getter = self.event_loop.create_future(&what)?;
-            self.getters.borrow_mut().push_back(getter.clone());
+            let getter = self.getters.join(&self.event_loop, &what)?;
             wait_in_line(&self.getters, getter, |getter| {
                 // Woken by `put_nowait` but cancelled before it could take the item:
                 // the next getter takes it.
