@@ -142,6 +142,7 @@ impl<'a, P: Release> Guard<'a, P> {
     }
 }
 
+// ANCHOR: guard_drop
 impl<P: Release> Drop for Guard<'_, P> {
     fn drop(&mut self) {
         if self.held.replace(false)
@@ -151,6 +152,7 @@ impl<P: Release> Drop for Guard<'_, P> {
         }
     }
 }
+// ANCHOR_END: guard_drop
 
 /// `async with` through [`async_with`](super::async_with): closing the guard releases.
 impl<P: Release> AsyncClose for Guard<'_, P> {
@@ -190,6 +192,7 @@ impl Lock {
         self.0.locked.get()
     }
 
+    // ANCHOR: lock_acquire
     /// `await lock.acquire()`: takes the lock at once if it is free and nobody waits
     /// for it (no suspension, no allocation), else waits its turn. The guard releases it.
     pub async fn acquire(&self) -> PyResult<Guard<'_, Lock>> {
@@ -220,6 +223,7 @@ impl Lock {
             Err(RuntimeError::new("Lock is not acquired.").into())
         }
     }
+    // ANCHOR_END: lock_acquire
 
     /// How many futures are in its line of waiters (`len(lock._waiters)`), those
     /// cancelled but not yet gone included.
@@ -615,10 +619,9 @@ impl SemaphoreState {
 
     /// `_wake_up_next`: the first waiter not done yet gets a unit.
     fn wake_up_next(&self) {
-        let next = (self.waiters.borrow().iter()).find(|w| !w.done()).cloned();
-        if let Some(next) = next {
+        // (The waiter is woken before the unit is counted out: nothing runs in between.)
+        if self.waiters.wake_first_pending() {
             self.value.set(self.value.get() - 1);
-            next.wake();
         }
     }
 

@@ -223,7 +223,7 @@ impl<T, S: Store<T>> Shared<T, S> {
     /// `_wakeup_next`: wakes the first waiter that is not done (a cancelled one goes).
     fn wakeup_next(waiters: &Waiters) {
         loop {
-            let Some(waiter) = waiters.borrow_mut().pop_front() else {
+            let Some(waiter) = waiters.pop_front() else {
                 return;
             };
             if !waiter.done() {

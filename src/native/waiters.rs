@@ -11,7 +11,7 @@
 //! is done with for its next ones: a contended lock waits once per acquisition, and an
 //! allocation was a tenth of that (callgrind).
 
-use std::cell::{Cell, OnceCell, Ref, RefCell, RefMut};
+use std::cell::{Cell, OnceCell, Ref, RefCell};
 use std::collections::VecDeque;
 use std::future::Future as StdFuture;
 use std::pin::Pin;
@@ -33,6 +33,13 @@ impl LoopBound {
     /// `self._get_loop()`: the running loop, which must be the primitive's (`what`
     /// names the primitive in the error).
     fn get(&self, what: impl FnOnce() -> String) -> PyResult<&EventLoop> {
+        // A loop runs on the thread that made it (it is not `Send`), one at a time: if
+        // the primitive's loop is running, it is the running loop.
+        if let Some(bound) = self.0.get()
+            && bound.is_running()
+        {
+            return Ok(bound);
+        }
         with_running_loop(|running| {
             let running = running.ok_or_else(no_running_loop)?;
             let bound = self.0.get_or_init(|| running.clone());
@@ -72,8 +79,11 @@ pub(crate) struct Waiter(Rc<Inner>);
 pub(crate) struct Inner {
     state: Cell<State>,
     wake: Cell<Wake>,
+    /// A `cancel()` reached it (the task awaiting it was cancelled), whether or not it
+    /// was still pending: then, and only then, its task may have a cancellation to take.
+    cancel_requested: Cell<bool>,
     /// `add_done_callback`, which no primitive uses, but a future must offer.
-    callbacks: Cell<Vec<Box<dyn FnOnce()>>>,
+    callbacks: RefCell<Vec<Box<dyn FnOnce()>>>,
     event_loop: EventLoop,
 }
 
@@ -112,9 +122,8 @@ impl Inner {
             Wake::Task(id) => self.event_loop.wake(id),
             Wake::Waker(waker) => waker.wake(),
         }
-        let callbacks = self.callbacks.take();
-        if !callbacks.is_empty() {
-            for callback in callbacks {
+        if !self.callbacks.borrow().is_empty() {
+            for callback in self.callbacks.take() {
                 // A closed loop runs nothing more: there is no one to tell.
                 let _ = self.event_loop.schedule(Ready::Call(callback));
             }
@@ -130,6 +139,7 @@ impl AnyFuture for Inner {
     }
 
     fn cancel(&self) -> bool {
+        self.cancel_requested.set(true);
         self.finish(State::Cancelled)
     }
 
@@ -137,9 +147,7 @@ impl AnyFuture for Inner {
         if AnyFuture::done(self) {
             let _ = self.event_loop.schedule(Ready::Call(callback));
         } else {
-            let mut callbacks = self.callbacks.take();
-            callbacks.push(callback);
-            self.callbacks.set(callbacks);
+            self.callbacks.borrow_mut().push(callback);
         }
     }
 
@@ -157,55 +165,50 @@ impl AnyFuture for Inner {
     }
 }
 
-/// `await fut` for a waiter: `Ok` once woken, `CancelledError` if it (or the task
-/// awaiting it) was cancelled.
-struct Awaiting {
-    waiter: Waiter,
-    registered: bool,
-}
-
-impl StdFuture for Awaiting {
-    type Output = PyResult<()>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<()>> {
-        let cell = &self.waiter.0;
-        let pending = cell.state.get() == State::Pending;
-        match current_id() {
-            Some(id) => {
-                // `check_cancelled`, on the loop the waiter belongs to (which is the
-                // running one): a cancellation requested since the task's last await is
-                // raised here. In the same look-up, on the first poll, the task starts
-                // waiting on the waiter, as Python's `Task.__step` does with the future
-                // it yielded (so that its `cancel()` cancels the waiter).
-                let register = pending && !self.registered;
-                let cancelled = cell.event_loop.with_native_task(id, |task| {
-                    if task.take_cancellation() {
-                        return true;
-                    }
-                    if register {
-                        let inner: Pin<Rc<Inner>> = Pin::new(cell.clone());
-                        let awaited: Awaited = inner;
-                        task.wait_on(awaited);
-                    }
-                    false
-                });
-                if cancelled == Some(true) {
-                    return Poll::Ready(Err(CancelledError::default().into()));
+/// `await fut` for a waiter, polled: `Ok` once woken, `CancelledError` if it (or the
+/// task awaiting it) was cancelled. `registered`: whether an earlier poll registered it.
+fn poll_waiter(waiter: &Waiter, registered: &mut bool, cx: &mut Context<'_>) -> Poll<PyResult<()>> {
+    let cell = &waiter.0;
+    let pending = cell.state.get() == State::Pending;
+    match current_id() {
+        // Woken, and the task's `cancel()` has not come this way since it waited: it
+        // has no cancellation to take (one requested before it waited was taken at the
+        // first poll), so its slot need not be looked up.
+        Some(_) if *registered && !cell.cancel_requested.get() => {}
+        Some(id) => {
+            // `check_cancelled`, on the loop the waiter belongs to (which is the running
+            // one): a cancellation requested since the task's last await is raised
+            // here. In the same look-up, on the first poll, the task starts waiting on
+            // the waiter, as Python's `Task.__step` does with the future it yielded (so
+            // that its `cancel()` cancels the waiter).
+            let register = pending && !*registered;
+            let cancelled = cell.event_loop.with_native_task(id, |task| {
+                if task.take_cancellation() {
+                    return true;
                 }
                 if register {
-                    cell.wake.set(Wake::Task(id));
+                    let inner: Pin<Rc<Inner>> = Pin::new(cell.clone());
+                    let awaited: Awaited = inner;
+                    task.wait_on(awaited);
                 }
+                false
+            });
+            if cancelled == Some(true) {
+                return Poll::Ready(Err(CancelledError::default().into()));
             }
-            None if pending => cell.wake.set(Wake::Waker(cx.waker().clone())),
-            None => {}
+            if register {
+                cell.wake.set(Wake::Task(id));
+            }
         }
-        match cell.state.get() {
-            State::Woken => Poll::Ready(Ok(())),
-            State::Cancelled => Poll::Ready(Err(CancelledError::default().into())),
-            State::Pending => {
-                self.registered = true;
-                Poll::Pending
-            }
+        None if pending => cell.wake.set(Wake::Waker(cx.waker().clone())),
+        None => {}
+    }
+    match cell.state.get() {
+        State::Woken => Poll::Ready(Ok(())),
+        State::Cancelled => Poll::Ready(Err(CancelledError::default().into())),
+        State::Pending => {
+            *registered = true;
+            Poll::Pending
         }
     }
 }
@@ -218,6 +221,9 @@ const SPARES: usize = 16;
 #[derive(Default)]
 pub(crate) struct Waiters {
     line: RefCell<VecDeque<Waiter>>,
+    /// Every waiter before this place in the line is done: woken (or cancelled), its task
+    /// not yet run. Where [`wake_first_pending`](Self::wake_first_pending) starts looking.
+    done_before: Cell<usize>,
     spares: RefCell<Vec<Waiter>>,
 }
 
@@ -227,9 +233,30 @@ impl Waiters {
         self.line.borrow()
     }
 
-    /// The line, to change.
-    pub(crate) fn borrow_mut(&self) -> RefMut<'_, VecDeque<Waiter>> {
-        self.line.borrow_mut()
+    /// `waiters.popleft()`.
+    pub(crate) fn pop_front(&self) -> Option<Waiter> {
+        let first = self.line.borrow_mut().pop_front()?;
+        self.done_before
+            .set(self.done_before.get().saturating_sub(1));
+        Some(first)
+    }
+
+    /// `for fut in waiters: if not fut.done(): fut.set_result(...); break`: wakes the
+    /// first waiter not done yet, if any; says whether there was one.
+    pub(crate) fn wake_first_pending(&self) -> bool {
+        let line = self.line.borrow();
+        let mut at = self.done_before.get();
+        while let Some(waiter) = line.get(at) {
+            if !waiter.done() {
+                self.done_before.set(at + 1);
+                // Woken where it stands: `finish` only queues the task's step.
+                waiter.0.finish(State::Woken);
+                return true;
+            }
+            at += 1;
+        }
+        self.done_before.set(line.len());
+        false
     }
 
     /// `fut = self._get_loop().create_future(); self._waiters.append(fut)`.
@@ -245,7 +272,8 @@ impl Waiters {
             Waiter(Rc::new(Inner {
                 state: Cell::new(State::Pending),
                 wake: Cell::new(Wake::Nobody),
-                callbacks: Cell::default(),
+                cancel_requested: Cell::new(false),
+                callbacks: RefCell::default(),
                 event_loop: event_loop.clone(),
             }))
         });
@@ -256,10 +284,17 @@ impl Waiters {
     /// `self._waiters.remove(fut)`, if it is still there.
     fn remove(&self, waiter: &Waiter) {
         let mut line = self.line.borrow_mut();
-        if line.front().is_some_and(|first| first.is(waiter)) {
+        let at = if line.front().is_some_and(|first| first.is(waiter)) {
             line.pop_front(); // the usual case: the first in line was woken
+            0
         } else if let Some(at) = line.iter().position(|w| w.is(waiter)) {
             line.remove(at);
+            at
+        } else {
+            return;
+        };
+        if at < self.done_before.get() {
+            self.done_before.set(self.done_before.get() - 1);
         }
     }
 
@@ -271,32 +306,48 @@ impl Waiters {
         {
             inner.state.set(State::Pending);
             inner.wake.set(Wake::Nobody);
-            inner.callbacks.get_mut().clear();
+            inner.cancel_requested.set(false);
             spares.push(waiter);
         }
     }
 }
 
+// ANCHOR: wait_in_line
 /// Awaits `waiter`, which has joined `waiters`, as asyncio's primitives do:
 /// `try: await fut finally: waiters.remove(fut)`. If the wait ends without the waiter's
 /// wake-up (a `CancelledError`, or this future dropped, which is Rust's cancellation),
 /// `give_up(waiter)` runs after the removal, to pass on a wake-up the waiter was given.
-pub(crate) async fn wait_in_line(
+pub(crate) fn wait_in_line<F: FnOnce(&Waiter) + Unpin>(
     waiters: &Waiters,
     waiter: Waiter,
-    give_up: impl FnOnce(&Waiter),
-) -> PyResult<()> {
-    struct InLine<'a, F: FnOnce(&Waiter)> {
-        waiters: &'a Waiters,
-        waiter: Option<Waiter>,
-        give_up: Option<F>,
+    give_up: F,
+) -> WaitInLine<'_, F> {
+    WaitInLine {
+        waiters,
+        waiter: Some(waiter),
+        registered: false,
+        give_up: Some(give_up),
     }
-    impl<F: FnOnce(&Waiter)> Drop for InLine<'_, F> {
-        fn drop(&mut self) {
-            let Some(waiter) = self.waiter.take() else {
-                return;
-            };
-            self.waiters.remove(&waiter);
+}
+
+/// The future of [`wait_in_line`] (a struct rather than an `async fn`: one level less to
+/// go through at each poll of a contended lock).
+pub(crate) struct WaitInLine<'a, F: FnOnce(&Waiter)> {
+    waiters: &'a Waiters,
+    /// Until the wait is over.
+    waiter: Option<Waiter>,
+    registered: bool,
+    give_up: Option<F>,
+}
+
+impl<F: FnOnce(&Waiter)> WaitInLine<'_, F> {
+    /// `finally: waiters.remove(fut)`, then, if it was not woken, `give_up`.
+    fn leave(&mut self, woken: bool) {
+        let Some(waiter) = self.waiter.take() else {
+            return;
+        };
+        self.waiters.remove(&waiter);
+        if !woken {
             // Dropped while still waiting: nobody will await it, so it is as good as
             // cancelled (and a `cancel()` of the task that last awaited it must not
             // think it has reached it).
@@ -307,22 +358,28 @@ pub(crate) async fn wait_in_line(
             if let Some(give_up) = self.give_up.take() {
                 give_up(&waiter);
             }
-            self.waiters.recycle(waiter);
         }
+        self.waiters.recycle(waiter);
     }
-    let mut line = InLine {
-        waiters,
-        waiter: Some(waiter.clone()),
-        give_up: Some(give_up),
-    };
-    let result = Awaiting {
-        waiter,
-        registered: false,
-    }
-    .await;
-    if result.is_ok() {
-        line.give_up = None;
-    }
-    drop(line);
-    result
 }
+
+impl<F: FnOnce(&Waiter) + Unpin> StdFuture for WaitInLine<'_, F> {
+    type Output = PyResult<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<()>> {
+        let this = self.get_mut();
+        let Some(waiter) = &this.waiter else {
+            return Poll::Ready(Err(RuntimeError::new("a wait polled after it ended").into()));
+        };
+        let outcome = std::task::ready!(poll_waiter(waiter, &mut this.registered, cx));
+        this.leave(outcome.is_ok());
+        Poll::Ready(outcome)
+    }
+}
+
+impl<F: FnOnce(&Waiter)> Drop for WaitInLine<'_, F> {
+    fn drop(&mut self) {
+        self.leave(false);
+    }
+}
+// ANCHOR_END: wait_in_line
