@@ -82,6 +82,7 @@ fn a_guard_that_cannot_release_reports_it_as_unraisable() -> PyResult<()> {
 
 #[test]
 fn an_acquire_that_finds_the_lock_free_does_not_suspend() -> PyResult<()> {
+    // python/rules/toolkit.py has its twin, as the tests below that share a name with it.
     let log = Log::default();
     let seen = log.clone();
     run(async move {
@@ -100,6 +101,48 @@ fn an_acquire_that_finds_the_lock_free_does_not_suspend() -> PyResult<()> {
     })?;
     assert_eq!(seen.take(), ["acquired three times", "the other task ran"]);
     Ok(())
+}
+
+// ANCHOR: passed_on
+#[test]
+fn a_woken_waiter_that_is_cancelled_passes_the_lock_to_the_next_in_line() -> PyResult<()> {
+    // python/rules/toolkit.py has its twin, which CPython passes.
+    run(async {
+        let lock = Lock::new();
+        lock.acquire().await?.forget();
+        let acquire = || {
+            let lock = lock.clone();
+            create_task(async move { lock.acquire().await.map(|guard| guard.forget()) })
+        };
+        let (first, second) = (acquire()?, acquire()?);
+        sleep(0.0).await?;
+        lock.release()?; // wakes the first waiter...
+        first.cancel(); // ...which is cancelled before it could take the lock
+        sleep(0.0).await?;
+        assert!(first.cancelled() && !second.done());
+        sleep(0.0).await?; // the first passed its turn on: the second has the lock
+        assert!(second.done() && lock.locked());
+        Ok(())
+    })
+}
+// ANCHOR_END: passed_on
+
+#[test]
+fn a_woken_getter_that_is_cancelled_leaves_the_item_to_the_next_getter() -> PyResult<()> {
+    run(async {
+        let q = Queue::new(0);
+        let get = || {
+            let q = q.clone();
+            create_task(async move { q.get().await })
+        };
+        let (first, second) = (get()?, get()?);
+        sleep(0.0).await?;
+        q.put_nowait("item")?; // wakes the first getter...
+        first.cancel(); // ...which is cancelled before it could take the item
+        assert_eq!(second.await?, "item");
+        assert!(first.cancelled() && q.empty());
+        Ok(())
+    })
 }
 
 #[test]
