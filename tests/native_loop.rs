@@ -10,7 +10,8 @@ use pycoro::exceptions::{
     CancelledError, PyResult, RuntimeError, TimeoutError, ValueError, format_exception_only,
 };
 use pycoro::native::{
-    ReturnWhen, as_completed, create_task, gather, run_with_clock, sleep, wait, wait_for,
+    ReturnWhen, as_completed, create_task, current_task, gather, run_with_clock, sleep, wait,
+    wait_for,
 };
 
 fn run<T: Clone + 'static>(main: impl Future<Output = PyResult<T>> + 'static) -> PyResult<T> {
@@ -831,5 +832,150 @@ fn closing_the_loop_lets_go_of_pending_tasks_that_hold_each_other() -> PyResult<
         2,
         "both coroutines dropped when the loop closed"
     );
+    Ok(())
+}
+
+// The rules of `python/rules/cancellation.py`, under the same names.
+
+// ANCHOR: before_first_step
+#[test]
+fn a_task_cancelled_before_its_first_step_never_runs_its_body() -> PyResult<()> {
+    let log = Log::default();
+    let (body_log, main_log) = (log.clone(), log.clone());
+    let cancelled = run(async move {
+        let task = create_task(async move {
+            body_log.push("body ran");
+            Ok(1)
+        })?;
+        assert!(task.cancel());
+        match (&task).await {
+            Err(e) if e.is::<CancelledError>() => main_log.push("cancelled"),
+            other => panic!("the task was not cancelled: {other:?}"),
+        }
+        Ok(task.cancelled())
+    })?;
+    assert_eq!(log.take(), ["cancelled"]);
+    assert!(cancelled);
+    Ok(())
+}
+// ANCHOR_END: before_first_step
+
+// ANCHOR: returns_while_cancelled
+#[test]
+fn a_task_that_returns_while_a_cancel_is_pending_ends_cancelled() -> PyResult<()> {
+    let log = Log::default();
+    let (returns_log, main_log) = (log.clone(), log.clone());
+    let (returned, raised) = run(async move {
+        let returned = create_task(async move {
+            current_task().expect("in a task").cancel();
+            returns_log.push("returns");
+            Ok(2)
+        })?;
+        match (&returned).await {
+            Err(e) if e.is::<CancelledError>() => main_log.push("cancelled"),
+            other => panic!("the task was not cancelled: {other:?}"),
+        }
+        let raised = create_task(async {
+            current_task().expect("in a task").cancel();
+            Err::<(), _>(ValueError::new("raised").into())
+        })?;
+        match (&raised).await {
+            Err(e) if e.is::<ValueError>() => main_log.push("its exception wins"),
+            other => panic!("no ValueError: {other:?}"),
+        }
+        Ok((returned.cancelled(), raised.cancelled()))
+    })?;
+    assert_eq!(log.take(), ["returns", "cancelled", "its exception wins"]);
+    assert!(returned && !raised);
+    Ok(())
+}
+// ANCHOR_END: returns_while_cancelled
+
+#[test]
+fn cancelling_counts_the_requests_and_uncancel_takes_one_back() -> PyResult<()> {
+    run(async {
+        let task = create_task(sleep(10.0))?;
+        sleep(0.0).await?;
+        assert_eq!(task.cancelling(), 0);
+        task.cancel();
+        task.cancel();
+        assert_eq!(task.cancelling(), 2);
+        assert_eq!(task.uncancel(), 1);
+        assert_eq!(task.cancelling(), 1);
+        assert!((&task).await.is_err_and(|e| e.is::<CancelledError>()));
+        assert!(!task.cancel(), "done: no request is counted");
+        assert_eq!(task.cancelling(), 1);
+        Ok(())
+    })
+}
+
+// ANCHOR: wait_for_waits
+#[test]
+fn wait_for_cancels_the_inner_task_and_waits_for_it_before_timeout_error() -> PyResult<()> {
+    let log = Log::default();
+    let (inner_log, main_log) = (log.clone(), log.clone());
+    run(async move {
+        let slow = create_task(async move {
+            match sleep(10.0).await {
+                Err(e) if e.is::<CancelledError>() => {
+                    inner_log.push("inner cleans up");
+                    sleep(1.0).await?;
+                    inner_log.push("inner cleaned up");
+                    Err(e)
+                }
+                other => other,
+            }
+        })?;
+        match wait_for(slow, 2.0).await {
+            Err(e) if e.is::<TimeoutError>() => main_log.push(format!("timeout at {}", now())),
+            other => panic!("no TimeoutError: {other:?}"),
+        }
+        Ok(())
+    })?;
+    assert_eq!(
+        log.take(),
+        ["inner cleans up", "inner cleaned up", "timeout at 3"]
+    );
+    Ok(())
+}
+// ANCHOR_END: wait_for_waits
+
+#[test]
+fn wait_for_returns_the_value_of_an_inner_task_that_swallows_the_cancellation() -> PyResult<()> {
+    let value = run(async {
+        let stubborn = create_task(async {
+            match sleep(10.0).await {
+                Err(e) if e.is::<CancelledError>() => Ok("kept going"),
+                other => other.map(|()| "slept"),
+            }
+        })?;
+        wait_for(stubborn, 1.0).await
+    })?;
+    assert_eq!(value, "kept going");
+    Ok(())
+}
+
+#[test]
+fn cancelling_the_task_that_awaits_wait_for_cancels_the_inner_task() -> PyResult<()> {
+    let log = Log::default();
+    let (inner_log, main_log) = (log.clone(), log.clone());
+    run(async move {
+        let inner = create_task(async move {
+            let slept = sleep(10.0).await;
+            if slept.as_ref().is_err_and(|e| e.is::<CancelledError>()) {
+                inner_log.push("inner cancelled");
+            }
+            slept
+        })?;
+        let outer = create_task(async move { wait_for(inner, 5.0).await })?;
+        sleep(1.0).await?;
+        outer.cancel();
+        match (&outer).await {
+            Err(e) if e.is::<CancelledError>() => main_log.push("outer cancelled"),
+            other => panic!("the outer task was not cancelled: {other:?}"),
+        }
+        Ok(())
+    })?;
+    assert_eq!(log.take(), ["inner cancelled", "outer cancelled"]);
     Ok(())
 }

@@ -446,15 +446,67 @@ pub fn as_completed<T: Clone + 'static>(tasks: Vec<Task<T>>) -> Vec<Waiting<T>> 
     slots.into_iter().map(IntoFuture::into_future).collect()
 }
 
-/// `asyncio.wait_for(task, timeout)`: its result, or `TimeoutError` after `timeout`
-/// seconds, in which case the task is cancelled.
+// ANCHOR: wait_for
+/// `asyncio.wait_for(task, timeout)`, as Python 3.11 has it: the task's result, or, after
+/// `timeout` seconds, the task cancelled **and waited for** (its clean-up runs first), then
+/// `TimeoutError`. A task that swallows the cancellation and returns gives its value
+/// instead. Cancelling the task that awaits `wait_for` cancels the inner task too, and
+/// waits for it, before the `CancelledError` goes on.
 pub async fn wait_for<T: Clone + 'static>(task: Task<T>, timeout: f64) -> PyResult<T> {
-    let (done, _) = wait(vec![task.clone()], Some(timeout), ReturnWhen::AllCompleted).await?;
-    if done.is_empty() {
-        task.cancel();
-        return Err(TimeoutError::default().into());
+    let event_loop = get_running_loop()?;
+    if timeout <= 0.0 {
+        if task.done() {
+            return task.result();
+        }
+        cancel_and_wait(&event_loop, &task).await?;
+        return timed_out(task.result());
     }
-    task.await
+    let waiter = event_loop.create_future::<()>();
+    let timer = event_loop.call_later(timeout, release(&waiter))?;
+    let release_on_done = release(&waiter);
+    task.add_done_callback(move |_| release_on_done());
+    let waited = waiter.await;
+    timer.cancel();
+    if task.done() {
+        return task.result();
+    }
+    cancel_and_wait(&event_loop, &task).await?;
+    match waited {
+        Err(cancelled) => Err(cancelled), // the awaiting task was cancelled: so it stays
+        Ok(()) => timed_out(task.result()),
+    }
+}
+// ANCHOR_END: wait_for
+
+/// A callback that completes `waiter` (asyncio's `_release_waiter`).
+fn release(waiter: &Future<()>) -> impl FnOnce() + 'static {
+    let waiter = waiter.clone();
+    move || {
+        if !waiter.done() {
+            let _ = waiter.set_result(());
+        }
+    }
+}
+
+/// asyncio's `_cancel_and_wait`: cancels `task` and waits until it is done, however it
+/// ends (it may swallow the cancellation).
+async fn cancel_and_wait<T: Clone + 'static>(
+    event_loop: &EventLoop,
+    task: &Task<T>,
+) -> PyResult<()> {
+    let waiter = event_loop.create_future::<()>();
+    let release_on_done = release(&waiter);
+    task.add_done_callback(move |_| release_on_done());
+    task.cancel();
+    waiter.await
+}
+
+/// The inner task's outcome once `wait_for` has timed out: cancelled means `TimeoutError`.
+fn timed_out<T>(outcome: PyResult<T>) -> PyResult<T> {
+    match outcome {
+        Err(e) if e.is::<CancelledError>() => Err(TimeoutError::default().into()),
+        other => other,
+    }
 }
 
 /// `asyncio.run(main())` on the real clock: a new loop, run until `main` is done; the
