@@ -10,8 +10,8 @@ use pycoro::exceptions::{
     CancelledError, PyResult, RuntimeError, TimeoutError, ValueError, format_exception_only,
 };
 use pycoro::native::{
-    ReturnWhen, as_completed, create_task, current_task, gather, run_with_clock, sleep, wait,
-    wait_for,
+    ReturnWhen, as_completed, create_task, current_task, gather, run_with_clock, shield, sleep,
+    sleep_with_result, timeout, timeout_at, to_thread, wait, wait_for,
 };
 
 fn run<T: Clone + 'static>(main: impl Future<Output = PyResult<T>> + 'static) -> PyResult<T> {
@@ -977,5 +977,149 @@ fn cancelling_the_task_that_awaits_wait_for_cancels_the_inner_task() -> PyResult
         Ok(())
     })?;
     assert_eq!(log.take(), ["inner cancelled", "outer cancelled"]);
+    Ok(())
+}
+
+// The rules of `python/rules/timeouts.py`, under the same names.
+
+// ANCHOR: timeout_expires
+#[test]
+fn a_timeout_cancels_the_block_and_raises_timeout_error_at_its_deadline() -> PyResult<()> {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (expired, repr) = run(async move {
+        let start = now();
+        let cm = timeout(Some(0.1))?;
+        let block_log = main_log.clone();
+        let outcome = cm
+            .run(async move {
+                let slept = sleep(10.0).await;
+                if slept.as_ref().is_err_and(|e| e.is::<CancelledError>()) {
+                    block_log.push("the block is cancelled");
+                }
+                slept
+            })
+            .await;
+        match outcome {
+            Err(e) if e.is::<TimeoutError>() => {
+                main_log.push(format!("TimeoutError at {:.1}", now() - start))
+            }
+            other => panic!("no TimeoutError: {other:?}"),
+        }
+        Ok((cm.expired(), cm.to_string()))
+    })?;
+    assert_eq!(
+        log.take(),
+        ["the block is cancelled", "TimeoutError at 0.1"]
+    );
+    assert!(expired);
+    assert_eq!(repr, "<Timeout [expired]>");
+    Ok(())
+}
+// ANCHOR_END: timeout_expires
+
+#[test]
+fn a_block_that_ends_in_time_gives_its_value_and_the_timeout_has_not_expired() -> PyResult<()> {
+    run(async {
+        let cm = timeout(Some(0.5))?;
+        cm.run(sleep(0.1)).await?;
+        assert!(!cm.expired());
+        assert_eq!(cm.to_string(), "<Timeout [finished]>");
+        Ok(())
+    })
+}
+
+#[test]
+fn reschedule_moves_the_deadline_from_inside_the_block() -> PyResult<()> {
+    let elapsed = run(async {
+        let start = now();
+        let cm = timeout(Some(0.1))?;
+        let inside = cm.clone();
+        let outcome = cm
+            .run(async move {
+                inside.reschedule(Some(now() + 0.3))?;
+                sleep(10.0).await
+            })
+            .await;
+        assert!(outcome.is_err_and(|e| e.is::<TimeoutError>()));
+        Ok(now() - start)
+    })?;
+    assert_eq!(format!("{elapsed:.1}"), "0.3");
+    Ok(())
+}
+
+#[test]
+fn a_timeout_without_a_deadline_never_expires() -> PyResult<()> {
+    run(async {
+        let cm = timeout_at(None);
+        assert_eq!(cm.to_string(), "<Timeout [created]>");
+        let inside = cm.clone();
+        cm.run(async move {
+            assert_eq!(inside.to_string(), "<Timeout [active] when=None>");
+            sleep(0.1).await
+        })
+        .await?;
+        assert!(cm.when().is_none() && !cm.expired());
+        let error = cm.reschedule(Some(1.0)).unwrap_err();
+        assert!(error.is::<RuntimeError>());
+        assert_eq!(error.to_string(), "Cannot change state of finished Timeout");
+        Ok(())
+    })
+}
+
+#[test]
+fn a_cancellation_from_outside_the_block_stays_a_cancellation() -> PyResult<()> {
+    run(async {
+        let task = create_task(async { timeout(Some(10.0))?.run(sleep(0.5)).await })?;
+        sleep(0.1).await?;
+        task.cancel();
+        assert!((&task).await.is_err_and(|e| e.is::<CancelledError>()));
+        Ok(())
+    })
+}
+
+// ANCHOR: shield
+#[test]
+fn shield_keeps_a_cancellation_of_the_waiter_from_the_task() -> PyResult<()> {
+    let log = Log::default();
+    let (precious_log, main_log) = (log.clone(), log.clone());
+    let saved = run(async move {
+        let inner = create_task(async move {
+            sleep(0.2).await?;
+            precious_log.push("precious work done");
+            Ok("saved")
+        })?;
+        let shielded = shield(&inner)?;
+        let outer = create_task(async move { shielded.await })?;
+        sleep(0.1).await?;
+        outer.cancel();
+        match (&outer).await {
+            Err(e) if e.is::<CancelledError>() => main_log.push("the waiter is cancelled"),
+            other => panic!("the waiter was not cancelled: {other:?}"),
+        }
+        inner.await
+    })?;
+    assert_eq!(saved, "saved");
+    assert_eq!(
+        log.take(),
+        ["the waiter is cancelled", "precious work done"]
+    );
+    Ok(())
+}
+// ANCHOR_END: shield
+
+#[test]
+fn sleep_with_result_gives_its_result_after_the_delay() -> PyResult<()> {
+    let (value, time) = run(async { Ok((sleep_with_result(1.5, "awake").await?, now())) })?;
+    assert_eq!((value, time), ("awake", 1.5));
+    Ok(())
+}
+
+#[test]
+fn to_thread_runs_the_function_on_another_thread_and_gives_its_result() -> PyResult<()> {
+    let here = std::thread::current().id();
+    let elsewhere =
+        run(async move { to_thread(move || Ok(std::thread::current().id() != here)).await })?;
+    assert!(elsewhere);
     Ok(())
 }

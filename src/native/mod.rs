@@ -53,6 +53,7 @@ mod iteration;
 pub mod streams;
 pub(crate) mod task;
 mod threads;
+mod timeouts;
 
 use std::cell::{Cell, RefCell};
 use std::future::{Future as StdFuture, IntoFuture};
@@ -70,6 +71,7 @@ pub use iteration::{AsyncClose, async_with, ticker};
 pub use streams::{Server, StreamReader, StreamWriter, open_connection, start_server};
 pub use task::{Task, TaskRef, Waiting, current_task};
 pub use threads::{ConcurrentFuture, LoopThread, run_coroutine_threadsafe};
+pub use timeouts::{Timeout, timeout, timeout_at};
 
 /// `asyncio.create_task(coro)`: a task on the running loop.
 pub fn create_task<T: Clone + 'static>(
@@ -507,6 +509,46 @@ fn timed_out<T>(outcome: PyResult<T>) -> PyResult<T> {
         Err(e) if e.is::<CancelledError>() => Err(TimeoutError::default().into()),
         other => other,
     }
+}
+
+// ANCHOR: shield
+/// `asyncio.shield(task)`: a future with the task's outcome, which a cancellation of
+/// whoever awaits it does not pass on: cancelling the awaiting task cancels the shield's
+/// future, and the task runs on.
+pub fn shield<T: Clone + 'static>(task: &Task<T>) -> PyResult<Future<T>> {
+    let inner = Future::clone(task);
+    if inner.done() {
+        return Ok(inner);
+    }
+    let outer = get_running_loop()?.create_future::<T>();
+    let shielded = outer.clone();
+    inner.add_done_callback(move |inner| {
+        if shielded.cancelled() {
+            return;
+        }
+        // The shield's future is pending (it was not cancelled), so none of these fails.
+        let _ = match inner.result() {
+            Ok(value) => shielded.set_result(value),
+            Err(e) if e.is::<CancelledError>() => Ok(_ = shielded.cancel()),
+            Err(e) => shielded.set_exception(e),
+        };
+    });
+    Ok(outer)
+}
+// ANCHOR_END: shield
+
+/// `asyncio.sleep(delay, result)`: sleeps, then gives `result`.
+pub async fn sleep_with_result<T>(delay: f64, result: T) -> PyResult<T> {
+    sleep(delay).await?;
+    Ok(result)
+}
+
+/// `asyncio.to_thread(func)` (Python 3.9): runs the blocking `func` in the loop's default
+/// executor, and gives its result.
+pub async fn to_thread<T: Clone + Send + 'static>(
+    func: impl FnOnce() -> PyResult<T> + Send + 'static,
+) -> PyResult<T> {
+    get_running_loop()?.run_in_executor(func)?.await
 }
 
 /// `asyncio.run(main())` on the real clock: a new loop, run until `main` is done; the

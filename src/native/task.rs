@@ -42,10 +42,6 @@ trait TaskOf<T>: Running + AnyFuture {
     fn future(&self) -> &Future<T>;
     /// The coroutine's type name (`crate::module::work::{{closure}}`).
     fn coro_type(&self) -> &'static str;
-    /// `task.cancelling()`.
-    fn cancelling(&self) -> u32;
-    /// `task.uncancel()`.
-    fn uncancel(&self) -> u32;
 }
 
 // ANCHOR: inner
@@ -137,6 +133,16 @@ impl TaskRef {
     /// `task.cancel()`.
     pub fn cancel(&self) -> bool {
         self.0.cancel()
+    }
+
+    /// `task.cancelling()` (Python 3.11).
+    pub fn cancelling(&self) -> u32 {
+        self.0.cancelling()
+    }
+
+    /// `task.uncancel()` (Python 3.11).
+    pub fn uncancel(&self) -> u32 {
+        self.0.uncancel()
     }
 }
 
@@ -305,14 +311,14 @@ impl<T: Clone + 'static> Task<T> {
     /// `task.cancelling()` (Python 3.11): how many cancellation requests it has had,
     /// less those taken back by [`uncancel`](Self::uncancel).
     pub fn cancelling(&self) -> u32 {
-        self.0.cancelling()
+        Running::cancelling(&*self.0)
     }
 
     /// `task.uncancel()` (Python 3.11): takes one cancellation request back, and gives
     /// how many are left. `TaskGroup` and `timeout` use it to tell their own
     /// cancellations from the ones meant for the task.
     pub fn uncancel(&self) -> u32 {
-        self.0.uncancel()
+        Running::uncancel(&*self.0)
     }
 
     fn as_running(&self) -> RunningRef {
@@ -382,16 +388,6 @@ where
 
     fn coro_type(&self) -> &'static str {
         std::any::type_name::<F>()
-    }
-
-    fn cancelling(&self) -> u32 {
-        self.cancels.get().into()
-    }
-
-    fn uncancel(&self) -> u32 {
-        let left = self.cancels.get().saturating_sub(1);
-        self.cancels.set(left);
-        left.into()
     }
 }
 
@@ -542,6 +538,16 @@ where
 
     fn cancel(&self) -> bool {
         self.request_cancel(|| self.future.event_loop().wake(self.id()))
+    }
+
+    fn cancelling(&self) -> u32 {
+        self.cancels.get().into()
+    }
+
+    fn uncancel(&self) -> u32 {
+        let left = self.cancels.get().saturating_sub(1);
+        self.cancels.set(left);
+        left.into()
     }
 
     fn done(&self) -> bool {
