@@ -212,7 +212,7 @@ fn as_completed_gives_results_in_the_order_tasks_finish() -> PyResult<()> {
             create_task(after(2.0, "second"))?,
         ];
         let mut order = Vec::new();
-        for next in as_completed(tasks) {
+        for next in as_completed(tasks, None)? {
             order.push(format!("{} at {}", next.await?, now()));
         }
         Ok(order)
@@ -1121,5 +1121,32 @@ fn to_thread_runs_the_function_on_another_thread_and_gives_its_result() -> PyRes
     let elsewhere =
         run(async move { to_thread(move || Ok(std::thread::current().id() != here)).await })?;
     assert!(elsewhere);
+    Ok(())
+}
+
+#[test]
+fn as_completed_raises_timeout_error_for_every_result_not_in_by_its_timeout() -> PyResult<()> {
+    // for f in asyncio.as_completed([fast, slow], timeout=2): await f
+    let outcomes = run(async {
+        let fast = create_task(after(1.0, "fast"))?;
+        let slow = create_task(after(3.0, "slow"))?;
+        let mut outcomes = Vec::new();
+        for next in as_completed(vec![slow.clone(), fast], Some(2.0))? {
+            outcomes.push(match next.await {
+                Ok(value) => format!("{value} at {}", now()),
+                Err(e) => format!("{} at {}", format_exception_only(&e), now()),
+            });
+        }
+        outcomes.push(format!("the slow task goes on: {}", slow.await?));
+        Ok(outcomes)
+    })?;
+    assert_eq!(
+        outcomes,
+        [
+            "fast at 1",
+            "TimeoutError at 2",
+            "the slow task goes on: slow"
+        ]
+    );
     Ok(())
 }

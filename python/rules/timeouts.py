@@ -106,9 +106,30 @@ async def shield_keeps_a_cancellation_of_the_waiter_from_the_task():
 # ANCHOR_END: shield
 
 
+async def as_completed_raises_timeout_error_for_every_result_not_in_by_its_timeout():
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+
+    async def after(seconds, value):
+        await asyncio.sleep(seconds)
+        return value
+
+    fast = asyncio.create_task(after(0.1, 'fast'))
+    slow = asyncio.create_task(after(0.3, 'slow'))
+    outcomes = []
+    for next_done in asyncio.as_completed([slow, fast], timeout=0.2):
+        try:
+            outcomes.append('%s at %.1f' % (await next_done, loop.time() - start))
+        except TimeoutError:
+            outcomes.append('TimeoutError at %.1f' % (loop.time() - start))
+    outcomes.append('the slow task goes on: %s' % await slow)
+    assert outcomes == ['fast at 0.1', 'TimeoutError at 0.2', 'the slow task goes on: slow'], outcomes
+
+
 asyncio.run(a_timeout_cancels_the_block_and_raises_timeout_error_at_its_deadline())
 asyncio.run(a_block_that_ends_in_time_gives_its_value_and_the_timeout_has_not_expired())
 asyncio.run(reschedule_moves_the_deadline_from_inside_the_block())
 asyncio.run(a_timeout_without_a_deadline_never_expires())
 asyncio.run(a_cancellation_from_outside_the_block_stays_a_cancellation())
 asyncio.run(shield_keeps_a_cancellation_of_the_waiter_from_the_task())
+asyncio.run(as_completed_raises_timeout_error_for_every_result_not_in_by_its_timeout())

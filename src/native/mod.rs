@@ -12,7 +12,7 @@
 //! | `await asyncio.gather(a(), b())`         | `gather([create_task(a())?, create_task(b())?]).await?` |
 //! | `gather(*tasks, return_exceptions=True)` | `gather_return_exceptions(tasks).await?`               |
 //! | `done, pending = await asyncio.wait(ts)` | `let (done, pending) = wait(ts, None, ReturnWhen::AllCompleted).await?` |
-//! | `for f in asyncio.as_completed(ts): await f` | `for f in as_completed(ts) { f.await?; }`    |
+//! | `for f in asyncio.as_completed(ts): await f` | `for f in as_completed(ts, None)? { f.await?; }` |
 //! | `await asyncio.wait_for(aw, 1)`          | `wait_for(task, 1.0).await?`                     |
 //! | `task.cancel()`, `except CancelledError:` | `task.cancel()`, `Err(e) if e.is::<CancelledError>()` |
 //! | `asyncio.run(main())`                    | `run(main())`                                    |
@@ -425,27 +425,48 @@ pub async fn wait<T: Clone + 'static>(
     Ok(tasks.into_iter().partition(|t| t.done()))
 }
 
-/// `asyncio.as_completed(tasks)`: awaitables that give the tasks' results in the order
-/// the tasks finish.
-pub fn as_completed<T: Clone + 'static>(tasks: Vec<Task<T>>) -> Vec<Waiting<T>> {
+/// `asyncio.as_completed(tasks, timeout=..)`: awaitables that give the tasks' results in
+/// the order the tasks finish. Once `timeout` seconds have passed, every one not yet
+/// given raises `TimeoutError` (the tasks go on).
+pub fn as_completed<T: Clone + 'static>(
+    tasks: Vec<Task<T>>,
+    timeout: Option<f64>,
+) -> PyResult<Vec<Waiting<T>>> {
     let Some(first) = tasks.first() else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let event_loop = first.get_loop();
     let slots: Vec<Future<T>> = tasks.iter().map(|_| event_loop.create_future()).collect();
     let next_slot = Rc::new(RefCell::new(slots.clone().into_iter()));
+    let timer = match timeout {
+        Some(timeout) => {
+            let left = next_slot.clone();
+            Some(event_loop.call_later(timeout, move || {
+                for slot in left.borrow_mut().by_ref() {
+                    let _ = slot.set_exception(TimeoutError::default());
+                }
+            })?)
+        }
+        None => None,
+    };
     for task in &tasks {
-        let next_slot = next_slot.clone();
+        let (next_slot, timer) = (next_slot.clone(), timer.clone());
         task.add_done_callback(move |finished| {
-            if let Some(slot) = next_slot.borrow_mut().next() {
+            let mut slots = next_slot.borrow_mut();
+            if let Some(slot) = slots.next() {
                 let _ = match finished.result() {
                     Ok(value) => slot.set_result(value),
                     Err(e) => slot.set_exception(e),
                 };
             }
+            if slots.len() == 0
+                && let Some(timer) = &timer
+            {
+                timer.cancel();
+            }
         });
     }
-    slots.into_iter().map(IntoFuture::into_future).collect()
+    Ok(slots.into_iter().map(IntoFuture::into_future).collect())
 }
 
 // ANCHOR: wait_for
