@@ -134,6 +134,34 @@ pub mod trace;
 pub mod web;
 pub mod yield_from;
 
+/// `await asyncio.gather(a, b, c)` with results of different types: a tuple, in argument
+/// order. Each argument is a task, a pycoro future, or a coroutine (an `async` block or an
+/// `async fn`'s future), which becomes a task at once, as `asyncio.gather` wraps it.
+///
+/// ```
+/// use pycoro::prelude::native::*;
+///
+/// async fn name() -> PyResult<&'static str> {
+///     sleep(1.0).await?;
+///     Ok("Ada")
+/// }
+///
+/// let (who, age) = run_with_clock(async {
+///     let age = create_task(async { Ok(36) })?;
+///     pycoro::gather!(name(), age).await
+/// }, Clock::new_virtual())?;
+/// assert_eq!((who, age), ("Ada", 36));
+/// # Ok::<(), Exception>(())
+/// ```
+#[macro_export]
+macro_rules! gather {
+    ($($awaitable:expr),+ $(,)?) => {
+        $crate::native::gather_tuple((
+            $($crate::native::IntoGathered::into_gathered($awaitable),)+
+        ))
+    };
+}
+
 /// `yield value` inside a generator body: suspends, hands `value` to the caller, and
 /// evaluates to what the caller resumed with, a [`generators::Resume`]:
 /// `Ok(None)` for `next`, `Ok(Some(v))` for `send(v)`, `Err(e)` for `throw(e)`/`close()`.

@@ -1150,3 +1150,54 @@ fn as_completed_raises_timeout_error_for_every_result_not_in_by_its_timeout() ->
     );
     Ok(())
 }
+
+// ANCHOR: gather_mixed
+#[test]
+fn gather_of_different_result_types_gives_a_tuple_in_argument_order() -> PyResult<()> {
+    let (results, time) = run(async {
+        let start = now();
+        let name = async {
+            sleep(0.2).await?;
+            Ok("Ada")
+        };
+        let age = async {
+            sleep(0.1).await?;
+            Ok(36)
+        };
+        let event_loop = get_running_loop()?;
+        let ready = event_loop.create_future::<bool>();
+        let setter = ready.clone();
+        event_loop.call_later(0.1, move || drop(setter.set_result(true)))?;
+        let results = pycoro::gather!(name, age, ready).await?;
+        Ok((results, format!("{:.1}", now() - start)))
+    })?;
+    assert_eq!(results, ("Ada", 36, true));
+    assert_eq!(time, "0.2", "concurrently: the slowest decides");
+    Ok(())
+}
+// ANCHOR_END: gather_mixed
+
+#[test]
+fn gather_of_different_result_types_raises_the_first_exception_and_passes_on_a_cancellation()
+-> PyResult<()> {
+    let (first_error, children_cancelled) = run(async {
+        let error = pycoro::gather!(after(2.0, "late"), fail_after(1.0))
+            .await
+            .unwrap_err();
+        let first_error = format!("{} at {}", format_exception_only(&error), now());
+        let slow = create_task(after(10.0, "slow"))?;
+        let other = create_task(async {
+            sleep(10.0).await?;
+            Ok(1)
+        })?;
+        let (a, b) = (slow.clone(), other.clone());
+        let waiter = create_task(async move { pycoro::gather!(a, b).await })?;
+        sleep(1.0).await?;
+        waiter.cancel();
+        assert!((&waiter).await.is_err_and(|e| e.is::<CancelledError>()));
+        Ok((first_error, slow.cancelled() && other.cancelled()))
+    })?;
+    assert_eq!(first_error, "ValueError: failed at 1 at 1");
+    assert!(children_cancelled);
+    Ok(())
+}

@@ -129,6 +129,12 @@ impl<T> Clone for Future<T> {
 }
 
 impl<T: 'static> Future<T> {
+    /// The future as what a task waits on, pinned as a task is.
+    pub(crate) fn as_awaited(&self) -> std::pin::Pin<Rc<dyn AnyFuture>> {
+        let cell: std::pin::Pin<Rc<Cell<T>>> = std::pin::Pin::new(self.0.clone());
+        cell
+    }
+
     pub(crate) fn new(event_loop: &EventLoop) -> Self {
         Self(Rc::new(Cell {
             state: std::cell::Cell::new(State::Pending),

@@ -62,11 +62,12 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::clock::Clock;
+use crate::event_loop::tasks::Awaited;
 use crate::event_loop::{
     AnyFuture, EventLoop, Future, Handle, Ready, get_running_loop, no_running_loop,
     with_running_loop,
 };
-use crate::exceptions::{CancelledError, PyResult, TimeoutError};
+use crate::exceptions::{CancelledError, PyResult, TimeoutError, clone_exception};
 pub use iteration::{AsyncClose, async_with, ticker};
 pub use streams::{Server, StreamReader, StreamWriter, open_connection, start_server};
 pub use task::{Task, TaskRef, Waiting, current_task};
@@ -273,6 +274,154 @@ pub async fn gather_return_exceptions<T: Clone + 'static>(
     Ok(tasks.iter().map(|task| task.result()).collect())
 }
 
+/// What [`gather!`](crate::gather) takes: a task, a pycoro future, or a coroutine (which
+/// becomes a task at once, as `asyncio.gather` wraps it), each with a result type of its own.
+pub trait IntoGathered {
+    /// The task or future it becomes.
+    type Gathered: Gathered;
+    /// `ensure_future(aw)`.
+    fn into_gathered(self) -> PyResult<Self::Gathered>;
+}
+
+/// A task or future inside a [`gather!`](crate::gather): what the gather waits on, and its
+/// outcome once done.
+pub trait Gathered {
+    /// Its result type.
+    type Output;
+    /// What the gather waits on, and cancels when it is cancelled.
+    fn awaited(&self) -> Pin<Rc<dyn AnyFuture>>;
+    /// Its outcome, once done.
+    fn outcome(&self) -> PyResult<Self::Output>;
+}
+
+impl<T: Clone + 'static> IntoGathered for Task<T> {
+    type Gathered = Task<T>;
+
+    fn into_gathered(self) -> PyResult<Task<T>> {
+        Ok(self)
+    }
+}
+
+impl<T: Clone + 'static> IntoGathered for Future<T> {
+    type Gathered = Future<T>;
+
+    fn into_gathered(self) -> PyResult<Future<T>> {
+        Ok(self)
+    }
+}
+
+impl<T: Clone + 'static, F: StdFuture<Output = PyResult<T>> + 'static> IntoGathered for F {
+    type Gathered = Task<T>;
+
+    fn into_gathered(self) -> PyResult<Task<T>> {
+        create_task(self)
+    }
+}
+
+impl<T: Clone + 'static> Gathered for Task<T> {
+    type Output = T;
+
+    fn awaited(&self) -> Pin<Rc<dyn AnyFuture>> {
+        Task::awaited(self)
+    }
+
+    fn outcome(&self) -> PyResult<T> {
+        self.result()
+    }
+}
+
+impl<T: Clone + 'static> Gathered for Future<T> {
+    type Output = T;
+
+    fn awaited(&self) -> Pin<Rc<dyn AnyFuture>> {
+        self.as_awaited()
+    }
+
+    fn outcome(&self) -> PyResult<T> {
+        self.result()
+    }
+}
+
+/// The tuples [`gather!`](crate::gather) makes: each member's outcome, in argument order.
+pub trait GatherTuple {
+    /// The tuple of results.
+    type Output;
+    #[doc(hidden)]
+    fn children(&self) -> PyResult<Vec<Pin<Rc<dyn AnyFuture>>>>;
+    #[doc(hidden)]
+    fn outcomes(&self) -> PyResult<Self::Output>;
+}
+
+macro_rules! gather_tuples {
+    ($( ($($member:ident $index:tt),+) )+) => {$(
+        impl<$($member: Gathered),+> GatherTuple for ($(PyResult<$member>,)+) {
+            type Output = ($($member::Output,)+);
+
+            fn children(&self) -> PyResult<Vec<Pin<Rc<dyn AnyFuture>>>> {
+                let mut children = Vec::new();
+                $(match &self.$index {
+                    Ok(member) => children.push(member.awaited()),
+                    Err(e) => return Err(clone_exception(e)),
+                })+
+                Ok(children)
+            }
+
+            fn outcomes(&self) -> PyResult<Self::Output> {
+                Ok(($(match &self.$index {
+                    Ok(member) => member.outcome()?,
+                    Err(e) => return Err(clone_exception(e)),
+                },)+))
+            }
+        }
+    )+};
+}
+
+gather_tuples! {
+    (A 0)
+    (A 0, B 1)
+    (A 0, B 1, C 2)
+    (A 0, B 1, C 2, D 3)
+    (A 0, B 1, C 2, D 3, E 4)
+    (A 0, B 1, C 2, D 3, E 4, F 5)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7)
+}
+
+/// Under [`gather!`](crate::gather): waits as [`gather`] does (for all, or the first to
+/// fail; a cancellation reaches them all), then gives the tuple of results.
+#[doc(hidden)]
+pub async fn gather_tuple<G: GatherTuple>(members: G) -> PyResult<G::Output> {
+    let children: Rc<[Awaited]> = members.children()?.into();
+    let event_loop = get_running_loop()?;
+    let outer = event_loop.create_future::<()>();
+    let left = Rc::new(Cell::new(children.len()));
+    let cancel_requested = Rc::new(Cell::new(false));
+    for child in children.iter() {
+        let (outer, left, this) = (outer.clone(), left.clone(), child.clone());
+        let cancel_requested = cancel_requested.clone();
+        child.on_done(Box::new(move || {
+            left.set(left.get() - 1);
+            if outer.done() {
+                return;
+            }
+            let _ = match this.error() {
+                Some(e) => outer.set_exception(e), // the first to fail, `CancelledError` included
+                None if left.get() > 0 => return,
+                None if cancel_requested.get() => outer.set_exception(CancelledError::default()),
+                None => outer.set_result(()),
+            };
+        }));
+    }
+    let target = Gathering {
+        outer: outer.clone(),
+        children,
+        cancel_requested,
+    };
+    let target: Pin<Rc<Gathering<()>>> = Pin::new(Rc::new(target));
+    Waiting::cancelling(outer, target).await?;
+    members.outcomes()
+}
+
 /// What both gathers share: a future that `child_done` completes, told as each task
 /// finishes which task (none if there are no tasks), every task once all are done, and
 /// whether the gather was cancelled; awaiting it, a task's `cancel` reaches the tasks.
@@ -308,10 +457,10 @@ fn gathering<T: Clone + 'static, R: Clone + 'static>(
     }
     let target = Gathering {
         outer: outer.clone(),
-        tasks,
+        children: tasks.iter().map(|task| task.awaited()).collect(),
         cancel_requested,
     };
-    let target: Pin<Rc<Gathering<T, R>>> = Pin::new(Rc::new(target));
+    let target: Pin<Rc<Gathering<R>>> = Pin::new(Rc::new(target));
     Waiting::cancelling(outer, target)
 }
 
@@ -319,13 +468,13 @@ fn gathering<T: Clone + 'static, R: Clone + 'static>(
 /// A gather as the task awaiting it sees it. Python's `_GatheringFuture.cancel`:
 /// cancelling it cancels the tasks gathered, which then end the gather with their
 /// `CancelledError` (or with one of its own, if they all swallowed it).
-struct Gathering<T, R> {
+struct Gathering<R> {
     outer: Future<R>,
-    tasks: Rc<[Task<T>]>,
+    children: Rc<[Awaited]>,
     cancel_requested: Rc<Cell<bool>>,
 }
 
-impl<T: Clone + 'static, R: Clone + 'static> AnyFuture for Gathering<T, R> {
+impl<R: Clone + 'static> AnyFuture for Gathering<R> {
     fn done(&self) -> bool {
         self.outer.done()
     }
@@ -335,8 +484,8 @@ impl<T: Clone + 'static, R: Clone + 'static> AnyFuture for Gathering<T, R> {
             return false;
         }
         let mut cancelled = false;
-        for task in self.tasks.iter() {
-            cancelled |= task.cancel(); // every one, even after the first says yes
+        for child in self.children.iter() {
+            cancelled |= child.cancel(); // every one, even after the first says yes
         }
         if cancelled {
             self.cancel_requested.set(true);

@@ -324,6 +324,11 @@ impl<T: Clone + 'static> Task<T> {
     fn as_running(&self) -> RunningRef {
         self.0.clone()
     }
+
+    /// The task as what another waits on (so that a cancellation reaches it).
+    pub(crate) fn awaited(&self) -> Awaited {
+        self.0.clone()
+    }
 }
 
 impl<T: Clone + 'static, F> Inner<T, F> {
