@@ -125,7 +125,9 @@ impl Connection {
             }
             // The last read emptied the kernel's buffer: trying again would only say
             // `WouldBlock` (one wasted syscall per request); epoll will tell when more comes.
-            if self.drained.replace(false) {
+            // Unless the peer has ended the stream: that may have come in the edge that
+            // brought the data, and no edge will come after it; only a read sees the end.
+            if self.drained.replace(false) && !self.reactor.hung_up(self.key) {
                 self.ready(false).await?;
             }
             // Into a scratch buffer zeroed once per connection: growing `incoming` by
