@@ -470,3 +470,38 @@ fn no_descriptor_leaks_when_the_end_of_the_stream_comes_with_the_last_request() 
     assert_eq!(after - before, 0, "{after} leaks in 1,000 tries");
     Ok(())
 }
+
+/// Empty path segments do not match a `{name}` (nor are they skipped), and a fragment,
+/// which a client should not send, does not reach the path: what aiohttp 3 answers.
+#[test]
+fn empty_path_segments_and_fragments_do_not_reach_match_info() -> PyResult<()> {
+    let answers = run(async {
+        let server = serve(app(), "127.0.0.1", 0).await?;
+        let mut answers = Vec::new();
+        for path in [
+            "//Bob",
+            "/Bob/",
+            "/Bob//",
+            "/Bob#frag",
+            "/#x",
+            "/Bob?q=1#frag",
+        ] {
+            let (status, _, body) = fetch(server.port(), get_request(path)).await?;
+            answers.push(format!("{status} {body}"));
+        }
+        server.shutdown().await?;
+        Ok(answers)
+    })?;
+    assert_eq!(
+        answers,
+        [
+            "HTTP/1.1 404 Not Found 404: Not Found",
+            "HTTP/1.1 404 Not Found 404: Not Found",
+            "HTTP/1.1 404 Not Found 404: Not Found",
+            "HTTP/1.1 200 OK <h1>Hello, Bob</h1>",
+            "HTTP/1.1 200 OK <h1>Index Page</h1>",
+            "HTTP/1.1 200 OK <h1>Hello, Bob</h1>",
+        ]
+    );
+    Ok(())
+}

@@ -170,15 +170,37 @@ enum Segment {
 }
 
 /// `web.get(path, handler)`: a route for `GET` requests to `path`, where a segment
-/// `{name}` matches any one segment and is found in `request.match_info(name)`.
+/// `{name}` matches any one segment that is not empty and is found in
+/// `request.match_info(name)`.
 pub fn get<H, F>(path: &str, handler: H) -> Route
 where
     H: Fn(Request) -> F + 'static,
     F: StdFuture<Output = PyResult<Response>> + 'static,
 {
+    route("GET", path, handler)
+}
+
+/// `web.post(path, handler)`: a route for `POST` requests; the handler finds the body in
+/// [`Request::body`].
+pub fn post<H, F>(path: &str, handler: H) -> Route
+where
+    H: Fn(Request) -> F + 'static,
+    F: StdFuture<Output = PyResult<Response>> + 'static,
+{
+    route("POST", path, handler)
+}
+
+fn route<H, F>(method: &'static str, path: &str, handler: H) -> Route
+where
+    H: Fn(Request) -> F + 'static,
+    F: StdFuture<Output = PyResult<Response>> + 'static,
+{
+    // `/` is one empty segment, `/{name}` one variable: segments are what lies between
+    // slashes, so `//Bob` and `/Bob/` have an empty one, and match neither (as in aiohttp).
     let pattern = path
+        .strip_prefix('/')
+        .unwrap_or(path)
         .split('/')
-        .filter(|s| !s.is_empty())
         .map(
             |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                 Some(name) => Segment::Variable(name.to_string()),
@@ -187,7 +209,7 @@ where
         )
         .collect();
     Route {
-        method: "GET",
+        method,
         pattern,
         handler: Rc::new(move |request| Box::pin(handler(request))),
     }
@@ -195,13 +217,14 @@ where
 
 impl Route {
     fn matches(&self, path: &str) -> Option<HashMap<String, String>> {
-        let mut segments = path.split('/').filter(|s| !s.is_empty());
+        let mut segments = path.strip_prefix('/')?.split('/');
         let mut found = HashMap::new();
         for pattern in &self.pattern {
             let segment = segments.next()?;
             match pattern {
                 Segment::Literal(literal) if literal == segment => {}
                 Segment::Literal(_) => return None,
+                Segment::Variable(_) if segment.is_empty() => return None,
                 Segment::Variable(name) => {
                     found.insert(name.clone(), percent_decode(segment));
                 }
@@ -345,7 +368,13 @@ async fn read_request(reader: &StreamReader) -> PyResult<NextRequest> {
         Err(e) if e.is::<IncompleteReadError>() => return Ok(NextRequest::Refuse(400)),
         Err(e) => return Err(e),
     };
-    let path = target.split('?').next().unwrap_or(target).to_string();
+    // The query is not part of the path, and a fragment is not even part of the request
+    // target (RFC 9112, 3.2); a client that sends one anyway does not get it in the path.
+    let path = target
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(target)
+        .to_string();
     Ok(NextRequest::Request(
         Request {
             method: method.to_string(),
