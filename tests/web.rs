@@ -146,9 +146,9 @@ fn malformed_oversized_and_unknown_requests_get_their_status_and_the_connection_
         for request in [
             "HELLO THERE\r\n\r\n".to_string(),
             huge_header,
-            "POST / HTTP/1.1\r\nContent-Length: 99999999999999\r\n\r\n".to_string(),
-            "POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n".to_string(),
-            "GET / HTTP/1.1\r\nContent-Length: banana\r\n\r\n".to_string(),
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999\r\n\r\n".to_string(),
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".to_string(),
+            "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: banana\r\n\r\n".to_string(),
         ] {
             let (reader, writer) = open_connection("127.0.0.1", port).await?;
             writer.write(request.as_bytes());
@@ -229,7 +229,10 @@ fn fuzzed_requests_are_answered_or_closed_and_the_server_keeps_serving() -> PyRe
         inputs.push(valid[..cut].to_vec());
     }
     for length in ["-1", "18446744073709551616", "1e9", "4294967296", " 12 "] {
-        inputs.push(format!("POST / HTTP/1.1\r\nContent-Length: {length}\r\n\r\nab").into_bytes());
+        inputs.push(
+            format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\nab")
+                .into_bytes(),
+        );
     }
     let count = inputs.len();
     let checked = run(async move {
@@ -500,6 +503,239 @@ fn empty_path_segments_and_fragments_do_not_reach_match_info() -> PyResult<()> {
             "HTTP/1.1 404 Not Found 404: Not Found",
             "HTTP/1.1 200 OK <h1>Hello, Bob</h1>",
             "HTTP/1.1 200 OK <h1>Index Page</h1>",
+            "HTTP/1.1 200 OK <h1>Hello, Bob</h1>",
+        ]
+    );
+    Ok(())
+}
+
+/// The document's app, and `POST /echo`, which answers `length:body`.
+fn echo_app() -> Application {
+    let mut app = app();
+    app.add_routes([pycoro::web::post("/echo", |request: Request| async move {
+        let body = String::from_utf8_lossy(request.body()).into_owned();
+        Ok(Response::text(format!("{}:{body}", request.body().len())))
+    })]);
+    app
+}
+
+/// One response read from `reader`: its head (status line and header lines, without
+/// the blank line) and its body (by its `Content-Length`).
+async fn read_raw_response(reader: &StreamReader) -> PyResult<(String, String)> {
+    let head = String::from_utf8_lossy(&reader.readuntil(b"\r\n\r\n").await?).into_owned();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Length: "))
+        .map_or(0, |n| n.trim().parse().unwrap());
+    let body = String::from_utf8_lossy(&reader.readexactly(length).await?).into_owned();
+    Ok((head.trim_end().to_string(), body))
+}
+
+/// Sends `request` on a new connection and reads one response: its status line, its
+/// `Connection` header (empty if none), its body; the connection stays open.
+async fn send(
+    port: u16,
+    request: &[u8],
+) -> PyResult<(
+    String,
+    String,
+    String,
+    StreamReader,
+    pycoro::native::StreamWriter,
+)> {
+    let (reader, writer) = open_connection("127.0.0.1", port).await?;
+    writer.write(request);
+    writer.drain().await?;
+    // Bounded (5 s) only to fail rather than hang: a head must be answered promptly.
+    let reading = std::rc::Rc::new(reader);
+    let task_reader = reading.clone();
+    let answer = create_task(async move { read_raw_response(&task_reader).await })?;
+    let (head, body) = pycoro::native::wait_for(answer, 5.0).await?;
+    let reader = std::rc::Rc::try_unwrap(reading).ok().unwrap();
+    let status = head.lines().next().unwrap_or("").to_string();
+    let connection = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Connection: "))
+        .unwrap_or("")
+        .to_string();
+    Ok((status, connection, body, reader, writer))
+}
+
+/// Whether the server closes the connection now (bounded: 5 s).
+async fn server_closes(reader: StreamReader) -> PyResult<bool> {
+    let rest = create_task(async move { reader.read(None).await })?;
+    Ok(pycoro::native::wait_for(rest, 5.0)
+        .await
+        .is_ok_and(|rest| rest.is_empty()))
+}
+
+/// Status and body for each request, each on a new connection.
+fn answers(requests: Vec<Vec<u8>>) -> PyResult<Vec<String>> {
+    run(async move {
+        let server = serve(echo_app(), "127.0.0.1", 0).await?;
+        let mut answers = Vec::new();
+        for request in requests {
+            let (status, _, body, _, _) = send(server.port(), &request).await?;
+            answers.push(format!("{status} {body}"));
+        }
+        server.shutdown().await?;
+        Ok(answers)
+    })
+}
+
+#[test]
+fn content_length_is_digits_only_and_the_same_on_every_line() -> PyResult<()> {
+    let post = |lengths: &[&str], body: &str| {
+        let lines: String = lengths
+            .iter()
+            .map(|l| format!("Content-Length: {l}\r\n"))
+            .collect();
+        format!("POST /echo HTTP/1.1\r\nHost: x\r\n{lines}\r\n{body}").into_bytes()
+    };
+    let answers = answers(vec![
+        post(&["+5"], "hello"),
+        post(&["5", "6"], "hello!"),
+        post(&["0x5"], "hello"),
+        post(&["5, 5"], "hello"),
+        post(&["5", "5"], "hello"),
+        post(&["05"], "hello"),
+    ])?;
+    assert_eq!(
+        answers,
+        [
+            "HTTP/1.1 400 Bad Request 400: Bad Request",
+            "HTTP/1.1 400 Bad Request 400: Bad Request",
+            "HTTP/1.1 400 Bad Request 400: Bad Request",
+            "HTTP/1.1 400 Bad Request 400: Bad Request",
+            "HTTP/1.1 200 OK 5:hello", // the same value twice: RFC 9110 lets it pass
+            "HTTP/1.1 200 OK 5:hello",
+        ]
+    );
+    Ok(())
+}
+
+#[test]
+fn connection_is_a_list_of_case_insensitive_tokens() -> PyResult<()> {
+    let (closes, connection) = run(async {
+        let server = serve(app(), "127.0.0.1", 0).await?;
+        let mut closes = Vec::new();
+        let mut connection = Vec::new();
+        for value in ["close, TE", "Upgrade, CLOSE", "keep-alive"] {
+            let request = format!("GET /Bob HTTP/1.1\r\nHost: x\r\nConnection: {value}\r\n\r\n");
+            let (_, header, _, reader, _writer) = send(server.port(), request.as_bytes()).await?;
+            connection.push(header);
+            if value == "keep-alive" {
+                closes.push(false); // stays open: not waited for
+            } else {
+                closes.push(server_closes(reader).await?);
+            }
+        }
+        server.shutdown().await?;
+        Ok((closes, connection))
+    })?;
+    assert_eq!(closes, [true, true, false]);
+    assert_eq!(connection, ["close", "close", ""]);
+    Ok(())
+}
+
+#[test]
+fn http_1_0_keep_alive_is_answered_in_http_1_0_and_the_connection_stays_open() -> PyResult<()> {
+    let (first, second, plain, plain_closes) = run(async {
+        let server = serve(app(), "127.0.0.1", 0).await?;
+        let keep = b"GET /Bob HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+        let (status, connection, body, reader, writer) = send(server.port(), keep).await?;
+        writer.write(b"GET /Ann HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
+        let (head, second_body) = read_raw_response(&reader).await?;
+        let (plain_status, plain_connection, _, plain_reader, _w) =
+            send(server.port(), b"GET /Bob HTTP/1.0\r\n\r\n").await?;
+        let plain_closes = server_closes(plain_reader).await?;
+        server.shutdown().await?;
+        Ok((
+            (status, connection, body),
+            (head.contains("\r\nConnection: keep-alive"), second_body),
+            (plain_status, plain_connection),
+            plain_closes,
+        ))
+    })?;
+    assert_eq!(
+        first,
+        (
+            "HTTP/1.0 200 OK".into(),
+            "keep-alive".into(),
+            "<h1>Hello, Bob</h1>".into()
+        )
+    );
+    assert_eq!(second, (true, "<h1>Hello, Ann</h1>".into()));
+    assert_eq!(plain, ("HTTP/1.0 200 OK".into(), "close".into()));
+    assert!(plain_closes);
+    Ok(())
+}
+
+#[test]
+fn a_hundred_header_lines_are_a_valid_request_and_more_than_128_are_431() -> PyResult<()> {
+    let with_headers = |n: usize| {
+        let lines: String = (1..n).map(|i| format!("X-Header-{i}: value\r\n")).collect();
+        format!("GET /Bob HTTP/1.1\r\nHost: x\r\n{lines}\r\n").into_bytes()
+    };
+    let answers = answers(vec![
+        with_headers(100),
+        with_headers(128),
+        with_headers(129),
+    ])?;
+    assert_eq!(
+        answers,
+        [
+            "HTTP/1.1 200 OK <h1>Hello, Bob</h1>",
+            "HTTP/1.1 200 OK <h1>Hello, Bob</h1>",
+            "HTTP/1.1 431 Request Header Fields Too Large 431: Request Header Fields Too Large",
+        ]
+    );
+    Ok(())
+}
+
+#[test]
+fn an_http_1_1_request_needs_exactly_one_host() -> PyResult<()> {
+    let answers = answers(vec![
+        b"GET /Bob HTTP/1.1\r\n\r\n".to_vec(),
+        b"GET /Bob HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n".to_vec(),
+        b"GET /Bob HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n".to_vec(),
+        b"GET /Bob HTTP/1.0\r\n\r\n".to_vec(),
+        b"GET /Bob HTTP/1.1\r\nhost: a\r\n\r\n".to_vec(),
+    ])?;
+    assert_eq!(
+        answers,
+        [
+            "HTTP/1.1 400 Bad Request 400: Bad Request",
+            "HTTP/1.1 400 Bad Request 400: Bad Request",
+            "HTTP/1.1 400 Bad Request 400: Bad Request",
+            "HTTP/1.0 200 OK <h1>Hello, Bob</h1>",
+            "HTTP/1.1 200 OK <h1>Hello, Bob</h1>",
+        ]
+    );
+    Ok(())
+}
+
+/// A head that can never end (no `\r\n\r\n` will ever come) is answered as soon as its
+/// bytes cannot be HTTP, while the client waits with the connection open.
+#[test]
+fn a_head_that_can_never_end_is_answered_at_once() -> PyResult<()> {
+    let mut client_hello = vec![
+        0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03,
+    ];
+    client_hello.extend([0u8; 32]);
+    let answers = answers(vec![
+        client_hello,
+        b"GET /Bob HTTP/1.1\rHost: x\r\r".to_vec(), // bare CR: httparse refuses it
+        b"GET /Bob HTTP/1.1\r\nHost: x\r\nBad Name: v\r\n".to_vec(),
+        // Bare LF line endings, which RFC 9112 (2.2) lets a server accept, and httparse does.
+        b"GET /Bob HTTP/1.1\nHost: x\n\n".to_vec(),
+    ])?;
+    assert_eq!(
+        answers,
+        [
+            "HTTP/1.1 400 Bad Request 400: Bad Request",
+            "HTTP/1.1 400 Bad Request 400: Bad Request",
+            "HTTP/1.1 400 Bad Request 400: Bad Request",
             "HTTP/1.1 200 OK <h1>Hello, Bob</h1>",
         ]
     );

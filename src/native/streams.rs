@@ -341,6 +341,26 @@ impl StreamReader {
     pub fn at_eof(&self) -> bool {
         self.0.eof.get() && self.0.incoming.borrow().is_empty()
     }
+
+    /// What has been received and not read yet, for a parser that looks before it takes
+    /// (an HTTP head is parsed as it comes, so that a head that can never end is seen
+    /// at once).
+    pub(crate) fn buffered(&self) -> std::cell::Ref<'_, [u8]> {
+        std::cell::Ref::map(self.0.incoming.borrow(), Vec::as_slice)
+    }
+
+    /// Receives more into the buffer, waiting until something comes: `false` at the end
+    /// of the stream.
+    pub(crate) async fn receive(&self) -> PyResult<bool> {
+        self.0.fill().await
+    }
+
+    /// Drops the first `n` bytes of the buffer (what a parser has taken).
+    pub(crate) fn consume(&self, n: usize) {
+        let mut buffer = self.0.incoming.borrow_mut();
+        let n = n.min(buffer.len());
+        buffer.drain(..n);
+    }
 }
 
 impl StreamWriter {

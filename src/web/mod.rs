@@ -28,6 +28,9 @@ use crate::native::{EventLoop, Server, StreamReader, StreamWriter, start_server}
 
 /// A request head larger than this is answered `431 Request Header Fields Too Large`.
 pub const MAX_HEAD: usize = 8 * 1024;
+/// A request head with more header lines than this is answered `431` too (aiohttp's
+/// limit is 128 as well; it answers `400`).
+pub const MAX_HEADERS: usize = 128;
 /// A body larger than this is answered `413 Payload Too Large` (aiohttp's default
 /// `client_max_size` is 1 MiB).
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -121,20 +124,23 @@ impl Response {
         Self::text(format!("{status}: {}", reason(status))).status(status)
     }
 
-    fn to_bytes(&self, keep_alive: bool) -> Vec<u8> {
+    /// The response as sent, in the request's HTTP/1.x (`version` is its minor version):
+    /// HTTP/1.1 keeps the connection unless told `Connection: close`, HTTP/1.0 closes it
+    /// unless told `Connection: keep-alive`.
+    fn to_bytes(&self, version: u8, keep_alive: bool) -> Vec<u8> {
         use std::io::Write as _;
         let mut bytes = Vec::with_capacity(128 + self.content_type.len() + self.body.len());
         let _ = write!(
             bytes,
-            "HTTP/1.1 {} {}\r\nContent-Type: {}{CHARSET}\r\nContent-Length: {}\r\nServer: pycoro\r\n{}\r\n",
+            "HTTP/1.{version} {} {}\r\nContent-Type: {}{CHARSET}\r\nContent-Length: {}\r\nServer: pycoro\r\n{}\r\n",
             self.status,
             reason(self.status),
             self.content_type,
             self.body.len(),
-            if keep_alive {
-                ""
-            } else {
-                "Connection: close\r\n"
+            match (keep_alive, version) {
+                (true, 1) => "",
+                (true, _) => "Connection: keep-alive\r\n",
+                (false, _) => "Connection: close\r\n",
             }
         );
         bytes.extend_from_slice(&self.body);
@@ -296,42 +302,48 @@ impl Application {
 
 /// What reading the next request on a connection gave.
 enum NextRequest {
-    Request(Request, bool),
+    /// A request, the minor version of its HTTP/1.x (the answer's), and whether the
+    /// connection stays open after it.
+    Request(Request, u8, bool),
     /// The client closed the connection (between requests: not an error).
     Closed,
     /// Answer with this status and close.
     Refuse(u16),
 }
 
-async fn read_request(reader: &StreamReader) -> PyResult<NextRequest> {
-    let head = match reader.readuntil(b"\r\n\r\n").await {
-        Ok(head) => head,
-        Err(e) => {
-            return Ok(match e.downcast::<IncompleteReadError>() {
-                Ok(incomplete) if incomplete.partial.is_empty() => NextRequest::Closed,
-                Ok(_) => NextRequest::Refuse(400),
-                Err(e) if e.is::<crate::exceptions::LimitOverrunError>() => {
-                    NextRequest::Refuse(431)
-                }
-                Err(e) => return Err(e),
-            });
-        }
-    };
-    if head.len() > MAX_HEAD {
-        return Ok(NextRequest::Refuse(431));
-    }
-    let mut headers = [httparse::EMPTY_HEADER; 64];
+/// A request head, parsed and owned: method, request target, HTTP/1.x minor version,
+/// header lines.
+struct Head {
+    method: String,
+    target: String,
+    version: u8,
+    headers: Vec<(String, String)>,
+}
+
+/// What the bytes received so far make of a head.
+enum Parsed {
+    /// A whole head, and how many bytes it took.
+    Head(Head, usize),
+    /// Not complete yet, and nothing wrong so far.
+    Partial,
+    /// Never a valid head: answer with this status.
+    Refuse(u16),
+}
+
+fn parse_head(received: &[u8]) -> Parsed {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut parsed = httparse::Request::new(&mut headers);
-    match parsed.parse(&head) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Err(httparse::Error::TooManyHeaders) => return Ok(NextRequest::Refuse(431)),
-        _ => return Ok(NextRequest::Refuse(400)),
-    }
+    let length = match parsed.parse(received) {
+        Ok(httparse::Status::Complete(length)) => length,
+        Ok(httparse::Status::Partial) => return Parsed::Partial,
+        Err(httparse::Error::TooManyHeaders) => return Parsed::Refuse(431),
+        Err(_) => return Parsed::Refuse(400),
+    };
     let (Some(method), Some(target), Some(version)) = (parsed.method, parsed.path, parsed.version)
     else {
-        return Ok(NextRequest::Refuse(400));
+        return Parsed::Refuse(400);
     };
-    let headers: Vec<(String, String)> = parsed
+    let headers = parsed
         .headers
         .iter()
         .map(|h| {
@@ -341,27 +353,107 @@ async fn read_request(reader: &StreamReader) -> PyResult<NextRequest> {
             )
         })
         .collect();
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim().to_ascii_lowercase())
+    let head = Head {
+        method: method.to_string(),
+        target: target.to_string(),
+        version,
+        headers,
     };
-    let keep_alive = match header("connection").as_deref() {
-        Some("close") => false,
-        Some("keep-alive") => true,
-        _ => version == 1,
+    Parsed::Head(head, length)
+}
+
+/// Reads the next request head, parsing what has come each time more comes: a head is
+/// refused as soon as its bytes cannot be HTTP (bytes of a TLS handshake, say), not once
+/// 8 KiB have come (or never, if they never do).
+async fn read_head(reader: &StreamReader) -> PyResult<Result<Head, NextRequest>> {
+    loop {
+        let parsed = {
+            let received = reader.buffered();
+            match parse_head(&received) {
+                Parsed::Partial if received.len() > MAX_HEAD => Parsed::Refuse(431),
+                parsed => parsed,
+            }
+        };
+        match parsed {
+            Parsed::Head(_, length) if length > MAX_HEAD => {
+                return Ok(Err(NextRequest::Refuse(431)));
+            }
+            Parsed::Head(head, length) => {
+                reader.consume(length);
+                return Ok(Ok(head));
+            }
+            Parsed::Refuse(status) => return Ok(Err(NextRequest::Refuse(status))),
+            Parsed::Partial => {}
+        }
+        if !reader.receive().await? {
+            let nothing = reader.buffered().is_empty();
+            return Ok(Err(if nothing {
+                NextRequest::Closed
+            } else {
+                NextRequest::Refuse(400)
+            }));
+        }
+    }
+}
+
+/// The values of the header lines named `name` (case-insensitively).
+fn values<'a>(headers: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
+    headers
+        .iter()
+        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim_matches([' ', '\t']))
+}
+
+/// Whether a header that is a comma-separated list (`Connection: close, TE`) has `token`,
+/// case-insensitively, in any of its lines.
+fn has_token(headers: &[(String, String)], name: &str, token: &str) -> bool {
+    values(headers, name)
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim_matches([' ', '\t']).eq_ignore_ascii_case(token))
+}
+
+/// The body's length from `Content-Length` (RFC 9112, 6.3): digits only, and the same
+/// value on every line that gives one; `Err` is the status to refuse with.
+fn content_length(headers: &[(String, String)]) -> Result<usize, u16> {
+    let mut length = None;
+    for value in values(headers, "content-length") {
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(400);
+        }
+        // Digits only, so a failure to parse is an overflow: far too large a body.
+        let n = value.parse::<usize>().unwrap_or(usize::MAX);
+        if length.is_some_and(|l| l != n) {
+            return Err(400);
+        }
+        length = Some(n);
+    }
+    match length.unwrap_or(0) {
+        n if n > MAX_BODY => Err(413),
+        n => Ok(n),
+    }
+}
+
+async fn read_request(reader: &StreamReader) -> PyResult<NextRequest> {
+    let head = match read_head(reader).await? {
+        Ok(head) => head,
+        Err(refused) => return Ok(refused),
     };
-    if header("transfer-encoding").is_some() {
+    let headers = head.headers;
+    let http11 = head.version == 1;
+    // RFC 9112, 3.2: an HTTP/1.1 request has one Host line, and no request has two.
+    let hosts = values(&headers, "host").count();
+    if hosts > 1 || (http11 && hosts == 0) {
+        return Ok(NextRequest::Refuse(400));
+    }
+    // RFC 9112, 9.3: `close` ends the connection; HTTP/1.0 keeps it only when asked.
+    let keep_alive = !has_token(&headers, "connection", "close")
+        && (http11 || has_token(&headers, "connection", "keep-alive"));
+    if values(&headers, "transfer-encoding").next().is_some() {
         return Ok(NextRequest::Refuse(400)); // chunked bodies: not supported, refused cleanly
     }
-    let length = match header("content-length") {
-        None => 0,
-        Some(value) => match value.parse::<usize>() {
-            Ok(n) if n > MAX_BODY => return Ok(NextRequest::Refuse(413)),
-            Ok(n) => n,
-            Err(_) => return Ok(NextRequest::Refuse(400)),
-        },
+    let length = match content_length(&headers) {
+        Ok(length) => length,
+        Err(status) => return Ok(NextRequest::Refuse(status)),
     };
     let body = match reader.readexactly(length).await {
         Ok(body) => body,
@@ -370,6 +462,7 @@ async fn read_request(reader: &StreamReader) -> PyResult<NextRequest> {
     };
     // The query is not part of the path, and a fragment is not even part of the request
     // target (RFC 9112, 3.2); a client that sends one anyway does not get it in the path.
+    let target = head.target.as_str();
     let path = target
         .split(['?', '#'])
         .next()
@@ -377,12 +470,13 @@ async fn read_request(reader: &StreamReader) -> PyResult<NextRequest> {
         .to_string();
     Ok(NextRequest::Request(
         Request {
-            method: method.to_string(),
+            method: head.method,
             path,
             headers,
             body,
             match_info: HashMap::new(),
         },
+        head.version,
         keep_alive,
     ))
 }
@@ -406,16 +500,16 @@ async fn serve_connection(
         match incoming {
             NextRequest::Closed => break,
             NextRequest::Refuse(status) => {
-                writer.write(&Response::error(status).to_bytes(false));
+                writer.write(&Response::error(status).to_bytes(1, false));
                 break;
             }
-            NextRequest::Request(request, keep_alive) => {
+            NextRequest::Request(request, version, keep_alive) => {
                 busy.set(true);
                 let head_only = request.method == "HEAD";
                 let response = app.handle(request).await;
                 busy.set(false);
                 let keep_alive = keep_alive && !state.stopping.get();
-                let mut bytes = response.to_bytes(keep_alive);
+                let mut bytes = response.to_bytes(version, keep_alive);
                 if head_only {
                     bytes.truncate(bytes.len() - response.body.len());
                 }
