@@ -741,3 +741,107 @@ fn a_head_that_can_never_end_is_answered_at_once() -> PyResult<()> {
     );
     Ok(())
 }
+
+/// A client that sends `Expect: 100-continue` waits for `100 Continue` before it sends
+/// the body: the server must say it first (here the client would wait for ever).
+#[test]
+fn expect_100_continue_gets_100_continue_before_the_body_is_read() -> PyResult<()> {
+    let (interim, answer, unknown) = run(async {
+        let server = serve(echo_app(), "127.0.0.1", 0).await?;
+        let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
+        writer.write(
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+        );
+        let reader = std::rc::Rc::new(reader);
+        let waiting = reader.clone();
+        let interim = create_task(async move { waiting.readuntil(b"\r\n\r\n").await })?;
+        let interim = pycoro::native::wait_for(interim, 5.0).await?; // bounded only to fail
+        writer.write(b"hello");
+        let answer = read_raw_response(&reader).await?.1;
+        let (unknown, _, _, _, _) = send(
+            server.port(),
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: magic\r\n\r\nhello",
+        )
+        .await?;
+        server.shutdown().await?;
+        Ok((
+            String::from_utf8_lossy(&interim).into_owned(),
+            answer,
+            unknown,
+        ))
+    })?;
+    assert_eq!(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+    assert_eq!(answer, "5:hello");
+    assert_eq!(unknown, "HTTP/1.1 417 Expectation Failed");
+    Ok(())
+}
+
+/// Chunked request bodies are decoded (extensions and trailers dropped), and the
+/// connection goes on with the next request after the body.
+#[test]
+fn a_chunked_request_body_is_decoded_and_the_connection_goes_on() -> PyResult<()> {
+    let (first, second) = run(async {
+        let server = serve(echo_app(), "127.0.0.1", 0).await?;
+        let (_, _, first, reader, writer) = send(
+            server.port(),
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\
+              5\r\nhello\r\n6 ;ext=1\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n",
+        )
+        .await?;
+        // The next body comes a piece at a time.
+        writer.write(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n");
+        for piece in [
+            &b"1"[..],
+            b"0\r\n0123456789",
+            b"abcdef\r",
+            b"\n0\r\n",
+            b"\r\n",
+        ] {
+            pycoro::native::sleep(0.0).await?;
+            writer.write(piece);
+        }
+        let second = read_raw_response(&reader).await?.1;
+        server.shutdown().await?;
+        Ok((first, second))
+    })?;
+    assert_eq!(first, "11:hello world");
+    assert_eq!(second, "16:0123456789abcdef");
+    Ok(())
+}
+
+#[test]
+fn malformed_chunked_framing_is_refused() -> PyResult<()> {
+    let post = |headers: &str, body: &str| {
+        format!("POST /echo HTTP/1.1\r\nHost: x\r\n{headers}\r\n{body}").into_bytes()
+    };
+    let chunked = "Transfer-Encoding: chunked\r\n";
+    let big = format!("{:x}\r\n", 1024 * 1024 + 1);
+    let answers = answers(vec![
+        post(
+            &format!("{chunked}Content-Length: 5\r\n"),
+            "5\r\nhello\r\n0\r\n\r\n",
+        ),
+        post(chunked, "zz\r\nhello\r\n0\r\n\r\n"),
+        post(chunked, "5\r\nhelloXX0\r\n\r\n"),
+        post(chunked, "+5\r\nhello\r\n0\r\n\r\n"),
+        post(chunked, &big),
+        post("Transfer-Encoding: chunked, gzip\r\n", "0\r\n\r\n"),
+        post("Transfer-Encoding: gzip, chunked\r\n", "0\r\n\r\n"),
+        b"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".to_vec(),
+    ])?;
+    let bad = "HTTP/1.1 400 Bad Request 400: Bad Request";
+    assert_eq!(
+        answers,
+        [
+            bad,
+            bad,
+            bad,
+            bad,
+            "HTTP/1.1 413 Request Entity Too Large 413: Request Entity Too Large",
+            bad,
+            "HTTP/1.1 501 Not Implemented 501: Not Implemented",
+            bad,
+        ]
+    );
+    Ok(())
+}

@@ -10,11 +10,14 @@
 //! | `app.add_routes([web.get('/', index), web.get('/{name}', hello)])` | `app.add_routes([get("/", index), get("/{name}", hello)]);` |
 //! | `web.run_app(app)`                                  | `run_app(app, "0.0.0.0", 8080)`                   |
 //!
-//! HTTP/1.1 with keep-alive; requests are parsed by `httparse`. A request that is not
-//! HTTP gets `400 Bad Request`, a head over 8 KiB `431`, a body over 1 MiB `413`, an
-//! unknown path `404` and a known path with another method `405`, each with aiohttp's
-//! body text; after an error the connection is closed. Each connection is a task, so a
-//! client that connects and sends nothing delays nobody else.
+//! HTTP/1.1 with keep-alive (and HTTP/1.0's, when asked), as RFC 9112 says; request heads
+//! are parsed by `httparse` as they come, bodies have a `Content-Length` or are chunked,
+//! and `Expect: 100-continue` is answered before the body is read. A request that is not
+//! HTTP gets `400 Bad Request` (at once, not when 8 KiB have come), a head over 8 KiB or
+//! 128 lines `431`, a body over 1 MiB `413`, an unknown path `404` and a known path with
+//! another method `405`, each with aiohttp's body text; after an error the connection is
+//! closed. Each connection is a task, so a client that connects and sends nothing
+//! delays nobody else.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -155,8 +158,10 @@ fn reason(status: u16) -> &'static str {
         404 => "Not Found",
         405 => "Method Not Allowed",
         413 => "Request Entity Too Large",
+        417 => "Expectation Failed",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
+        501 => "Not Implemented",
         _ => "Unknown",
     }
 }
@@ -433,7 +438,70 @@ fn content_length(headers: &[(String, String)]) -> Result<usize, u16> {
     }
 }
 
-async fn read_request(reader: &StreamReader) -> PyResult<NextRequest> {
+/// A line of chunked framing, with its CRLF; `Err` is the status to refuse with (the
+/// stream ended, or no CRLF within 64 KiB).
+async fn read_line(reader: &StreamReader) -> PyResult<Result<Vec<u8>, u16>> {
+    match reader.readuntil(b"\r\n").await {
+        Ok(line) => Ok(Ok(line)),
+        Err(e) if e.is::<IncompleteReadError>() => Ok(Err(400)),
+        Err(e) if e.is::<crate::exceptions::LimitOverrunError>() => Ok(Err(400)),
+        Err(e) => Err(e),
+    }
+}
+
+/// A chunked body, decoded (RFC 9112, 7.1): chunks of a hexadecimal size (extensions
+/// after `;` ignored), a last chunk of size 0, and trailer lines, which are dropped.
+/// `Err` is the status to refuse with: `400` for a framing error, `413` past 1 MiB.
+async fn read_chunked(reader: &StreamReader) -> PyResult<Result<Vec<u8>, u16>> {
+    let mut body = Vec::new();
+    loop {
+        let line = match read_line(reader).await? {
+            Ok(line) => line,
+            Err(status) => return Ok(Err(status)),
+        };
+        let line = &line[..line.len() - 2];
+        let size = line.split(|&b| b == b';').next().unwrap_or_default();
+        let size = size.trim_ascii_end(); // BWS before `;`
+        if size.is_empty() || !size.iter().all(u8::is_ascii_hexdigit) {
+            return Ok(Err(400));
+        }
+        let size = size.iter().try_fold(0usize, |n, &digit| {
+            let digit = (digit as char).to_digit(16)? as usize;
+            n.checked_mul(16)?.checked_add(digit)
+        });
+        let Some(size) = size.filter(|&size| body.len() + size <= MAX_BODY) else {
+            return Ok(Err(413));
+        };
+        if size == 0 {
+            break;
+        }
+        let chunk = match reader.readexactly(size + 2).await {
+            Ok(chunk) => chunk,
+            Err(e) if e.is::<IncompleteReadError>() => return Ok(Err(400)),
+            Err(e) => return Err(e),
+        };
+        if !chunk.ends_with(b"\r\n") {
+            return Ok(Err(400));
+        }
+        body.extend_from_slice(&chunk[..size]);
+    }
+    let mut trailers = 0;
+    loop {
+        let line = match read_line(reader).await? {
+            Ok(line) => line,
+            Err(status) => return Ok(Err(status)),
+        };
+        if line == b"\r\n" {
+            return Ok(Ok(body));
+        }
+        trailers += line.len();
+        if trailers > MAX_HEAD {
+            return Ok(Err(431));
+        }
+    }
+}
+
+async fn read_request(reader: &StreamReader, writer: &StreamWriter) -> PyResult<NextRequest> {
     let head = match read_head(reader).await? {
         Ok(head) => head,
         Err(refused) => return Ok(refused),
@@ -448,17 +516,52 @@ async fn read_request(reader: &StreamReader) -> PyResult<NextRequest> {
     // RFC 9112, 9.3: `close` ends the connection; HTTP/1.0 keeps it only when asked.
     let keep_alive = !has_token(&headers, "connection", "close")
         && (http11 || has_token(&headers, "connection", "keep-alive"));
-    if values(&headers, "transfer-encoding").next().is_some() {
-        return Ok(NextRequest::Refuse(400)); // chunked bodies: not supported, refused cleanly
-    }
-    let length = match content_length(&headers) {
-        Ok(length) => length,
-        Err(status) => return Ok(NextRequest::Refuse(status)),
+    // RFC 9112, 6.1 and 6.3: a body is chunked when Transfer-Encoding ends in `chunked`;
+    // with a Content-Length too, the framing is ambiguous (request smuggling): refused.
+    let chunked = values(&headers, "transfer-encoding").next().is_some();
+    let length = if chunked {
+        let codings: Vec<&str> = values(&headers, "transfer-encoding")
+            .flat_map(|v| v.split(','))
+            .map(|c| c.trim_matches([' ', '\t']))
+            .collect();
+        let ends_chunked = codings
+            .last()
+            .is_some_and(|c| c.eq_ignore_ascii_case("chunked"));
+        if !http11 || !ends_chunked || values(&headers, "content-length").next().is_some() {
+            return Ok(NextRequest::Refuse(400));
+        }
+        if codings.len() > 1 {
+            return Ok(NextRequest::Refuse(501)); // gzip, say: not decoded here
+        }
+        None
+    } else {
+        match content_length(&headers) {
+            Ok(length) => Some(length),
+            Err(status) => return Ok(NextRequest::Refuse(status)),
+        }
     };
-    let body = match reader.readexactly(length).await {
-        Ok(body) => body,
-        Err(e) if e.is::<IncompleteReadError>() => return Ok(NextRequest::Refuse(400)),
-        Err(e) => return Err(e),
+    // RFC 9110, 10.1.1: a client that sent `Expect: 100-continue` waits for this before
+    // it sends the body (for a while); an HTTP/1.0 request's expectation is ignored.
+    if let Some(expect) = values(&headers, "expect").next()
+        && http11
+    {
+        if !expect.eq_ignore_ascii_case("100-continue") {
+            return Ok(NextRequest::Refuse(417));
+        }
+        if length != Some(0) {
+            writer.write(b"HTTP/1.1 100 Continue\r\n\r\n");
+        }
+    }
+    let body = match length {
+        Some(length) => match reader.readexactly(length).await {
+            Ok(body) => body,
+            Err(e) if e.is::<IncompleteReadError>() => return Ok(NextRequest::Refuse(400)),
+            Err(e) => return Err(e),
+        },
+        None => match read_chunked(reader).await? {
+            Ok(body) => body,
+            Err(status) => return Ok(NextRequest::Refuse(status)),
+        },
     };
     // The query is not part of the path, and a fragment is not even part of the request
     // target (RFC 9112, 3.2); a client that sends one anyway does not get it in the path.
@@ -493,7 +596,7 @@ async fn serve_connection(
         if state.stopping.get() {
             break;
         }
-        let incoming = match read_request(&reader).await {
+        let incoming = match read_request(&reader, &writer).await {
             Ok(incoming) => incoming,
             Err(_) => break, // reset by the client, say: nothing to answer
         };
