@@ -308,7 +308,8 @@ fn ctrl_c_stops_the_server_after_the_request_in_flight_is_answered() -> PyResult
         answer
     });
     let (out, banner) = pycoro::trace::Out::capture();
-    pycoro::web::run_app_with(app, "127.0.0.1", 0, out, clock, move |port| {
+    let timeouts = pycoro::web::Timeouts::default();
+    pycoro::web::run_app_with(app, "127.0.0.1", 0, out, clock, timeouts, move |port| {
         started_tx.send(port).unwrap()
     })?;
     let answer = client.join().unwrap();
@@ -347,7 +348,8 @@ fn the_examples_app_under_run_app_answers_index_and_bob_over_real_sockets() -> P
     });
     let app = pycoro::programs::s004_06_aiohttp_app::app();
     let (out, _banner) = pycoro::trace::Out::capture();
-    pycoro::web::run_app_with(app, "127.0.0.1", 0, out, clock, move |port| {
+    let timeouts = pycoro::web::Timeouts::default();
+    pycoro::web::run_app_with(app, "127.0.0.1", 0, out, clock, timeouts, move |port| {
         started_tx.send(port).unwrap()
     })?;
     let answers = client.join().unwrap();
@@ -843,5 +845,83 @@ fn malformed_chunked_framing_is_refused() -> PyResult<()> {
             bad,
         ]
     );
+    Ok(())
+}
+
+/// On the virtual clock: time moves only when no socket is ready, straight to the next
+/// timer, so a 75 s timeout takes no time and its moment is exact.
+fn run_virtual<T: Clone + 'static>(
+    main: impl std::future::Future<Output = PyResult<T>> + 'static,
+) -> PyResult<T> {
+    run_with_clock(main, Clock::new_virtual())
+}
+
+/// aiohttp's `keepalive_timeout` (75 s): a keep-alive connection used within it stays
+/// open, and one left idle for it is closed, 75 s after its last answer.
+#[test]
+fn an_idle_keep_alive_connection_is_closed_after_the_keepalive_timeout() -> PyResult<()> {
+    let (bodies, closed_after, rest) = run_virtual(async {
+        let event_loop = pycoro::native::get_running_loop()?;
+        let server = serve(app(), "127.0.0.1", 0).await?;
+        let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
+        writer.write(b"GET /Bob HTTP/1.1\r\nHost: x\r\n\r\n");
+        let first = read_raw_response(&reader).await?.1;
+        pycoro::native::sleep(50.0).await?; // idle, but less than 75 s
+        writer.write(b"GET /Ann HTTP/1.1\r\nHost: x\r\n\r\n");
+        let second = read_raw_response(&reader).await?.1;
+        let answered = event_loop.time();
+        // Until the server closes; a bound far past 75 s, so that without the timeout the
+        // test fails (virtual time jumps to the bound) instead of waiting for ever.
+        let rest = create_task(async move { reader.read(None).await })?;
+        let rest = pycoro::native::wait_for(rest, 1000.0).await?;
+        let closed_after = event_loop.time() - answered;
+        server.shutdown().await?;
+        Ok(((first, second), closed_after, rest))
+    })?;
+    assert_eq!(
+        bodies,
+        ("<h1>Hello, Bob</h1>".into(), "<h1>Hello, Ann</h1>".into())
+    );
+    assert!((closed_after - 75.0).abs() < 1e-6, "{closed_after}");
+    assert!(rest.is_empty());
+    Ok(())
+}
+
+/// A head that comes a line every 10 s (slowloris) gets `408 Request Timeout` when
+/// the head limit has passed since its first bytes; with `serve_with`'s timeouts, a
+/// connection that sends nothing is closed after the keep-alive timeout.
+#[test]
+fn a_head_that_takes_too_long_is_408_and_a_silent_connection_is_closed() -> PyResult<()> {
+    let (status, head_after, silent_after, silent_rest) = run_virtual(async {
+        let event_loop = pycoro::native::get_running_loop()?;
+        let timeouts = pycoro::web::Timeouts {
+            keepalive: 5.0,
+            head: 30.0,
+        };
+        let server = pycoro::web::serve_with(app(), "127.0.0.1", 0, timeouts).await?;
+        let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
+        let started = event_loop.time();
+        writer.write(b"GET /Bob HTTP/1.1\r\n");
+        for _ in 0..4 {
+            pycoro::native::sleep(1.0).await?; // under the keep-alive timeout each time
+            writer.write(b"X-Slow: yes\r\n");
+        }
+        // Bounded far past the timeouts (in virtual time) to fail rather than hang.
+        let head = create_task(async move { read_raw_response(&reader).await })?;
+        let (head, _) = pycoro::native::wait_for(head, 1000.0).await?;
+        let head_after = event_loop.time() - started;
+        let (silent, _silent_writer) = open_connection("127.0.0.1", server.port()).await?;
+        let connected = event_loop.time();
+        let silent_rest = create_task(async move { silent.read(None).await })?;
+        let silent_rest = pycoro::native::wait_for(silent_rest, 1000.0).await?;
+        let silent_after = event_loop.time() - connected;
+        server.shutdown().await?;
+        let status = head.lines().next().unwrap_or("").to_string();
+        Ok((status, head_after, silent_after, silent_rest))
+    })?;
+    assert_eq!(status, "HTTP/1.1 408 Request Timeout");
+    assert!((head_after - 30.0).abs() < 1e-6, "{head_after}");
+    assert!((silent_after - 5.0).abs() < 1e-6, "{silent_after}");
+    assert!(silent_rest.is_empty());
     Ok(())
 }

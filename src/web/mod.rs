@@ -157,6 +157,7 @@ fn reason(status: u16) -> &'static str {
         400 => "Bad Request",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        408 => "Request Timeout",
         413 => "Request Entity Too Large",
         417 => "Expectation Failed",
         431 => "Request Header Fields Too Large",
@@ -370,7 +371,10 @@ fn parse_head(received: &[u8]) -> Parsed {
 /// Reads the next request head, parsing what has come each time more comes: a head is
 /// refused as soon as its bytes cannot be HTTP (bytes of a TLS handshake, say), not once
 /// 8 KiB have come (or never, if they never do).
-async fn read_head(reader: &StreamReader) -> PyResult<Result<Head, NextRequest>> {
+async fn read_head(
+    reader: &StreamReader,
+    mut head_started: impl FnMut(),
+) -> PyResult<Result<Head, NextRequest>> {
     loop {
         let parsed = {
             let received = reader.buffered();
@@ -388,7 +392,11 @@ async fn read_head(reader: &StreamReader) -> PyResult<Result<Head, NextRequest>>
                 return Ok(Ok(head));
             }
             Parsed::Refuse(status) => return Ok(Err(NextRequest::Refuse(status))),
-            Parsed::Partial => {}
+            Parsed::Partial => {
+                if !reader.buffered().is_empty() {
+                    head_started();
+                }
+            }
         }
         if !reader.receive().await? {
             let nothing = reader.buffered().is_empty();
@@ -501,8 +509,14 @@ async fn read_chunked(reader: &StreamReader) -> PyResult<Result<Vec<u8>, u16>> {
     }
 }
 
-async fn read_request(reader: &StreamReader, writer: &StreamWriter) -> PyResult<NextRequest> {
-    let head = match read_head(reader).await? {
+/// Reads the next request; `head_started` is called when the first bytes of its head
+/// have come and more are awaited.
+async fn read_request(
+    reader: &StreamReader,
+    writer: &StreamWriter,
+    head_started: impl FnMut(),
+) -> PyResult<NextRequest> {
+    let head = match read_head(reader, head_started).await? {
         Ok(head) => head,
         Err(refused) => return Ok(refused),
     };
@@ -584,21 +598,131 @@ async fn read_request(reader: &StreamReader, writer: &StreamWriter) -> PyResult<
     ))
 }
 
-/// Serves one connection: requests one after another while the client keeps it alive.
+/// How long the server waits for a client, in seconds on the loop's clock.
+///
+/// ```
+/// let timeouts = pycoro::web::Timeouts::default();
+/// assert_eq!((timeouts.keepalive, timeouts.head), (75.0, 60.0));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timeouts {
+    /// A connection that waits for a request (its first, or the next after an answer)
+    /// is closed when none starts within this: aiohttp's `keepalive_timeout`, 75 s.
+    pub keepalive: f64,
+    /// A request head must be complete this long after its first bytes came, or the
+    /// answer is `408 Request Timeout` and the connection closes: a client that sends a
+    /// byte now and then (slowloris) holds a connection no longer. aiohttp has no such
+    /// limit; 60 s, as nginx's `client_header_timeout`.
+    pub head: f64,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            keepalive: 75.0,
+            head: 60.0,
+        }
+    }
+}
+
+/// What a connection waits for from its client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    /// A request to start.
+    Idle,
+    /// A request head to end.
+    Head,
+}
+
+/// One connection, as its task and its timer share it.
+#[derive(Default)]
+struct Connection {
+    /// It is handling a request right now.
+    busy: Cell<bool>,
+    /// When the present wait for the client runs out, and which wait it is. Set at each
+    /// wait, cleared when it ends: a request costs two `Cell` writes, not a timer.
+    deadline: Cell<Option<(f64, Wait)>>,
+    /// A timer is pending: at most one per connection. When it fires before the
+    /// deadline (which moved on), it is set again for the deadline.
+    armed: Cell<bool>,
+    /// The wait that ran out, if one has.
+    expired: Cell<Option<Wait>>,
+    /// The connection's task, which the timer cancels (let go when it ends).
+    task: RefCell<Option<crate::native::TaskRef>>,
+}
+
+impl Connection {
+    /// Waits for the client until `timeout` seconds from now.
+    fn wait_for_client(self: &Rc<Self>, event_loop: &EventLoop, wait: Wait, timeout: f64) {
+        let when = event_loop.time() + timeout;
+        self.deadline.set(Some((when, wait)));
+        if !self.armed.replace(true) {
+            self.arm(event_loop, when);
+        }
+    }
+
+    fn arm(self: &Rc<Self>, event_loop: &EventLoop, when: f64) {
+        let connection = Rc::downgrade(self);
+        let timer_loop = event_loop.clone();
+        let armed = event_loop.call_at(when, move || {
+            if let Some(connection) = connection.upgrade() {
+                connection.check(&timer_loop);
+            }
+        });
+        if armed.is_err() {
+            self.armed.set(false); // the loop is closing: nothing left to time
+        }
+    }
+
+    fn check(self: &Rc<Self>, event_loop: &EventLoop) {
+        match self.deadline.get() {
+            None => self.armed.set(false),
+            Some((when, _)) if when > event_loop.time() => self.arm(event_loop, when),
+            Some((_, wait)) => {
+                self.armed.set(false);
+                self.expired.set(Some(wait));
+                if let Some(task) = &*self.task.borrow() {
+                    task.cancel();
+                }
+            }
+        }
+    }
+}
+
+/// Serves one connection: requests one after another while the client keeps it alive,
+/// and waits for each no longer than `state.timeouts` say.
 async fn serve_connection(
     app: Rc<Application>,
     state: Rc<ServerState>,
-    busy: Rc<Cell<bool>>,
+    connection: Rc<Connection>,
     reader: StreamReader,
     writer: StreamWriter,
 ) -> PyResult<()> {
+    let event_loop = crate::native::get_running_loop()?;
+    *connection.task.borrow_mut() = crate::native::current_task();
+    let timeouts = state.timeouts;
     loop {
         if state.stopping.get() {
             break;
         }
-        let incoming = match read_request(&reader, &writer).await {
+        connection.wait_for_client(&event_loop, Wait::Idle, timeouts.keepalive);
+        let read = read_request(&reader, &writer, || {
+            if connection
+                .deadline
+                .get()
+                .is_some_and(|(_, w)| w == Wait::Idle)
+            {
+                connection.wait_for_client(&event_loop, Wait::Head, timeouts.head);
+            }
+        })
+        .await;
+        connection.deadline.set(None);
+        let incoming = match read {
             Ok(incoming) => incoming,
-            Err(_) => break, // reset by the client, say: nothing to answer
+            // The head took too long: say so. An idle connection just closes (RFC 9112,
+            // 9.8), and so does one the client reset.
+            Err(_) if connection.expired.get() == Some(Wait::Head) => NextRequest::Refuse(408),
+            Err(_) => break,
         };
         match incoming {
             NextRequest::Closed => break,
@@ -607,10 +731,10 @@ async fn serve_connection(
                 break;
             }
             NextRequest::Request(request, version, keep_alive) => {
-                busy.set(true);
+                connection.busy.set(true);
                 let head_only = request.method == "HEAD";
                 let response = app.handle(request).await;
-                busy.set(false);
+                connection.busy.set(false);
                 let keep_alive = keep_alive && !state.stopping.get();
                 let mut bytes = response.to_bytes(version, keep_alive);
                 if head_only {
@@ -623,19 +747,18 @@ async fn serve_connection(
             }
         }
     }
+    connection.task.borrow_mut().take();
     writer.close();
     let _ = writer.wait_closed().await;
     Ok(())
 }
 
-/// Whether a connection is handling a request right now.
-type Busy = Rc<Cell<bool>>;
-
 #[derive(Default)]
 struct ServerState {
     stopping: Cell<bool>,
-    /// Each connection's task, and whether it is handling a request right now.
-    connections: RefCell<Vec<(crate::native::Task<()>, Busy)>>,
+    timeouts: Timeouts,
+    /// Each connection's task, and the connection (busy or not).
+    connections: RefCell<Vec<(crate::native::Task<()>, Rc<Connection>)>>,
 }
 
 /// An application being served: `serve(app, host, port)` starts it.
@@ -646,19 +769,33 @@ pub struct AppServer {
 
 /// Serves `app` on `host:port` (port 0 picks a free one) in the running loop.
 pub async fn serve(app: Application, host: &str, port: u16) -> PyResult<AppServer> {
+    serve_with(app, host, port, Timeouts::default()).await
+}
+
+/// [`serve`] with other [`Timeouts`] than aiohttp's.
+pub async fn serve_with(
+    app: Application,
+    host: &str,
+    port: u16,
+    timeouts: Timeouts,
+) -> PyResult<AppServer> {
     let app = Rc::new(app);
-    let state = Rc::new(ServerState::default());
+    let state = Rc::new(ServerState {
+        timeouts,
+        ..ServerState::default()
+    });
     let handler_state = state.clone();
     let server = start_server(
         move |reader, writer| {
             let (app, state) = (app.clone(), handler_state.clone());
             async move {
-                let busy = Rc::new(Cell::new(false));
-                let served = serve_connection(app, state.clone(), busy.clone(), reader, writer);
+                let connection = Rc::new(Connection::default());
+                let served =
+                    serve_connection(app, state.clone(), connection.clone(), reader, writer);
                 let task = crate::native::create_task(served)?;
                 let mut connections = state.connections.borrow_mut();
                 connections.retain(|(task, _)| !task.done());
-                connections.push((task, busy));
+                connections.push((task, connection));
                 Ok(())
             }
         },
@@ -681,8 +818,8 @@ impl AppServer {
         self.server.close();
         self.state.stopping.set(true);
         let connections: Vec<_> = self.state.connections.borrow_mut().drain(..).collect();
-        for (task, busy) in &connections {
-            if !busy.get() {
+        for (task, connection) in &connections {
+            if !connection.busy.get() {
                 task.cancel(); // idle: waiting for a request that may never come
             }
         }
@@ -702,27 +839,29 @@ pub fn run_app(app: Application, host: &str, port: u16) -> PyResult<()> {
         port,
         crate::trace::Out::stdout(),
         Clock::real(),
+        Timeouts::default(),
         |_| {},
     )
 }
 
 /// [`run_app`] with the banner printed to `out`, on `clock` (the loop's; Ctrl+C can
-/// be aimed at it with [`send_sigint`](crate::signals::send_sigint)), and `started(port)`
-/// called once it listens (a test learns the port of a server on port 0 this way).
+/// be aimed at it with [`send_sigint`](crate::signals::send_sigint)), with `timeouts`
+/// (aiohttp's `run_app(app, keepalive_timeout=...)`), and `started(port)` called once
+/// it listens (a test learns the port of a server on port 0 this way).
 pub fn run_app_with(
     app: Application,
     host: &str,
     port: u16,
     out: crate::trace::Out,
     clock: Clock,
+    timeouts: Timeouts,
     started: impl FnOnce(u16),
 ) -> PyResult<()> {
     let event_loop = EventLoop::new(clock);
     let host_name = host.to_string();
-    let server = event_loop
-        .run_until_complete(event_loop.create_native_task(async move {
-            Ok(Rc::new(serve(app, &host_name, port).await?))
-        })?)?;
+    let server = event_loop.run_until_complete(event_loop.create_native_task(async move {
+        Ok(Rc::new(serve_with(app, &host_name, port, timeouts).await?))
+    })?)?;
     crate::pyprint!(
         out,
         "======== Running on http://{host}:{} ========",
