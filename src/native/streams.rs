@@ -539,10 +539,23 @@ where
     });
     let accepting = listener.clone();
     let task = event_loop.create_native_task(async move {
+        // Seconds to wait before accepting again after a failure (0: none failed).
+        let mut backoff: f64 = 0.0;
         loop {
             match accepting.socket.accept() {
                 Ok((stream, _)) => {
-                    let connection = Connection::new(stream)?;
+                    backoff = 0.0;
+                    let connection = match Connection::new(stream) {
+                        Ok(connection) => connection,
+                        Err(e) => {
+                            crate::exceptions::write_unraisable(
+                                "accepting a connection failed",
+                                "<Server>",
+                                &e,
+                            );
+                            continue;
+                        }
+                    };
                     let served =
                         handler(StreamReader(connection.clone()), StreamWriter(connection));
                     drop(super::create_task(served)?);
@@ -553,15 +566,25 @@ where
                         .wait(&get_running_loop()?, accepting.key, false)?
                         .await?;
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // Interrupted, or a client that gave up before it was accepted: go on.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
+                    ) => {}
                 Err(e) => {
-                    // Out of file descriptors, say: asyncio logs it and tries again later.
-                    crate::exceptions::write_unraisable(
-                        "socket.accept() failed",
-                        "<Server>",
-                        &os_error(e),
-                    );
-                    super::sleep(0.1).await?;
+                    // Out of file descriptors, say (EMFILE): the connection waits in the
+                    // backlog. Said once, not at every try, and tried again after a wait
+                    // that doubles from 0.1 s to asyncio's 1 s (ACCEPT_RETRY_DELAY).
+                    if backoff == 0.0 {
+                        crate::exceptions::write_unraisable(
+                            "socket.accept() failed",
+                            "<Server>",
+                            &os_error(e),
+                        );
+                    }
+                    backoff = (backoff * 2.0).clamp(0.1, 1.0);
+                    super::sleep(backoff).await?;
                 }
             }
         }
