@@ -8,6 +8,11 @@
 //! thread called in" (which calls `Poller::notify`). Readiness completes the futures,
 //! whose done callbacks schedule the waiting tasks: readiness wakes a task, nothing polls.
 //! Sockets are registered edge-triggered, once, for both directions.
+//!
+//! The wait itself is `epoll_wait` on the poller's epoll descriptor, through `rustix`:
+//! `polling` 2.8 folds `EPOLLRDHUP` into "readable", and the reactor must know when the
+//! peer has ended the stream (see [`Reactor::hung_up`]). The poller still registers the
+//! sockets and carries other threads' notifications; its own `wait` consumes those.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -16,6 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use polling::{Event, PollMode, Poller};
+use rustix::event::epoll;
 
 use super::{EventLoop, Future};
 use crate::exceptions::{PyResult, RuntimeError};
@@ -25,7 +31,7 @@ pub(crate) struct Reactor {
     poller: Arc<Poller>,
     sources: RefCell<HashMap<usize, Source>>,
     next_key: Cell<usize>,
-    events: RefCell<Vec<Event>>,
+    events: RefCell<Vec<epoll::Event>>,
 }
 
 struct Source {
@@ -35,6 +41,27 @@ struct Source {
     /// Readiness that arrived while nobody waited: the next waiter need not wait.
     readable: bool,
     writable: bool,
+    /// The peer ended the stream or the connection failed (`EPOLLRDHUP`, `EPOLLHUP`,
+    /// `EPOLLERR`): reading will not block again, and no new edge may ever come.
+    hung_up: bool,
+}
+
+impl Source {
+    /// Readiness came: the live waiters are woken. A waiter whose task was cancelled
+    /// meanwhile does not count: the readiness is kept for the next one, or an edge
+    /// would be lost.
+    fn ready(&mut self, readable: bool, writable: bool, woken: &mut Vec<Future<()>>) {
+        if readable {
+            let live: Vec<_> = self.readers.drain(..).filter(|f| !f.done()).collect();
+            self.readable = live.is_empty();
+            woken.extend(live);
+        }
+        if writable {
+            let live: Vec<_> = self.writers.drain(..).filter(|f| !f.done()).collect();
+            self.writable = live.is_empty();
+            woken.extend(live);
+        }
+    }
 }
 
 impl Reactor {
@@ -44,7 +71,7 @@ impl Reactor {
             poller: Arc::new(poller),
             sources: RefCell::default(),
             next_key: Cell::new(0),
-            events: RefCell::default(),
+            events: RefCell::new(Vec::with_capacity(1024)),
         })
     }
 
@@ -71,6 +98,7 @@ impl Reactor {
                 writers: Vec::new(),
                 readable: false,
                 writable: false,
+                hung_up: false,
             },
         );
         Ok(key)
@@ -129,29 +157,52 @@ impl Reactor {
     pub(crate) fn poll(&self, timeout: Option<Duration>) -> PyResult<()> {
         let mut events = self.events.borrow_mut();
         events.clear();
-        match self.poller.wait(&mut events, timeout) {
+        // Longer waits than a day are cut short: the loop simply waits again.
+        let timeout = timeout.map(|t| {
+            let t = t.min(Duration::from_secs(86_400));
+            rustix::event::Timespec {
+                tv_sec: t.as_secs() as i64,
+                tv_nsec: t.subsec_nanos().into(),
+            }
+        });
+        let spare = rustix::buffer::spare_capacity(&mut *events);
+        match epoll::wait(&*self.poller, spare, timeout.as_ref()) {
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Ok(()),
-            Err(e) => return Err(crate::exceptions::os_error(e)),
+            Err(rustix::io::Errno::INTR) => return Ok(()),
+            Err(e) => return Err(crate::exceptions::os_error(e.into())),
         }
         let mut ready = Vec::new();
+        let mut notified = false;
         {
             let mut sources = self.sources.borrow_mut();
             for event in events.iter() {
-                let Some(source) = sources.get_mut(&event.key) else {
+                let key = event.data.u64() as usize;
+                let flags = event.flags;
+                let Some(source) = sources.get_mut(&key) else {
+                    notified = true; // the poller's own: another thread called in
                     continue;
                 };
-                // A waiter whose task was cancelled meanwhile does not count: the
-                // readiness is kept for the next one, or an edge would be lost.
-                if event.readable {
-                    let live: Vec<_> = source.readers.drain(..).filter(|f| !f.done()).collect();
-                    source.readable = live.is_empty();
-                    ready.extend(live);
+                use epoll::EventFlags as F;
+                source.hung_up |= flags.intersects(F::RDHUP | F::HUP | F::ERR);
+                let readable = flags.intersects(F::IN | F::PRI | F::RDHUP | F::HUP | F::ERR);
+                let writable = flags.intersects(F::OUT | F::HUP | F::ERR);
+                source.ready(readable, writable, &mut ready);
+            }
+            if notified {
+                // The poller clears and re-arms its notification in its own wait; what
+                // else that wait reports comes without the hang-up flag, so it counts
+                // as one (the reader reads once more rather than wait for ever).
+                let mut more = Vec::new();
+                match self.poller.wait(&mut more, Some(Duration::ZERO)) {
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(crate::exceptions::os_error(e)),
                 }
-                if event.writable {
-                    let live: Vec<_> = source.writers.drain(..).filter(|f| !f.done()).collect();
-                    source.writable = live.is_empty();
-                    ready.extend(live);
+                for event in more {
+                    if let Some(source) = sources.get_mut(&event.key) {
+                        source.hung_up |= event.readable;
+                        source.ready(event.readable, event.writable, &mut ready);
+                    }
                 }
             }
         }
@@ -159,6 +210,14 @@ impl Reactor {
             let _ = future.set_result(());
         }
         Ok(())
+    }
+
+    /// Whether `key`'s peer has ended the stream (or the connection failed). Then a
+    /// read that got less than it asked for does not prove the kernel has nothing
+    /// more: the end of the stream may have come in the same edge as the data, and
+    /// will only be seen by reading again.
+    pub(crate) fn hung_up(&self, key: usize) -> bool {
+        self.sources.borrow().get(&key).is_none_or(|s| s.hung_up)
     }
     // ANCHOR_END: poll
 }
@@ -191,6 +250,32 @@ mod tests {
         assert!(
             next.done(),
             "the readiness was given to the cancelled waiter and lost"
+        );
+        reactor.deregister(key);
+    }
+
+    /// Data and the end of the stream that arrive together are one edge: the reactor keeps
+    /// that the peer hung up, so that a reader does not wait for another edge.
+    #[test]
+    fn an_edge_that_brings_the_end_of_the_stream_marks_the_socket_hung_up() {
+        let event_loop = EventLoop::new(Clock::new_virtual());
+        let reactor = Reactor::new().unwrap();
+        let (mine, mut peer) = UnixStream::pair().unwrap();
+        mine.set_nonblocking(true).unwrap();
+        let key = reactor.register(mine.as_raw_fd()).unwrap();
+        let waiting = reactor.wait(&event_loop, key, false).unwrap();
+        peer.write_all(b"data").unwrap();
+        reactor.poll(Some(Duration::from_secs(5))).unwrap();
+        assert!(waiting.done());
+        assert!(!reactor.hung_up(key), "data alone is no hang-up");
+        let waiting = reactor.wait(&event_loop, key, false).unwrap();
+        peer.write_all(b"more").unwrap();
+        peer.shutdown(std::net::Shutdown::Write).unwrap();
+        reactor.poll(Some(Duration::from_secs(5))).unwrap();
+        assert!(waiting.done());
+        assert!(
+            reactor.hung_up(key),
+            "the end of the stream came in the same edge"
         );
         reactor.deregister(key);
     }

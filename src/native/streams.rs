@@ -102,7 +102,9 @@ impl Connection {
             }
             // The last read emptied the kernel's buffer: trying again would only say
             // `WouldBlock` (one wasted syscall per request); epoll will tell when more comes.
-            if self.drained.replace(false) {
+            // Unless the peer has ended the stream: that may have come in the edge that
+            // brought the data, and no edge will come after it; only a read sees the end.
+            if self.drained.replace(false) && !self.reactor.hung_up(self.key) {
                 self.ready(false).await?;
             }
             // Into a scratch buffer zeroed once per connection: growing `incoming` by
@@ -316,6 +318,26 @@ impl StreamReader {
     pub fn at_eof(&self) -> bool {
         self.0.eof.get() && self.0.incoming.borrow().is_empty()
     }
+
+    /// What has been received and not read yet, for a parser that looks before it takes
+    /// (an HTTP head is parsed as it comes, so that a head that can never end is seen
+    /// at once).
+    pub(crate) fn buffered(&self) -> std::cell::Ref<'_, [u8]> {
+        std::cell::Ref::map(self.0.incoming.borrow(), Vec::as_slice)
+    }
+
+    /// Receives more into the buffer, waiting until something comes: `false` at the end
+    /// of the stream.
+    pub(crate) async fn receive(&self) -> PyResult<bool> {
+        self.0.fill().await
+    }
+
+    /// Drops the first `n` bytes of the buffer (what a parser has taken).
+    pub(crate) fn consume(&self, n: usize) {
+        let mut buffer = self.0.incoming.borrow_mut();
+        let n = n.min(buffer.len());
+        buffer.drain(..n);
+    }
 }
 
 impl StreamWriter {
@@ -494,10 +516,23 @@ where
     });
     let accepting = listener.clone();
     let task = event_loop.create_native_task(async move {
+        // Seconds to wait before accepting again after a failure (0: none failed).
+        let mut backoff: f64 = 0.0;
         loop {
             match accepting.socket.accept() {
                 Ok((stream, _)) => {
-                    let connection = Connection::new(stream)?;
+                    backoff = 0.0;
+                    let connection = match Connection::new(stream) {
+                        Ok(connection) => connection,
+                        Err(e) => {
+                            crate::exceptions::write_unraisable(
+                                "accepting a connection failed",
+                                "<Server>",
+                                &e,
+                            );
+                            continue;
+                        }
+                    };
                     let served =
                         handler(StreamReader(connection.clone()), StreamWriter(connection));
                     drop(super::create_task(served)?);
@@ -508,15 +543,25 @@ where
                         .wait(&get_running_loop()?, accepting.key, false)?
                         .await?;
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // Interrupted, or a client that gave up before it was accepted: go on.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
+                    ) => {}
                 Err(e) => {
-                    // Out of file descriptors, say: asyncio logs it and tries again later.
-                    crate::exceptions::write_unraisable(
-                        "socket.accept() failed",
-                        "<Server>",
-                        &os_error(e),
-                    );
-                    super::sleep(0.1).await?;
+                    // Out of file descriptors, say (EMFILE): the connection waits in the
+                    // backlog. Said once, not at every try, and tried again after a wait
+                    // that doubles from 0.1 s to asyncio's 1 s (ACCEPT_RETRY_DELAY).
+                    if backoff == 0.0 {
+                        crate::exceptions::write_unraisable(
+                            "socket.accept() failed",
+                            "<Server>",
+                            &os_error(e),
+                        );
+                    }
+                    backoff = (backoff * 2.0).clamp(0.1, 1.0);
+                    super::sleep(backoff).await?;
                 }
             }
         }
