@@ -16,6 +16,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -33,16 +34,55 @@ pub struct Out {
 struct Inner {
     writer: Box<dyn Write + Send>,
     error: Option<io::Error>,
+    /// Where a captured stream keeps each line's [`Stamp`].
+    stamps: Option<Arc<Mutex<Vec<Option<Stamp>>>>>,
 }
 
-/// The bytes an [`Out::capture`] stream has received.
+/// When a line was printed: the pass of the event loop running on the printing thread
+/// (counted from 1 as the loop runs), and the loop's time then. The book's timelines
+/// mark the passes with it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stamp {
+    /// The loop's pass (one `_run_once`).
+    pub pass: u64,
+    /// `loop.time()` when the line was printed.
+    pub time: f64,
+}
+
+/// What tells when a line is printed: the running loop's pass and time, if any.
+pub(crate) type Stamper = fn() -> Option<Stamp>;
+
+std::thread_local! {
+    // Set by an event loop while it runs on this thread: what stamps a captured line.
+    static STAMPER: Cell<Option<Stamper>> = const { Cell::new(None) };
+}
+
+/// Makes `stamper` tell when lines printed on this thread were printed (an event loop sets
+/// it while it runs); gives the one it replaces.
+pub(crate) fn set_stamper(stamper: Option<Stamper>) -> Option<Stamper> {
+    STAMPER.replace(stamper)
+}
+
+/// The bytes an [`Out::capture`] stream has received, and when each line came.
 #[derive(Clone, Default)]
-pub struct Captured(Arc<Mutex<Vec<u8>>>);
+pub struct Captured {
+    bytes: Arc<Mutex<Vec<u8>>>,
+    stamps: Arc<Mutex<Vec<Option<Stamp>>>>,
+}
 
 impl Captured {
     /// Everything printed so far.
     pub fn bytes(&self) -> Vec<u8> {
-        self.0
+        self.bytes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// For each line printed so far, the loop pass and time it was printed at, if a loop
+    /// was running on the printing thread.
+    pub fn stamps(&self) -> Vec<Option<Stamp>> {
+        self.stamps
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
@@ -56,7 +96,7 @@ impl Captured {
 
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
+        self.bytes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .extend_from_slice(buf);
@@ -75,6 +115,7 @@ impl Out {
             inner: Arc::new(Mutex::new(Inner {
                 writer: Box::new(writer),
                 error: None,
+                stamps: None,
             })),
         }
     }
@@ -87,7 +128,12 @@ impl Out {
     /// Prints into memory (what a test uses): the stream, and a handle to read it.
     pub fn capture() -> (Self, Captured) {
         let captured = Captured::default();
-        (Self::new(captured.clone()), captured)
+        let out = Self::new(captured.clone());
+        out.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .stamps = Some(captured.stamps.clone());
+        (out, captured)
     }
 
     /// `print(...)`: writes one formatted line. Use [`pyprint!`](crate::pyprint).
@@ -95,6 +141,12 @@ impl Out {
         // A panic elsewhere while printing leaves the stream usable: it holds bytes,
         // not an invariant.
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(stamps) = &inner.stamps {
+            let lines = 1 + fmt::format(args).matches('\n').count();
+            let stamp = STAMPER.get().and_then(|stamper| stamper());
+            let mut stamps = stamps.lock().unwrap_or_else(PoisonError::into_inner);
+            stamps.extend(std::iter::repeat_n(stamp, lines));
+        }
         if inner.error.is_none() {
             // A line at a time, flushed, so that a trace interleaves correctly with
             // anything else writing to the same terminal (threads, stderr).

@@ -85,6 +85,8 @@ struct Inner {
     /// The clock's time when this pass took its due timers, in nanoseconds: a timer due
     /// by then has fired (see [`EventLoop::timer_fired`]).
     pass_time: Cell<u64>,
+    /// Passes run so far: what stamps a captured line (`trace::Stamp`).
+    passes: Cell<u64>,
     running: Cell<bool>,
     stopping: Cell<bool>,
     closed: Cell<bool>,
@@ -279,6 +281,16 @@ pub(crate) fn no_running_loop() -> crate::exceptions::Exception {
     RuntimeError::new("no running event loop").into()
 }
 
+/// When a line printed now is printed: the running loop's pass and time.
+fn stamp() -> Option<crate::trace::Stamp> {
+    with_running_loop(|event_loop| {
+        event_loop.map(|event_loop| crate::trace::Stamp {
+            pass: event_loop.0.passes.get(),
+            time: event_loop.time(),
+        })
+    })
+}
+
 /// `asyncio.get_running_loop()`: the loop running on this thread.
 pub fn get_running_loop() -> PyResult<EventLoop> {
     RUNNING
@@ -296,6 +308,7 @@ impl EventLoop {
             timers: RefCell::default(),
             dropped_sleeps: RefCell::default(),
             pass_time: Cell::new(0),
+            passes: Cell::new(0),
             running: Cell::new(false),
             stopping: Cell::new(false),
             closed: Cell::new(false),
@@ -765,6 +778,7 @@ impl EventLoop {
         self.0.running.set(true);
         self.0.clock.loop_started();
         RUNNING.with(|running| running.replace(Some(self.clone())));
+        let stamper = crate::trace::set_stamper(Some(stamp));
         let result = loop {
             if let Err(e) = self.run_once() {
                 break Err(e);
@@ -774,6 +788,7 @@ impl EventLoop {
             }
         };
         RUNNING.with(|running| running.take());
+        crate::trace::set_stamper(stamper);
         self.0.stopping.set(false);
         self.0.running.set(false);
         self.0.clock.loop_stopped();
@@ -836,6 +851,7 @@ impl EventLoop {
         }
         let now = inner.clock.now_nanos();
         inner.pass_time.set(now);
+        inner.passes.set(inner.passes.get() + 1);
         loop {
             let mut timers = inner.timers.borrow_mut();
             if timers.peek().is_none_or(|Reverse(timer)| timer.when > now) {

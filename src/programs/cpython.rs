@@ -54,6 +54,8 @@ pub fn run_python(program: &Program) -> io::Result<Option<PythonOutput>> {
 pub struct RustRun {
     /// Its stdout.
     pub trace: Vec<u8>,
+    /// When each line of `trace` was printed: the loop's pass and time, if a loop ran.
+    pub stamps: Vec<Option<crate::trace::Stamp>>,
     /// The exception that ended it.
     pub error: Option<crate::exceptions::Exception>,
 }
@@ -79,6 +81,7 @@ pub fn run_rust(program: &Program, clock: &crate::clock::Clock) -> RustRun {
     let result = (program.run)(&out, clock).and_then(|()| Ok(out.finish()?));
     RustRun {
         trace: trace.bytes(),
+        stamps: trace.stamps(),
         error: result.err(),
     }
 }
