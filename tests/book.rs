@@ -74,3 +74,25 @@ fn every_program_is_in_its_chapter_with_python_rust_and_trace() {
         missing.join("\n")
     );
 }
+
+#[test]
+fn every_chapter_has_its_where_pycoro_differs_box_and_each_difference_names_its_test() {
+    let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src");
+    for chapter in ["generation-1", "generation-2", "generation-3", "io"] {
+        let text = std::fs::read_to_string(book.join(format!("{chapter}.md"))).unwrap();
+        assert!(
+            text.contains(&format!("{{{{#include differs-{chapter}.md}}}}")),
+            "{chapter}.md does not include its box"
+        );
+        let differs = std::fs::read_to_string(book.join(format!("differs-{chapter}.md"))).unwrap();
+        let differences: Vec<&str> = differs.split("\n- ").skip(1).collect();
+        assert!(!differences.is_empty(), "differs-{chapter}.md lists nothing");
+        for difference in differences {
+            // The name itself is checked by every_test_the_book_names_exists.
+            assert!(
+                difference.contains("Test:"),
+                "differs-{chapter}.md: a difference without its test: {difference}"
+            );
+        }
+    }
+}
