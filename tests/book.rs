@@ -86,7 +86,10 @@ fn every_chapter_has_its_where_pycoro_differs_box_and_each_difference_names_its_
         );
         let differs = std::fs::read_to_string(book.join(format!("differs-{chapter}.md"))).unwrap();
         let differences: Vec<&str> = differs.split("\n- ").skip(1).collect();
-        assert!(!differences.is_empty(), "differs-{chapter}.md lists nothing");
+        assert!(
+            !differences.is_empty(),
+            "differs-{chapter}.md lists nothing"
+        );
         for difference in differences {
             // The name itself is checked by every_test_the_book_names_exists.
             assert!(
