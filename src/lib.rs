@@ -134,6 +134,7 @@ pub mod trace;
 pub mod web;
 pub mod yield_from;
 
+// ANCHOR: yield_macro
 /// `yield value` inside a generator body: suspends, hands `value` to the caller, and
 /// evaluates to what the caller resumed with, a [`generators::Resume`]:
 /// `Ok(None)` for `next`, `Ok(Some(v))` for `send(v)`, `Err(e)` for `throw(e)`/`close()`.
@@ -152,6 +153,7 @@ macro_rules! yield_ {
         resumed
     }};
 }
+// ANCHOR_END: yield_macro
 
 // The README's Rust is compiled with the doc tests, so it cannot drift from the crate.
 #[cfg(doctest)]
