@@ -134,13 +134,13 @@ pub mod trace;
 pub mod web;
 pub mod yield_from;
 
-// ANCHOR: yield_macro
 /// `yield value` inside a generator body: suspends, hands `value` to the caller, and
 /// evaluates to what the caller resumed with, a [`generators::Resume`]:
 /// `Ok(None)` for `next`, `Ok(Some(v))` for `send(v)`, `Err(e)` for `throw(e)`/`close()`.
 ///
 /// `yield_!()` is Python's bare `yield` (it yields `()`, Python's `None`).
 /// Write `yield_!(v)?` to let a thrown exception propagate, as it does in Python.
+// ANCHOR: yield_macro
 #[macro_export]
 macro_rules! yield_ {
     () => {
