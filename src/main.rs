@@ -7,8 +7,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use pycoro::clock::Clock;
-use pycoro::exceptions::format_exception_only;
-use pycoro::programs::cpython::RustRun;
+use pycoro::exceptions::{PyResult, format_exception_only};
 use pycoro::programs::{self, Compare, PROGRAMS, Program, REPEATS, cpython};
 use similar::{ChangeTag, TextDiff};
 use unicode_width::UnicodeWidthStr;
@@ -151,7 +150,14 @@ fn compare(program: &Program, out: &mut impl Write) -> io::Result<ExitCode> {
         compare: program.compare,
     };
     // The real clock, as the example: the reader sees the program take its time.
-    compare_sides(&sides, || cpython::run_rust(program, &Clock::real()), out)
+    let run = || {
+        let run = cpython::run_rust(program, &Clock::real());
+        match run.error {
+            None => Ok(run.trace),
+            Some(e) => Err(e),
+        }
+    };
+    compare_sides(&sides, run, out)
 }
 
 /// What `compare` sets side by side, runs, and judges.
@@ -167,7 +173,7 @@ struct Sides<'a> {
 /// side, and gives the verdict (the exit status says whether they agree).
 fn compare_sides(
     sides: &Sides,
-    run_rust: impl FnOnce() -> RustRun,
+    run_rust: impl FnOnce() -> PyResult<Vec<u8>>,
     out: &mut impl Write,
 ) -> io::Result<ExitCode> {
     side_by_side(
@@ -178,11 +184,7 @@ fn compare_sides(
         &sides.rust,
     )?;
 
-    let run = run_rust();
-    let rust = match run.error {
-        None => Ok(run.trace),
-        Some(e) => Err(e),
-    };
+    let rust = run_rust();
     let python = match cpython::run_python_source(sides.python) {
         Ok(Some(output)) => output,
         Ok(None) => {
@@ -357,10 +359,7 @@ fn exercise(exercise: &Exercise, side: Side, out: &mut impl Write) -> io::Result
                 )
             }
         };
-        RustRun {
-            trace: trace.bytes(),
-            error: result.err(),
-        }
+        result.map(|()| trace.bytes())
     };
     compare_sides(&sides, run_rust, out)
 }

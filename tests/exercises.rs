@@ -5,8 +5,9 @@
 use std::path::Path;
 
 use pycoro::clock::Clock;
+use pycoro::exceptions::Exception;
 use pycoro::exceptions::format_exception_only;
-use pycoro::programs::cpython::{RustRun, last_exception_line, run_python_source, same_output};
+use pycoro::programs::cpython::{last_exception_line, run_python_source, same_output};
 use pycoro::trace::Out;
 
 #[allow(dead_code)]
@@ -19,13 +20,11 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn run_solution(exercise: &exercises::Exercise) -> RustRun {
+/// What the solution printed, and the exception that ended it, if one did.
+fn run_solution(exercise: &exercises::Exercise) -> (Vec<u8>, Option<Exception>) {
     let (out, trace) = Out::capture();
     let result = (exercise.solution)(&out, &Clock::new_virtual()).and_then(|()| Ok(out.finish()?));
-    RustRun {
-        trace: trace.bytes(),
-        error: result.err(),
-    }
+    (trace.bytes(), result.err())
 }
 
 #[test]
@@ -45,10 +44,10 @@ fn every_solution_prints_what_its_python_twin_prints_under_cpython() {
             eprintln!("SKIPPED: python3 is not installed, so the exercises cannot be checked");
             return;
         };
-        let rust = run_solution(exercise);
+        let (rust_trace, rust_error) = run_solution(exercise);
         let python_error = (!python.success)
             .then(|| last_exception_line(&String::from_utf8_lossy(&python.stderr)));
-        let rust_error = rust.error.as_ref().map(format_exception_only);
+        let rust_error = rust_error.as_ref().map(format_exception_only);
         assert_eq!(
             rust_error,
             python_error,
@@ -57,7 +56,7 @@ fn every_solution_prints_what_its_python_twin_prints_under_cpython() {
             String::from_utf8_lossy(&python.stderr)
         );
         let (rust, python) = (
-            String::from_utf8_lossy(&rust.trace),
+            String::from_utf8_lossy(&rust_trace),
             String::from_utf8_lossy(&python.stdout),
         );
         assert!(
