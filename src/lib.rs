@@ -168,6 +168,7 @@ macro_rules! gather {
 ///
 /// `yield_!()` is Python's bare `yield` (it yields `()`, Python's `None`).
 /// Write `yield_!(v)?` to let a thrown exception propagate, as it does in Python.
+// ANCHOR: yield_macro
 #[macro_export]
 macro_rules! yield_ {
     () => {
@@ -180,6 +181,7 @@ macro_rules! yield_ {
         resumed
     }};
 }
+// ANCHOR_END: yield_macro
 
 // The README's Rust is compiled with the doc tests, so it cannot drift from the crate.
 #[cfg(doctest)]
