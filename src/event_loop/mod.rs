@@ -882,6 +882,10 @@ impl EventLoop {
         }
         // Only what is ready now: callbacks scheduled by these run on the next pass.
         let ready_now = inner.ready.borrow().len();
+        if self.tracing() {
+            let pass = inner.passes.get();
+            self.trace(format_args!("pass {pass}: {ready_now} callback(s) ready"));
+        }
         for _ in 0..ready_now {
             let Some(ready) = inner.ready.borrow_mut().pop_front() else {
                 break;
