@@ -117,7 +117,11 @@
 //!   [`timeline`] draws the ones where generators or tasks take turns.
 //! - The book (`mdbook serve book`) tells the story chapter by chapter, beside the Python.
 
-#![feature(coroutines, coroutine_trait)]
+#![feature(coroutines, coroutine_trait, error_generic_member_access)]
+// `py_exception!` implements `Error::provide` in the crate that calls it, which then
+// needs no feature of its own.
+#![feature(allow_internal_unstable)]
+#![allow(internal_features)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -2,6 +2,7 @@
 //! for the repository's Python version (`python/ID.py`): byte for byte; or once times
 //! and addresses are masked (`Compare::Lines`); or, where threads or Python's sets give
 //! another order, line for line in some order (`Compare::Shape`).
+#![feature(coroutines)]
 
 use pycoro::clock::Clock;
 use pycoro::exceptions::format_exception_only;
@@ -150,4 +151,211 @@ fn the_types_coroutine_rules_the_book_shows_hold_on_cpython() {
 #[test]
 fn the_aiohttp_limits_the_book_states_hold_where_aiohttp_is_installed() {
     rules_hold_on_cpython("aiohttp_limits.py");
+}
+
+/// What `python3` prints for `source` (run from stdin), or `None` without `python3`.
+fn python_prints(source: &str) -> Option<String> {
+    use std::io::Write;
+    let child = std::process::Command::new("python3")
+        .arg("-")
+        .env("PYTHONIOENCODING", "utf-8")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("SKIPPED: python3 is not installed, so the CPython comparison cannot run");
+            return None;
+        }
+        child => child.expect("python3 could not be run"),
+    };
+    let mut stdin = child.stdin.take().expect("stdin was piped");
+    stdin.write_all(source.as_bytes()).unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "python3 failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(String::from_utf8(output.stdout).unwrap())
+}
+
+#[test]
+fn every_builtin_exception_class_has_cpythons_name_module_and_mro() {
+    use pycoro::exceptions::builtins::CLASSES;
+    let names: Vec<&str> = CLASSES.iter().map(|c| c.name()).collect();
+    let source = format!(
+        "import asyncio, builtins\n\
+         for name in {names:?}:\n\
+         \x20   cls = getattr(builtins, name, None) or getattr(asyncio, name)\n\
+         \x20   print(name, cls.__module__, *[c.__name__ for c in cls.__mro__[:-1]])\n"
+    );
+    let Some(python) = python_prints(&source) else {
+        return;
+    };
+    let rust: String = CLASSES
+        .iter()
+        .map(|class| {
+            let mro: Vec<&str> = class.mro().iter().map(|c| c.name()).collect();
+            format!("{} {} {}\n", class.name(), class.module(), mro.join(" "))
+        })
+        .collect();
+    assert_eq!(rust, python);
+}
+
+/// CPython's report with its frame lines taken out: the lines that start with two spaces
+/// (inside an exception group's box, two spaces after its margin `| `), but not the box's
+/// own lines (`+-+----`).
+fn without_frame_lines(report: &str) -> String {
+    report
+        .split_inclusive('\n')
+        .filter(|line| {
+            let body = match line.trim_start().strip_prefix(['|', '+']) {
+                Some(rest) if rest.starts_with(' ') => &rest[1..],
+                _ => line,
+            };
+            !body.starts_with("  ") || body.trim_start().starts_with("+-")
+        })
+        .collect()
+}
+
+// ANCHOR: format_exception_python
+const REPORTS_PY: &str = r#"
+import asyncio, traceback
+
+def report(f):
+    try:
+        f()
+    except BaseException as e:
+        print("".join(traceback.format_exception(e)), end="=====\n")
+
+def plain(): raise ValueError("x")
+def empty(): raise ValueError()
+def key(): raise KeyError("k")
+def pep_479():
+    def g():
+        raise StopIteration(3)
+        yield
+    next(g())
+def cause():
+    try:
+        raise KeyError("k")
+    except KeyError as e:
+        raise RuntimeError("no key") from e
+def context():
+    try:
+        raise KeyError("k")
+    except KeyError:
+        raise ValueError("bad")
+def from_none():
+    try:
+        raise KeyError("k")
+    except KeyError:
+        raise ValueError("bad") from None
+def three():
+    try:
+        try:
+            raise KeyError("a")
+        except KeyError as e:
+            raise ValueError("b") from e
+    except ValueError:
+        raise TypeError("c")
+def close():
+    def g():
+        try:
+            yield 1
+        except GeneratorExit:
+            raise ValueError("on close")
+    gen = g()
+    next(gen)
+    gen.close()
+def cancelled():
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        raise asyncio.CancelledError("stop")
+def group():
+    def raised(e):
+        try:
+            raise e
+        except BaseException as caught:
+            return caught
+    chained = raised(ValueError("inner"))
+    try:
+        raise chained
+    except ValueError:
+        member = raised(TypeError("t"))
+    inner = raised(ExceptionGroup("inner", [raised(OSError(2, "No such file"))]))
+    raise ExceptionGroup("outer", [member, inner, raised(KeyError("k"))])
+
+for f in [plain, empty, key, pep_479, cause, context, from_none, three, close, cancelled, group]:
+    report(f)
+"#;
+// ANCHOR_END: format_exception_python
+
+#[test]
+fn format_exception_prints_cpythons_report_less_its_frame_lines() {
+    #![allow(clippy::redundant_closure)]
+    use pycoro::exceptions::{
+        CancelledError, Exception, ExceptionGroup, GeneratorExit, KeyError, KeyboardInterrupt,
+        OSError, PyResult, Raise, RuntimeError, StopIteration, TypeError, ValueError,
+        format_exception,
+    };
+    use pycoro::generators::Generator;
+    use pycoro::yield_;
+
+    let Some(python) = python_prints(REPORTS_PY) else {
+        return;
+    };
+    let raised = |e: Exception| e;
+    let pep_479 = || {
+        let g: Generator<()> = Generator::new(
+            #[coroutine]
+            |_| Err(StopIteration::new(3).into()),
+        );
+        g.next().unwrap_err()
+    };
+    let close = || {
+        let g: Generator<i32> = Generator::new(
+            #[coroutine]
+            |_| match yield_!(1) {
+                Err(exit) if exit.is::<GeneratorExit>() => {
+                    Err(ValueError::new("on close").during(&exit))
+                }
+                other => other.map(drop),
+            },
+        );
+        g.next().unwrap();
+        g.close().unwrap_err()
+    };
+    let group = || -> PyResult<Exception> {
+        let chained: Exception = ValueError::new("inner").into();
+        let member = TypeError::new("t").during(&chained);
+        let inner = ExceptionGroup::new("inner", vec![OSError::from_errno(2, "No such file")])?;
+        let members = vec![member, inner.into(), KeyError::new("k").into()];
+        Ok(ExceptionGroup::new("outer", members)?.into())
+    };
+    let reports: Vec<Exception> = vec![
+        raised(ValueError::new("x").into()),
+        raised(ValueError::default().into()),
+        raised(KeyError::new("k").into()),
+        pep_479(),
+        RuntimeError::new("no key").raise_from(raised(KeyError::new("k").into())),
+        ValueError::new("bad").during(&KeyError::new("k").into()),
+        ValueError::new("bad")
+            .during(&KeyError::new("k").into())
+            .raise_from(None),
+        TypeError::new("c")
+            .during(&ValueError::new("b").raise_from(raised(KeyError::new("a").into()))),
+        close(),
+        CancelledError::new("stop").during(&KeyboardInterrupt::default().into()),
+        group().unwrap(),
+    ];
+    let rust: String = reports
+        .iter()
+        .map(|e| format_exception(e) + "=====\n")
+        .collect();
+    assert_eq!(rust, without_frame_lines(&python));
 }

@@ -1,360 +1,101 @@
 //! Python's exceptions as Rust error values.
 //!
-//! Python raises; Rust returns `Err`. pycoro's exceptions are [`anyhow::Error`] values
-//! ([`Exception`]) that hold small hand-written types named after Python's built-in
-//! exceptions, so a generator body throws any error type and a caller catches by type:
+//! Python raises; Rust returns `Err`. A raised exception is an [`anyhow::Error`]
+//! ([`Exception`]) holding a small type named after a Python class, so a generator body
+//! throws any error type and a caller catches by type:
 //!
 //! ```
-//! use pycoro::exceptions::{Exception, ValueError, format_exception_only};
+//! use pycoro::exceptions::{Exception, ExceptionExt, KeyError, LookupError, format_exception_only};
 //!
-//! let e: Exception = ValueError::new("spam").into();
-//! assert!(e.is::<ValueError>());          // except ValueError:
-//! assert_eq!(e.to_string(), "spam");     // print(e)
-//! assert_eq!(format_exception_only(&e), "ValueError: spam"); // a traceback's last line
+//! let e: Exception = KeyError::new("k").into();
+//! assert!(e.is::<KeyError>());             // except KeyError:  (this very class)
+//! assert!(e.isinstance::<LookupError>());  // except LookupError:  (or a subclass)
+//! assert_eq!(e.to_string(), "'k'");        // str(e)
+//! assert_eq!(format_exception_only(&e), "KeyError: 'k'"); // a traceback's last line
 //! ```
+//!
+//! ## The design
+//!
+//! **Classes.** Each Python exception class is a Rust type ([`builtins`] has Python's and
+//! asyncio's, [`py_exception!`](crate::py_exception) makes one's own in a line), and
+//! each type has a [`Class`]: a `static` with the Python name, module and bases
+//! ([`PyClass::CLASS`]). `e.is::<T>()` asks for the exact type, as anyhow always did;
+//! [`e.isinstance::<C>()`](ExceptionExt::isinstance) asks Python's question, "is `C` in
+//! the MRO of `type(e)`", by walking the bases of `e`'s class. So `except LookupError:`
+//! catches a `KeyError`, and `except Exception:` does not catch `GeneratorExit`,
+//! `KeyboardInterrupt`, `SystemExit` or `CancelledError`, which derive from
+//! [`BaseException`] only. A tuple of classes is `except (A, B)`.
+//!
+//! **One object, whatever the type.** To find the class of an `anyhow::Error` without
+//! knowing its type, every pycoro exception offers itself as a `dyn` [`ExceptionObject`]
+//! through `Error::provide` (std's generic member access, a nightly feature like the
+//! coroutines); [`object`] asks for it. An `ExceptionObject` has its class and its
+//! [`ExceptionData`]: `args` (any values with a Python `repr`, as [`Object`]s), and the
+//! links. `str` and `repr` are computed from the class and the args as CPython computes
+//! them (`KeyError`'s `str` is its key's repr; `OSError`'s is `[Errno N] message`).
+//! A Rust error that is not a pycoro exception is an `OSError` (an `io::Error`) or a
+//! plain `Exception`.
+//!
+//! **Chaining.** `__cause__` and `__context__` are exceptions the object owns, in its
+//! `ExceptionData`; they go wherever the exception goes (out of a generator, through
+//! `yield from`, `throw`, `close`, a future), since they are inside it. anyhow's own
+//! `context()` chain was the other candidate, but it makes a new outer error whose
+//! `Display` replaces the message and whose type `is::<T>()` sees first; Python's links
+//! are attributes of the exception, so they live in it. Python sets `__context__` by
+//! itself, from the exception its `except` block handles; a Rust `match` arm has no such
+//! ambient state, so it says so: [`Raise::during`] (`raise X` while handling `e`) and
+//! [`Raise::raise_from`] (`raise X from e`, `raise X from None`). pycoro's own raises
+//! link as CPython does: PEP 479's `RuntimeError` has the `StopIteration` as cause and
+//! context. Owned links make a chain a list that cannot loop; an exception's identity
+//! (Python's `is`) is a number that its copies share ([`same_exception`]).
+//!
+//! **Reports.** [`format_exception`] prints CPython's report of an uncaught exception,
+//! its chained sections and exception groups included, less the frame lines;
+//! [`write_unraisable`] is `sys.unraisablehook`'s.
 //!
 //! Book: "Generation 1: generators", section "Exceptions".
 
-use std::cell::RefCell;
-use std::fmt;
+mod class;
+mod raise;
+mod report;
+
+pub mod builtins;
+
+pub use builtins::*;
+pub use class::{
+    Class, ClassInfo, ExceptionData, ExceptionObject, Object, PyClass, PyException, object,
+};
+#[doc(hidden)]
+pub use class::{Downcaster, downcaster};
+pub use raise::{
+    ExceptionExt, Raise, args, cause, class_of, clone_exception, context, exception_name,
+    exception_repr, matches, same_exception, suppress_context,
+};
+pub use report::{
+    Unraisable, format_exception, format_exception_only, set_unraisable_hook, write_unraisable,
+};
+
+pub(crate) use builtins::os_error;
+pub(crate) use report::write_unraisable_message;
 
 /// A raised Python exception: any error type, boxed.
 ///
-/// `anyhow::Error` is to Rust what `BaseException` is to Python: anything can be
-/// raised, and `is::<T>()` / `downcast_ref::<T>()` play the part of `except T`.
+/// `anyhow::Error` is to Rust what a raised exception is to Python: anything can be
+/// raised, and `is::<T>()` / `downcast_ref::<T>()` play the part of `except T`
+/// (the exact class), [`ExceptionExt::isinstance`] of `except T` with subclasses. As a
+/// class ([`PyClass`]), it is Python's `Exception`: `e.isinstance::<Exception>()`.
 pub type Exception = anyhow::Error;
 
 /// What a Python call returns: its value, or the exception it raised.
 pub type PyResult<T> = Result<T, Exception>;
 
-macro_rules! builtin_exceptions {
-    ($($(#[$doc:meta])* $name:ident,)*) => {
-        $(
-            $(#[$doc])*
-            #[derive(Debug, Clone, Default, PartialEq, Eq)]
-            pub struct $name {
-                message: String,
-            }
-
-            impl $name {
-                #[doc = concat!("`", stringify!($name), "(message)`; `Display` prints the message, as Python's `str(e)` does.")]
-                pub fn new(message: impl Into<String>) -> Self {
-                    Self { message: message.into() }
-                }
-
-                /// What `str(e)` prints.
-                pub fn message(&self) -> &str {
-                    &self.message
-                }
-            }
-
-            impl fmt::Display for $name {
-                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str(&self.message)
-                }
-            }
-
-            impl std::error::Error for $name {}
-        )*
-
-        /// The Python name of a pycoro built-in exception, if `e` is one.
-        fn builtin_name(e: &Exception) -> Option<&'static str> {
-            $(
-                if e.is::<$name>() {
-                    return Some(stringify!($name));
-                }
-            )*
-            None
-        }
-
-        /// A copy of `e` if it is a pycoro built-in exception.
-        fn clone_builtin(e: &Exception) -> Option<Exception> {
-            $(
-                if let Some(e) = e.downcast_ref::<$name>() {
-                    return Some(e.clone().into());
-                }
-            )*
-            None
-        }
-    };
-}
-
-builtin_exceptions! {
-    /// Raised by `next`/`send` on a finished generator. In Python it also carries a
-    /// generator's return value; pycoro hands that out as `Step::Returned` instead,
-    /// so a `StopIteration` seen as an error never has one, unless user code made it.
-    StopIteration,
-    /// Raised at the suspension point by `close()`. Like Python's, it is not an
-    /// error of the generator: letting it escape the body closes the generator quietly.
-    GeneratorExit,
-    /// `generator ignored GeneratorExit`, `generator raised StopIteration`, a loop already running, ...
-    RuntimeError,
-    /// `generator already executing`, and the user's own bad values.
-    ValueError,
-    /// `can't send non-None value to a just-started generator`, and wrong types.
-    TypeError,
-    /// Raised when an object lacks a method, e.g. `send` on a plain iterator behind `yield from`.
-    AttributeError,
-    /// Raised by the event loops for a future's result asked too early, or set twice.
-    InvalidStateError,
-    /// A task or future was cancelled.
-    CancelledError,
-    /// A timeout expired (`wait_for`).
-    TimeoutError,
-    /// Ctrl+C (SIGINT).
-    KeyboardInterrupt,
-    /// Memory could not be had: a stackful coroutine's stack could not be mapped.
-    MemoryError,
-    /// An operating-system error without a more precise class (`errno`).
-    OSError,
-    /// `connect()` to a port nobody listens on (`ECONNREFUSED`).
-    ConnectionRefusedError,
-    /// The peer reset the connection (`ECONNRESET`).
-    ConnectionResetError,
-    /// Writing to a connection whose peer has gone (`EPIPE`).
-    BrokenPipeError,
-    /// `readuntil` found no separator within the stream's limit.
-    LimitOverrunError,
-}
-
-/// `asyncio.IncompleteReadError`: the stream ended before `readexactly(n)` had `n`
-/// bytes, or before `readuntil` found its separator. `partial` is what was read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IncompleteReadError {
-    /// The bytes read before the end of the stream.
-    pub partial: Vec<u8>,
-    /// How many were expected (`None`: "undefined", for `readuntil`).
-    pub expected: Option<usize>,
-}
-
-impl fmt::Display for IncompleteReadError {
-    /// Python's message: `3 bytes read on a total of 10 expected bytes`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.expected {
-            Some(n) => write!(
-                f,
-                "{} bytes read on a total of {n} expected bytes",
-                self.partial.len()
-            ),
-            None => write!(
-                f,
-                "{} bytes read on a total of undefined expected bytes",
-                self.partial.len()
-            ),
-        }
-    }
-}
-
-impl std::error::Error for IncompleteReadError {}
-
-/// An exception with a name chosen at run time: `PyException::new("MyError", "bad")`
-/// is Python's `class MyError(Exception): ...; raise MyError("bad")`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PyException {
-    name: String,
-    message: String,
-}
-
-impl PyException {
-    /// An exception of class `name` with `str(e) == message`.
-    pub fn new(name: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            message: message.into(),
-        }
-    }
-
-    /// The class name, as `type(e).__name__`.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-}
-
-impl fmt::Display for PyException {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for PyException {}
-
-/// `type(e).__name__`: the Python class name of an exception.
-///
-/// pycoro's own exception types answer with their names; an `std::io::Error` is
-/// Python's `OSError`; any other Rust error is a plain `Exception`.
-///
-/// ```
-/// use pycoro::exceptions::{exception_name, PyException, TypeError};
-/// assert_eq!(exception_name(&TypeError::new("x").into()), "TypeError");
-/// assert_eq!(exception_name(&PyException::new("MyError", "x").into()), "MyError");
-/// ```
-pub fn exception_name(e: &Exception) -> &str {
-    if let Some(name) = builtin_name(e) {
-        name
-    } else if e.is::<IncompleteReadError>() {
-        "IncompleteReadError"
-    } else if let Some(custom) = e.downcast_ref::<PyException>() {
-        custom.name()
-    } else if e.is::<std::io::Error>() {
-        "OSError"
-    } else {
-        "Exception"
-    }
-}
-
-/// The same exception again, for raising it a second time: a future's `result()`
-/// raises its exception to every caller, and `anyhow::Error` cannot be cloned.
-///
-/// pycoro's own exception types are copied exactly; any other error becomes a
-/// [`PyException`] with the same name and message.
-pub fn clone_exception(e: &Exception) -> Exception {
-    clone_builtin(e)
-        .or_else(|| e.downcast_ref::<PyException>().map(|p| p.clone().into()))
-        .or_else(|| {
-            e.downcast_ref::<IncompleteReadError>()
-                .map(|p| p.clone().into())
-        })
-        .unwrap_or_else(|| PyException::new(exception_name(e), e.to_string()).into())
-}
-
-/// An `io::Error` as Python names it: `ConnectionResetError: [Errno 104] Connection reset by peer`.
-pub(crate) fn os_error(e: std::io::Error) -> Exception {
-    let message = match e.raw_os_error() {
-        Some(errno) => format!("[Errno {errno}] {}", strerror(&e)),
-        None => e.to_string(),
-    };
-    match e.kind() {
-        std::io::ErrorKind::ConnectionRefused => ConnectionRefusedError::new(message).into(),
-        std::io::ErrorKind::ConnectionReset => ConnectionResetError::new(message).into(),
-        std::io::ErrorKind::BrokenPipe => BrokenPipeError::new(message).into(),
-        _ => OSError::new(message).into(),
-    }
-}
-
-/// `Connection reset by peer (os error 104)` -> `Connection reset by peer`.
-fn strerror(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" (os error") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
-}
-
-/// `repr(e)`: `ValueError('x')`, or `CancelledError()` when the message is empty.
-pub fn exception_repr(e: &Exception) -> String {
-    let message = e.to_string();
-    if message.is_empty() {
-        format!("{}()", exception_name(e))
-    } else {
-        format!(
-            "{}({})",
-            exception_name(e),
-            crate::trace::repr_str(&message)
-        )
-    }
-}
-
-/// The last line of a Python traceback: `ValueError: spam`, or just `GeneratorExit`
-/// when `str(e)` is empty (as `traceback.format_exception_only` does).
-pub fn format_exception_only(e: &Exception) -> String {
-    let message = e.to_string();
-    if message.is_empty() {
-        exception_name(e).to_owned()
-    } else {
-        format!("{}: {message}", exception_name(e))
-    }
-}
-
-/// An exception that could not be raised to anyone, as Python's `sys.unraisablehook`
-/// receives it: an error during a generator's close at collection time, say.
-pub struct Unraisable<'a> {
-    /// `Exception ignored in`
-    pub err_msg: &'a str,
-    /// The repr of the object involved, e.g. `<generator object consumer at 0x…>`; in a
-    /// report without an exception, the line asyncio prints about it (`task: <Task …>`).
-    pub object: &'a str,
-    /// What was raised, if anything was: asyncio's `Task was destroyed but it is
-    /// pending!` reports a task, not an exception.
-    pub exception: Option<&'a Exception>,
-}
-
-impl fmt::Display for Unraisable<'_> {
-    /// CPython's report, less the traceback lines pycoro cannot know.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.exception {
-            Some(exception) => {
-                writeln!(f, "{}: {}", self.err_msg, self.object)?;
-                write!(f, "{}", format_exception_only(exception))
-            }
-            None => write!(f, "{}\n{}", self.err_msg, self.object),
-        }
-    }
-}
-
-type Hook = Box<dyn Fn(&Unraisable<'_>)>;
-
-thread_local! {
-    // Generators are not `Send`, so their unraisable errors happen on the thread
-    // that owns them: a per-thread hook is the one a test can replace safely.
-    static UNRAISABLE_HOOK: RefCell<Option<Hook>> = const { RefCell::new(None) };
-}
-
-/// Replaces this thread's `sys.unraisablehook`; `None` restores the default, which
-/// prints the report to stderr. Returns the previous hook.
-///
-/// ```
-/// use std::{cell::RefCell, rc::Rc};
-/// use pycoro::exceptions::{set_unraisable_hook, write_unraisable, RuntimeError};
-///
-/// let seen = Rc::new(RefCell::new(Vec::new()));
-/// let sink = seen.clone();
-/// set_unraisable_hook(Some(Box::new(move |u| sink.borrow_mut().push(u.to_string()))));
-/// write_unraisable("Exception ignored in", "<thing>", &RuntimeError::new("oops").into());
-/// set_unraisable_hook(None);
-/// assert_eq!(seen.borrow()[0], "Exception ignored in: <thing>\nRuntimeError: oops");
-/// ```
-pub fn set_unraisable_hook(hook: Option<Hook>) -> Option<Hook> {
-    UNRAISABLE_HOOK.with(|h| h.replace(hook))
-}
-
-/// Reports an exception nobody can catch, through the hook (stderr by default).
-pub fn write_unraisable(err_msg: &str, object: &str, exception: &Exception) {
-    report(Unraisable {
-        err_msg,
-        object,
-        exception: Some(exception),
-    });
-}
-
-/// Reports, through the same hook, something lost that raised nothing: asyncio's
-/// `Task was destroyed but it is pending!`.
-pub(crate) fn write_unraisable_message(err_msg: &str, object: &str) {
-    report(Unraisable {
-        err_msg,
-        object,
-        exception: None,
-    });
-}
-
-fn report(report: Unraisable<'_>) {
-    // The hook is taken out while it runs, so a hook that itself reports does not
-    // re-enter the RefCell (it gets the default instead).
-    let hook = UNRAISABLE_HOOK.with(|h| h.borrow_mut().take());
-    match &hook {
-        Some(hook) => hook(&report),
-        None => eprintln!("{report}"),
-    }
-    UNRAISABLE_HOOK.with(|h| {
-        let mut slot = h.borrow_mut();
-        if slot.is_none() {
-            *slot = hook;
-        }
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn raised(e: impl Into<Exception>) -> Exception {
+        e.into()
+    }
 
     #[test]
     fn empty_message_prints_only_the_name() {
@@ -370,5 +111,179 @@ mod tests {
         assert_eq!(format_exception_only(&io.into()), "OSError: disk on fire");
         let any = anyhow::anyhow!("plain");
         assert_eq!(format_exception_only(&any), "Exception: plain");
+        let missing = std::io::Error::from_raw_os_error(2);
+        assert_eq!(exception_name(&missing.into()), "FileNotFoundError");
+    }
+
+    #[test]
+    fn except_catches_the_class_and_its_subclasses_along_the_mro() {
+        let key = raised(KeyError::new("k"));
+        assert!(key.isinstance::<KeyError>() && key.isinstance::<LookupError>());
+        assert!(key.isinstance::<Exception>() && key.isinstance::<BaseException>());
+        assert!(!key.isinstance::<IndexError>() && !key.isinstance::<ValueError>());
+        assert!(key.isinstance::<(ValueError, LookupError)>());
+        assert!(matches(&key, &[IndexError::CLASS, KeyError::CLASS]));
+        let refused = raised(ConnectionRefusedError::default());
+        assert!(refused.isinstance::<(ConnectionError, OSError)>());
+        // asyncio.TimeoutError is the built-in TimeoutError since 3.11: an OSError.
+        assert!(raised(TimeoutError::default()).isinstance::<OSError>());
+        let group = raised(ExceptionGroup::new("g", vec![raised(ValueError::default())]).unwrap());
+        assert!(group.isinstance::<BaseExceptionGroup>() && group.isinstance::<Exception>());
+    }
+
+    #[test]
+    fn except_exception_lets_the_base_exceptions_through() {
+        for e in [
+            raised(GeneratorExit::default()),
+            raised(KeyboardInterrupt::default()),
+            raised(SystemExit::default()),
+            raised(CancelledError::default()),
+        ] {
+            assert!(!e.isinstance::<Exception>(), "{}", exception_name(&e));
+            assert!(e.isinstance::<BaseException>());
+        }
+    }
+
+    crate::py_exception!(MyError(ValueError));
+    crate::py_exception!(Both(KeyError, AttributeError) in "mine");
+
+    #[test]
+    fn a_class_of_ones_own_is_one_line_and_caught_by_its_bases() {
+        let e = raised(MyError::new("bad"));
+        assert!(e.is::<MyError>() && e.isinstance::<ValueError>() && e.isinstance::<Exception>());
+        assert_eq!(format_exception_only(&e), "MyError: bad");
+        assert_eq!(exception_repr(&e), "MyError('bad')");
+        let both = raised(Both::new("k"));
+        assert!(both.isinstance::<LookupError>() && both.isinstance::<AttributeError>());
+        assert_eq!(format_exception_only(&both), "mine.Both: 'k'"); // KeyError's str
+        let mro: Vec<_> = Both::CLASS.mro().iter().map(|c| c.name()).collect();
+        assert_eq!(
+            mro,
+            [
+                "Both",
+                "KeyError",
+                "LookupError",
+                "AttributeError",
+                "Exception",
+                "BaseException"
+            ]
+        );
+    }
+
+    #[test]
+    fn str_and_repr_are_cpythons() {
+        let cases: [(Exception, &str, &str); 9] = [
+            (raised(ValueError::new("x")), "x", "ValueError('x')"),
+            (raised(ValueError::default()), "", "ValueError()"),
+            (
+                raised(ValueError::with_args([Object::new("a"), Object::new(1)])),
+                "('a', 1)",
+                "ValueError('a', 1)",
+            ),
+            (raised(KeyError::new("k")), "'k'", "KeyError('k')"),
+            (raised(KeyError::new(1)), "1", "KeyError(1)"),
+            (
+                OSError::from_errno(111, "Connection refused"),
+                "[Errno 111] Connection refused",
+                "ConnectionRefusedError(111, 'Connection refused')",
+            ),
+            (raised(OSError::new("plain")), "plain", "OSError('plain')"),
+            (raised(StopIteration::new(3)), "3", "StopIteration(3)"),
+            (
+                raised(
+                    ExceptionGroup::new(
+                        "eg",
+                        vec![raised(ValueError::new("a")), raised(KeyError::new("b"))],
+                    )
+                    .unwrap(),
+                ),
+                "eg (2 sub-exceptions)",
+                "ExceptionGroup('eg', [ValueError('a'), KeyError('b')])",
+            ),
+        ];
+        for (e, str, repr) in cases {
+            assert_eq!(
+                (e.to_string().as_str(), exception_repr(&e).as_str()),
+                (str, repr)
+            );
+        }
+        let cancelled = raised(CancelledError::default());
+        assert_eq!(
+            format_exception_only(&cancelled),
+            "asyncio.exceptions.CancelledError"
+        );
+        assert_eq!(
+            OSError::from_errno(2, "gone")
+                .downcast_ref::<FileNotFoundError>()
+                .and_then(FileNotFoundError::errno),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn a_group_holds_exceptions_and_a_base_exception_makes_it_a_base_group() {
+        let group = BaseExceptionGroup::new("g", vec![raised(ValueError::default())]).unwrap();
+        assert!(
+            group.is::<ExceptionGroup>(),
+            "all Exceptions: an ExceptionGroup"
+        );
+        let base =
+            BaseExceptionGroup::new("g", vec![raised(KeyboardInterrupt::default())]).unwrap();
+        assert!(base.is::<BaseExceptionGroup>() && !base.isinstance::<Exception>());
+        let nested = ExceptionGroup::new("g", vec![raised(KeyboardInterrupt::default())]);
+        assert!(nested.unwrap_err().is::<TypeError>());
+        assert!(
+            ExceptionGroup::new("g", vec![])
+                .unwrap_err()
+                .is::<ValueError>()
+        );
+        assert_eq!(raised(base).to_string(), "g (1 sub-exception)");
+    }
+
+    #[test]
+    fn raise_from_sets_cause_and_context_and_from_none_suppresses_the_context() {
+        let e = RuntimeError::new("r").raise_from(raised(KeyError::new("k")));
+        assert!(cause(&e).unwrap().is::<KeyError>() && context(&e).unwrap().is::<KeyError>());
+        assert!(suppress_context(&e));
+        assert!(same_exception(cause(&e).unwrap(), context(&e).unwrap()));
+
+        let handled = raised(KeyError::new("k"));
+        let e = ValueError::new("v").during(&handled).raise_from(None);
+        assert!(cause(&e).is_none() && suppress_context(&e));
+        assert!(same_exception(context(&e).unwrap(), &handled));
+        assert_eq!(
+            format_exception(&e),
+            "Traceback (most recent call last):\nValueError: v\n"
+        );
+    }
+
+    #[test]
+    fn a_copy_is_the_same_exception_with_its_links() {
+        let e = ValueError::new("v").during(&raised(KeyError::new("k")));
+        let copy = clone_exception(&e);
+        assert!(same_exception(&copy, &e));
+        assert!(context(&copy).unwrap().is::<KeyError>());
+        assert!(!same_exception(&e, &raised(ValueError::new("v"))));
+    }
+
+    #[test]
+    fn raising_the_exception_being_handled_makes_no_cycle() {
+        // bpo-40696: `exc` raised while `exc` itself is handled gets no context...
+        let exc = raised(KeyError::new("a"));
+        let again = clone_exception(&exc).during(&exc);
+        assert!(context(&again).is_none());
+        // ...and one found deeper in the context chain is cut out of it.
+        let outer = ValueError::new("v").during(&exc);
+        let back = clone_exception(&exc).during(&outer);
+        let context = context(&back).unwrap();
+        assert!(context.is::<ValueError>() && super::context(context).is_none());
+    }
+
+    #[test]
+    fn a_rust_error_is_chained_as_the_python_exception_it_stands_for() {
+        let io = std::io::Error::from_raw_os_error(32);
+        let e = RuntimeError::new("r").raise_from(raised(io));
+        assert!(cause(&e).unwrap().is::<BrokenPipeError>());
+        assert_eq!(cause(&e).unwrap().to_string(), "[Errno 32] Broken pipe");
     }
 }

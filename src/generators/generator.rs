@@ -7,7 +7,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 
 use crate::exceptions::{
-    Exception, GeneratorExit, PyResult, RuntimeError, StopIteration, TypeError, ValueError,
+    Exception, GeneratorExit, PyResult, Raise, RuntimeError, StopIteration, TypeError, ValueError,
     write_unraisable,
 };
 
@@ -273,10 +273,11 @@ impl Drop for ClosesOnUnwind<'_> {
     }
 }
 
-/// PEP 479: a `StopIteration` escaping a generator's body becomes `RuntimeError`.
+/// PEP 479: a `StopIteration` escaping a generator's body becomes `RuntimeError`, with
+/// the `StopIteration` as its `__cause__` (and `__context__`), as CPython chains them.
 fn pep_479(exc: Exception) -> Exception {
     if exc.is::<StopIteration>() {
-        RuntimeError::new("generator raised StopIteration").into()
+        RuntimeError::new("generator raised StopIteration").raise_from(exc)
     } else {
         exc
     }
