@@ -155,6 +155,11 @@ fn the_aiohttp_limits_the_book_states_hold_where_aiohttp_is_installed() {
 
 /// What `python3` prints for `source` (run from stdin), or `None` without `python3`.
 fn python_prints(source: &str) -> Option<String> {
+    python_output(source).map(|(stdout, _)| stdout)
+}
+
+/// What `python3` prints for `source` to stdout and to stderr.
+fn python_output(source: &str) -> Option<(String, String)> {
     use std::io::Write;
     let child = std::process::Command::new("python3")
         .arg("-")
@@ -179,7 +184,10 @@ fn python_prints(source: &str) -> Option<String> {
         "python3 failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    Some(String::from_utf8(output.stdout).unwrap())
+    Some((
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    ))
 }
 
 #[test]
@@ -358,4 +366,100 @@ fn format_exception_prints_cpythons_report_less_its_frame_lines() {
         .map(|e| format_exception(e) + "=====\n")
         .collect();
     assert_eq!(rust, without_frame_lines(&python));
+}
+
+const UNRAISABLE_PY: &str = r#"
+import gc
+def ignores():
+    try:
+        yield
+    except GeneratorExit:
+        yield
+def raises():
+    try:
+        yield
+    finally:
+        raise ValueError("in finally")
+def stops():
+    try:
+        yield
+    finally:
+        raise StopIteration(3)
+def from_none():
+    try:
+        yield
+    except GeneratorExit:
+        raise KeyError("k") from None
+for f in (ignores, raises, stops, from_none):
+    g = f()
+    next(g)
+    del g
+    gc.collect()
+"#;
+
+#[test]
+fn an_exception_nobody_can_catch_is_reported_as_cpythons_unraisable_hook_reports_it() {
+    use pycoro::exceptions::{
+        GeneratorExit, KeyError, Raise, StopIteration, ValueError, set_unraisable_hook,
+    };
+    use pycoro::generators::Generator;
+    use pycoro::programs::cpython::mask_unstable;
+    use pycoro::yield_;
+    use std::{cell::RefCell, rc::Rc};
+
+    let Some((_, python)) = python_output(UNRAISABLE_PY) else {
+        return;
+    };
+    fn ignores() -> Generator<'static, ()> {
+        Generator::new(
+            #[coroutine]
+            |_| loop {
+                let _ = yield_!();
+            },
+        )
+    }
+    fn raises() -> Generator<'static, ()> {
+        Generator::new(
+            #[coroutine]
+            |_| {
+                let exit = yield_!().err();
+                Err(ValueError::new("in finally").during(&exit.unwrap()))
+            },
+        )
+    }
+    fn stops() -> Generator<'static, ()> {
+        Generator::new(
+            #[coroutine]
+            |_| {
+                let exit = yield_!().err();
+                Err(StopIteration::new(3).during(&exit.unwrap()))
+            },
+        )
+    }
+    fn from_none() -> Generator<'static, ()> {
+        Generator::new(
+            #[coroutine]
+            |_| match yield_!() {
+                Err(exit) if exit.is::<GeneratorExit>() => {
+                    Err(KeyError::new("k").during(&exit).raise_from(None))
+                }
+                other => other.map(drop),
+            },
+        )
+    }
+    let reports = Rc::new(RefCell::new(String::new()));
+    let sink = reports.clone();
+    let previous = set_unraisable_hook(Some(Box::new(move |u| {
+        sink.borrow_mut().push_str(&format!("{u}\n"))
+    })));
+    for f in [ignores, raises, stops, from_none] {
+        let g = f();
+        g.next().unwrap();
+        drop(g);
+    }
+    set_unraisable_hook(previous);
+    assert_eq!(
+        mask_unstable(&reports.borrow()),
+        mask_unstable(&without_frame_lines(&python))
+    );
 }

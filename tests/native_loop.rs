@@ -376,7 +376,8 @@ fn an_exception_nobody_retrieves_is_reported_when_the_task_goes() -> PyResult<()
     assert_eq!(
         reports,
         [
-            "Task exception was never retrieved: <Task finished name='Task-2'>\nValueError: failed at 1"
+            "Task exception was never retrieved: <Task finished name='Task-2'>\n\
+             Traceback (most recent call last):\nValueError: failed at 1"
         ]
     );
     Ok(())

@@ -198,12 +198,15 @@ pub struct Unraisable<'a> {
 }
 
 impl fmt::Display for Unraisable<'_> {
-    /// CPython's report, less the traceback lines pycoro cannot know.
+    /// CPython's report, less the frame lines pycoro cannot know: the message and the
+    /// object, `Traceback (most recent call last):` and the exception's last line.
+    /// CPython's default hook prints the exception alone, never its cause or context
+    /// (unlike [`format_exception`]), and so does this.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.exception {
             Some(exception) => {
                 writeln!(f, "{}: {}", self.err_msg, self.object)?;
-                write!(f, "{}", format_exception_only(exception))
+                write!(f, "{TRACEBACK}{}", format_exception_only(exception))
             }
             None => write!(f, "{}\n{}", self.err_msg, self.object),
         }
@@ -230,7 +233,10 @@ thread_local! {
 /// set_unraisable_hook(Some(Box::new(move |u| sink.borrow_mut().push(u.to_string()))));
 /// write_unraisable("Exception ignored in", "<thing>", &RuntimeError::new("oops").into());
 /// set_unraisable_hook(None);
-/// assert_eq!(seen.borrow()[0], "Exception ignored in: <thing>\nRuntimeError: oops");
+/// assert_eq!(
+///     seen.borrow()[0],
+///     "Exception ignored in: <thing>\nTraceback (most recent call last):\nRuntimeError: oops"
+/// );
 /// ```
 pub fn set_unraisable_hook(hook: Option<Hook>) -> Option<Hook> {
     UNRAISABLE_HOOK.with(|h| h.replace(hook))
