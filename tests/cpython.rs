@@ -463,3 +463,91 @@ fn an_exception_nobody_can_catch_is_reported_as_cpythons_unraisable_hook_reports
         mask_unstable(&without_frame_lines(&python))
     );
 }
+
+const SHARED_SUB_PY: &str = r#"
+import inspect
+
+def sub():
+    yield 1
+    yield 2
+    return 'sub done'
+
+def delegator(s):
+    r = yield from s
+    print('yield from gave', r)
+    yield 3
+
+s = sub()
+d = delegator(s)
+print(next(d), inspect.getgeneratorstate(s))
+s.close()                                   # closed from outside
+print(next(d), inspect.getgeneratorstate(s))
+s = sub()
+d = delegator(s)
+print(next(d), next(s))                     # the caller drives the shared sub too
+try:
+    next(s)                                 # it finishes: StopIteration('sub done')
+except StopIteration as e:
+    print('sub returned', e.value, inspect.getgeneratorstate(s))
+print(next(d), inspect.getgeneratorstate(d))
+"#;
+
+#[test]
+fn a_shared_sub_generator_finished_or_closed_from_outside_ends_yield_from_with_none() {
+    use pycoro::exceptions::{PyResult, StopIteration};
+    use pycoro::generators::Generator;
+    use pycoro::trace::{OrNone, Out};
+    use pycoro::{pyprint, yield_, yield_from};
+    use std::rc::Rc;
+
+    let Some(python) = python_prints(SHARED_SUB_PY) else {
+        return;
+    };
+    fn sub() -> Rc<Generator<'static, i32, (), Option<&'static str>>> {
+        Rc::new(Generator::new(
+            #[coroutine]
+            |_| {
+                yield_!(1)?;
+                yield_!(2)?;
+                Ok(Some("sub done"))
+            },
+        ))
+    }
+    fn delegator(
+        out: Out,
+        s: Rc<Generator<'static, i32, (), Option<&'static str>>>,
+    ) -> Generator<'static, i32> {
+        Generator::new(
+            #[coroutine]
+            move |_| {
+                let r = yield_from!(s)?;
+                pyprint!(out, "yield from gave {}", OrNone(&r));
+                yield_!(3)?;
+                Ok(())
+            },
+        )
+    }
+    let (out, trace) = Out::capture();
+    let run = || -> PyResult<()> {
+        let s = sub();
+        let d = delegator(out.clone(), s.clone());
+        pyprint!(out, "{} {}", d.next()?.yielded()?, s.state());
+        s.close()?;
+        pyprint!(out, "{} {}", d.next()?.yielded()?, s.state());
+        let s = sub();
+        let d = delegator(out.clone(), s.clone());
+        pyprint!(out, "{} {}", d.next()?.yielded()?, s.next()?.yielded()?);
+        match s.next().and_then(pycoro::generators::Step::yielded) {
+            Err(e) if e.is::<StopIteration>() => {
+                let stop = e.downcast_ref::<StopIteration>().unwrap();
+                let value = stop.value().map_or("None".to_owned(), |v| v.str());
+                pyprint!(out, "sub returned {value} {}", s.state());
+            }
+            other => panic!("no StopIteration: {other:?}"),
+        }
+        pyprint!(out, "{} {}", d.next()?.yielded()?, d.state());
+        Ok(())
+    };
+    run().unwrap();
+    assert_eq!(trace.text(), python);
+}

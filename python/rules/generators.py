@@ -72,10 +72,34 @@ try:
     next(g)
 except RuntimeError as e:
     assert str(e) == 'generator raised StopIteration'
+    assert isinstance(e.__cause__, StopIteration) and e.__cause__.value == 3
 else:
     raise AssertionError('no RuntimeError')
 assert inspect.getgeneratorstate(g) == 'GEN_CLOSED'
 # ANCHOR_END: pep479
+
+
+# ANCHOR: stop_value
+def returns_done():
+    yield 1
+    return 'done'
+
+
+g = returns_done()
+
+
+def first_two():
+    return next(g), next(g)     # the second next raises
+
+
+try:
+    first_two()
+except StopIteration as e:
+    assert e.value == 'done'
+else:
+    raise AssertionError('no StopIteration')
+assert inspect.getgeneratorstate(g) == 'GEN_CLOSED'
+# ANCHOR_END: stop_value
 
 
 # ANCHOR: already_executing

@@ -10,6 +10,7 @@ use crate::exceptions::{
     Exception, GeneratorExit, PyResult, Raise, RuntimeError, StopIteration, TypeError, ValueError,
     write_unraisable,
 };
+use crate::trace::PyRepr;
 
 /// What a suspended generator body receives when it is resumed: `Ok(None)` for
 /// `next()`, `Ok(Some(v))` for `send(v)`, `Err(e)` for `throw(e)` and `close()`.
@@ -30,13 +31,31 @@ pub enum Step<Y, R> {
     Returned(R),
 }
 
-impl<Y, R> Step<Y, R> {
-    /// The yielded value, or `StopIteration` if the generator returned (as Python's
-    /// `r = c.send(n)` would raise). The return value is dropped: match on the step to keep it.
+impl<Y, R: PyRepr + Send + Sync + 'static> Step<Y, R> {
+    /// The yielded value, or the `StopIteration` Python's `r = c.send(n)` would raise if
+    /// the generator returned: its `value` is the return value (a bare `StopIteration()`
+    /// for `None`), which a caller further up can read.
+    ///
+    /// ```
+    /// #![feature(coroutines)]
+    /// use pycoro::exceptions::StopIteration;
+    /// use pycoro::generators::Generator;
+    ///
+    /// // def g(): yield 1; return 'done'
+    /// let g: Generator<i32, (), &str> = Generator::new(#[coroutine] |_| {
+    ///     pycoro::yield_!(1)?;
+    ///     Ok("done")
+    /// });
+    /// assert_eq!(g.next()?.yielded()?, 1);
+    /// // except StopIteration as e: e.value
+    /// let e = g.next()?.yielded().unwrap_err();
+    /// assert_eq!(e.downcast_ref::<StopIteration>().unwrap().value_as::<&str>(), Some(&"done"));
+    /// # Ok::<(), pycoro::exceptions::Exception>(())
+    /// ```
     pub fn yielded(self) -> PyResult<Y> {
         match self {
             Step::Yielded(y) => Ok(y),
-            Step::Returned(_) => Err(StopIteration::default().into()),
+            Step::Returned(r) => Err(StopIteration::returning(r).into()),
         }
     }
 }
@@ -52,6 +71,24 @@ pub enum GeneratorState {
     Suspended,
     /// `GEN_CLOSED`: returned, raised, was closed, or panicked. It never runs again.
     Closed,
+}
+
+impl fmt::Display for GeneratorState {
+    /// What `inspect.getgeneratorstate` returns: `GEN_CREATED`, `GEN_RUNNING`,
+    /// `GEN_SUSPENDED`, `GEN_CLOSED`.
+    ///
+    /// ```
+    /// use pycoro::generators::GeneratorState;
+    /// assert_eq!(GeneratorState::Suspended.to_string(), "GEN_SUSPENDED");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GeneratorState::Created => "GEN_CREATED",
+            GeneratorState::Running => "GEN_RUNNING",
+            GeneratorState::Suspended => "GEN_SUSPENDED",
+            GeneratorState::Closed => "GEN_CLOSED",
+        })
+    }
 }
 
 type Body<'a, Y, S, R> = Pin<Box<dyn Coroutine<Resume<S>, Yield = Y, Return = PyResult<R>> + 'a>>;

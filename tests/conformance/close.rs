@@ -3,7 +3,8 @@
 use super::*;
 use crate::common::{Finally, Log};
 use pycoro::exceptions::{
-    GeneratorExit, PyResult, RuntimeError, StopIteration, ValueError, format_exception_only,
+    GeneratorExit, PyResult, RuntimeError, StopIteration, ValueError, cause,
+    format_exception_only,
 };
 use pycoro::generators::{GeneratorState, Step};
 
@@ -69,12 +70,14 @@ fn a_body_that_yields_after_generator_exit_makes_close_raise_runtime_error() -> 
 #[test]
 fn a_stop_iteration_raised_on_generator_exit_becomes_runtime_error() -> PyResult<()> {
     let g = answering(Log::default(), || {
-        Some(Err(StopIteration::default().into()))
+        Some(Err(StopIteration::new(5).into()))
     });
     g.next()?;
     let e = g.close().unwrap_err();
     assert!(e.is::<RuntimeError>());
     assert_eq!(e.to_string(), "generator raised StopIteration");
+    let stop = cause(&e).and_then(|c| c.downcast_ref::<StopIteration>());
+    assert_eq!(stop.and_then(StopIteration::value_as::<i32>), Some(&5));
     Ok(())
 }
 
