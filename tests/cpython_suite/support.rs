@@ -5,9 +5,9 @@ use std::fmt;
 
 pub use crate::common::{Finally, Log, unraisable_reports};
 pub use pycoro::exceptions::{
-    AttributeError, Exception, ExceptionExt, GeneratorExit, KeyError, PyException, PyResult, Raise,
-    RuntimeError, StopIteration, TypeError, ValueError, ZeroDivisionError, args, clone_exception,
-    context, exception_name, same_exception,
+    AttributeError, Exception, ExceptionExt, ExceptionObject, GeneratorExit, KeyError, PyException,
+    PyResult, Raise, RuntimeError, StopIteration, TypeError, ValueError, ZeroDivisionError, args,
+    clone_exception, context, exception_name, same_exception,
 };
 pub use pycoro::generators::{Generator, GeneratorState, Step};
 pub use pycoro::trace::OrNone;
@@ -54,8 +54,7 @@ pub fn is_exception(e: &Exception) -> bool {
 ///
 /// `StopIteration` here is an exception *object* used as a plain value (sent,
 /// returned, printed with `%r`), never raised: what those tests check is that a
-/// generator passes such a value through untouched. pycoro's own raised
-/// `StopIteration` carries no value yet (see `pending.toml`).
+/// generator passes such a value through untouched.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     None,

@@ -2,10 +2,9 @@
 //! from Greg Ewing's original tests. One `#[test]` per `test_*` method, with the
 //! Python's key lines above it.
 //!
-//! Not carried (see `not_applicable.toml` and `pending.toml`):
+//! Not carried (see `not_applicable.toml`):
 //! `test_broken_getattr_handling`, `test_delegator_is_visible_to_debugger` and
-//! `test_close_with_cleared_frame` cannot be said in Rust;
-//! `test_value_attribute_of_StopIteration_exception` waits for a pycoro feature.
+//! `test_close_with_cleared_frame` cannot be said in Rust.
 
 /// `class TestPEP380Operation(unittest.TestCase)`: "Test semantics."
 mod test_pep380_operation {
@@ -564,6 +563,44 @@ mod test_pep380_operation {
                 "Yielded g2 spam",
                 "Finishing g2",
                 "Finishing g1",
+            ]
+        );
+    }
+
+    /// Test 'value' attribute of StopIteration exception
+    #[test]
+    #[allow(non_snake_case)] // CPython's name
+    fn test_value_attribute_of_StopIteration_exception() {
+        let trace = Log::default();
+        // def pex(e):
+        //     trace.append("%s: %s" % (e.__class__.__name__, e))
+        //     trace.append("value = %s" % (e.value,))
+        let pex = |e: &StopIteration| {
+            trace.push(format!("{}: {e}", e.class().name()));
+            let value = e.value().map_or("None".to_owned(), |v| v.str());
+            trace.push(format!("value = {value}"));
+        };
+        // e = StopIteration()
+        // pex(e)
+        // e = StopIteration("spam")
+        // pex(e)
+        // e.value = "eggs"
+        // pex(e)
+        let e = StopIteration::default();
+        pex(&e);
+        let mut e = StopIteration::new("spam");
+        pex(&e);
+        e.set_value("eggs");
+        pex(&e);
+        assert_eq!(
+            trace.take(),
+            [
+                "StopIteration: ",
+                "value = None",
+                "StopIteration: spam",
+                "value = spam",
+                "StopIteration: spam",
+                "value = eggs",
             ]
         );
     }
