@@ -107,7 +107,8 @@
 //! ## Where to go next
 //!
 //! - [`generators`]: the generator object and its rules, with a Python-to-Rust table.
-//! - [`exceptions`]: Python's exceptions as `anyhow::Error` values.
+//! - [`exceptions`]: Python's exceptions as `anyhow::Error` values, with Python's classes,
+//!   chaining and reports; [`value`]: a Python value of any type.
 //! - [`yield_from`](mod@yield_from) and [`native`]: Generations 2 and 3, both on the one
 //!   [`event_loop`] (asyncio's loop, futures, handles, executor and epoll reactor), which
 //!   knows neither; [`native::streams`] and [`web`]: real sockets on the loop's reactor.
@@ -135,6 +136,7 @@ pub mod programs;
 pub mod substrates;
 pub mod timeline;
 pub mod trace;
+pub mod value;
 pub mod web;
 pub mod yield_from;
 

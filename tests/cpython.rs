@@ -551,3 +551,130 @@ fn a_shared_sub_generator_finished_or_closed_from_outside_ends_yield_from_with_n
     run().unwrap();
     assert_eq!(trace.text(), python);
 }
+
+#[test]
+fn a_values_str_and_repr_are_cpythons() {
+    use pycoro::exceptions::{Exception, KeyError, StopIteration, ValueError};
+    use pycoro::value::Value;
+
+    // Each case: the Python expression, and the Rust value.
+    let cases: Vec<(&str, Value)> = vec![
+        ("None", Value::None),
+        ("True", true.into()),
+        ("False", false.into()),
+        ("0", 0.into()),
+        ("-5", (-5).into()),
+        ("2**62", (1i64 << 62).into()),
+        ("0.1", 0.1.into()),
+        ("1.0", 1.0.into()),
+        ("-0.0", (-0.0).into()),
+        ("1e16", 1e16.into()),
+        ("1e15", 1e15.into()),
+        ("1e-05", 1e-5.into()),
+        ("0.0001", 0.0001.into()),
+        ("1.5e-7", 1.5e-7.into()),
+        ("123456789.125", 123456789.125.into()),
+        ("1/3", (1.0 / 3.0).into()),
+        ("1e22", 1e22.into()),
+        ("5e-324", 5e-324.into()),
+        ("float('inf')", f64::INFINITY.into()),
+        ("float('-inf')", f64::NEG_INFINITY.into()),
+        ("float('nan')", f64::NAN.into()),
+        ("'hello'", "hello".into()),
+        ("''", "".into()),
+        ("\"it's\"", "it's".into()),
+        ("'say \"hi\"'", "say \"hi\"".into()),
+        ("'both \\' and \"'", "both ' and \"".into()),
+        ("'tab\\tnew\\nline\\r\\\\'", "tab\tnew\nline\r\\".into()),
+        (
+            "'\\x00\\x07\\x1b\\x7f\\x80\\x9f'",
+            "\u{0}\u{7}\u{1b}\u{7f}\u{80}\u{9f}".into(),
+        ),
+        ("'é中文 ü'", "é中文 ü".into()),
+        (
+            "'\\xa0\\xad\\u2028\\u200b\\ufeff'",
+            "\u{a0}\u{ad}\u{2028}\u{200b}\u{feff}".into(),
+        ),
+        (
+            "'\\ue000\\U0010fffd\\U0001f600'",
+            "\u{e000}\u{10fffd}\u{1f600}".into(),
+        ),
+        ("b''", Value::bytes(*b"")),
+        ("b'abc'", Value::bytes(*b"abc")),
+        ("b\"it's\"", Value::bytes(*b"it's")),
+        ("b'both \\' and \"'", Value::bytes(*b"both ' and \"")),
+        (
+            "b'\\x00\\xff\\n\\t\\r\\\\'",
+            Value::bytes(*b"\x00\xff\n\t\r\\"),
+        ),
+        ("()", Value::Tuple(vec![])),
+        ("(1,)", (1,).into()),
+        ("(1, 'a', None)", (1, "a", ()).into()),
+        ("[]", Value::list(Vec::<i32>::new())),
+        (
+            "[1, [2, (3.5,)]]",
+            Value::list([Value::from(1), Value::list([Value::from(2), (3.5,).into()])]),
+        ),
+        ("{}", Value::Dict(vec![])),
+        (
+            "{'a': 1, 'b': [None, True]}",
+            Value::dict([
+                ("a", Value::from(1)),
+                ("b", Value::list([Value::None, true.into()])),
+            ]),
+        ),
+        (
+            "{1: 'x', 2.5: b'y', (1,): {}}",
+            Value::dict([
+                (Value::from(1), Value::from("x")),
+                (2.5.into(), Value::bytes(*b"y")),
+                ((1,).into(), Value::Dict(vec![])),
+            ]),
+        ),
+        (
+            "{'a': 1, 'b': 2, 'a': 3}",
+            Value::dict([("a", 1), ("b", 2), ("a", 3)]),
+        ),
+        (
+            "ValueError('x')",
+            Exception::from(ValueError::new("x")).into(),
+        ),
+        (
+            "ValueError()",
+            Exception::from(ValueError::default()).into(),
+        ),
+        ("KeyError('k')", Exception::from(KeyError::new("k")).into()),
+        (
+            "StopIteration(3)",
+            Exception::from(StopIteration::new(3)).into(),
+        ),
+        (
+            "(StopIteration('a b'), [KeyError(1)])",
+            (
+                Value::from(Exception::from(StopIteration::new("a b"))),
+                Value::list([Value::from(Exception::from(KeyError::new(1)))]),
+            )
+                .into(),
+        ),
+    ];
+    let expressions: Vec<&str> = cases.iter().map(|(python, _)| *python).collect();
+    let source = format!(
+        "for value in [{}]:\n    print(repr(value))\n    print(str(value))\n",
+        expressions.join(", ")
+    );
+    let Some(python) = python_prints(&source) else {
+        return;
+    };
+    let rust: String = cases
+        .iter()
+        .map(|(_, value)| format!("{}\n{value}\n", value.repr()))
+        .collect();
+    for ((python, rust), (expression, _)) in python
+        .lines()
+        .zip(rust.lines())
+        .zip(cases.iter().flat_map(|case| [case, case]))
+    {
+        assert_eq!(rust, python, "{expression}");
+    }
+    assert_eq!(rust, python);
+}

@@ -190,7 +190,7 @@ tuple_class_info!(A, B, C, D, E, F);
 /// A Python object an exception holds: one of its `args`, or `StopIteration.value`.
 ///
 /// Any value with a Python `repr` ([`PyRepr`]) that may cross threads: a string, a
-/// number, a `Value`, the return value of a generator. Cloning
+/// number, a [`Value`](crate::value::Value), the return value of a generator. Cloning
 /// shares it, as a Python reference does.
 ///
 /// ```
