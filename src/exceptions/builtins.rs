@@ -299,6 +299,7 @@ impl OSError {
     /// assert!(e.is::<FileNotFoundError>() && e.isinstance::<OSError>());
     /// assert_eq!(e.to_string(), "[Errno 2] No such file or directory");
     /// assert_eq!(exception_repr(&e), "FileNotFoundError(2, 'No such file or directory')");
+    /// assert_eq!(e.downcast_ref::<FileNotFoundError>().unwrap().errno(), Some(2)); // e.errno
     /// ```
     pub fn from_errno(errno: i32, strerror: impl Into<String>) -> Raised {
         let args = vec![Object::new(errno), Object::new(strerror.into())];

@@ -144,15 +144,20 @@ mod tests {
         }
     }
 
+    // ANCHOR: own_class
+    // class MyError(ValueError): pass
     crate::py_exception!(MyError(ValueError));
+    // ANCHOR_END: own_class
     crate::py_exception!(Both(KeyError, AttributeError) in "mine");
 
     #[test]
     fn a_class_of_ones_own_is_one_line_and_caught_by_its_bases() {
+        // ANCHOR: own_class_caught
         let e = raised(MyError::new("bad"));
         assert!(e.is::<MyError>() && e.isinstance::<ValueError>() && e.isinstance::<Exception>());
         assert_eq!(format_exception_only(&e), "MyError: bad");
         assert_eq!(exception_repr(&e), "MyError('bad')");
+        // ANCHOR_END: own_class_caught
         let both = raised(Both::new("k"));
         assert!(both.isinstance::<LookupError>() && both.isinstance::<AttributeError>());
         assert_eq!(format_exception_only(&both), "mine.Both: 'k'"); // KeyError's str

@@ -81,6 +81,7 @@ pub fn matches(e: &Exception, classes: &[&Class]) -> bool {
 /// ```
 /// use pycoro::exceptions::{
 ///     Exception, KeyError, Raise, RuntimeError, ValueError, cause, context, format_exception,
+///     suppress_context,
 /// };
 ///
 /// // try: {}['k']
@@ -93,6 +94,11 @@ pub fn matches(e: &Exception, classes: &[&Class]) -> bool {
 /// let handled: Exception = KeyError::new("k").into();
 /// let raised = ValueError::new("bad").during(&handled);
 /// assert!(context(&raised).unwrap().is::<KeyError>() && cause(&raised).is_none());
+///
+/// // except KeyError: raise ValueError('bad') from None     (the report hides the KeyError)
+/// let quiet = ValueError::new("bad").during(&handled).raise_from(None);
+/// assert!(suppress_context(&quiet));
+/// assert_eq!(format_exception(&quiet), "Traceback (most recent call last):\nValueError: bad\n");
 /// assert_eq!(
 ///     format_exception(&raised),
 ///     "Traceback (most recent call last):\nKeyError: 'k'\n\n\
@@ -189,6 +195,13 @@ pub fn args(e: &Exception) -> &[Object] {
 
 /// `a is b`: the same Python exception object, though it may be two Rust copies (a
 /// future raises its exception to each awaiter as a copy).
+///
+/// ```
+/// use pycoro::exceptions::{Exception, ValueError, clone_exception, same_exception};
+/// let e: Exception = ValueError::new("x").into();
+/// assert!(same_exception(&e, &clone_exception(&e)));
+/// assert!(!same_exception(&e, &ValueError::new("x").into()));
+/// ```
 pub fn same_exception(a: &Exception, b: &Exception) -> bool {
     let address = |e: &Exception| (&**e as *const (dyn Error + Send + Sync)).cast::<()>();
     std::ptr::eq(address(a), address(b))
