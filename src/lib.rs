@@ -107,7 +107,8 @@
 //! ## Where to go next
 //!
 //! - [`generators`]: the generator object and its rules, with a Python-to-Rust table.
-//! - [`exceptions`]: Python's exceptions as `anyhow::Error` values.
+//! - [`exceptions`]: Python's exceptions as `anyhow::Error` values, with Python's classes,
+//!   chaining and reports; [`value`]: a Python value of any type.
 //! - [`yield_from`](mod@yield_from) and [`native`]: Generations 2 and 3, both on the one
 //!   [`event_loop`] (asyncio's loop, futures, handles, executor and epoll reactor), which
 //!   knows neither; [`native::streams`] and [`web`]: real sockets on the loop's reactor.
@@ -117,7 +118,11 @@
 //!   [`timeline`] draws the ones where generators or tasks take turns.
 //! - The book (`mdbook serve book`) tells the story chapter by chapter, beside the Python.
 
-#![feature(coroutines, coroutine_trait)]
+#![feature(coroutines, coroutine_trait, error_generic_member_access)]
+// `py_exception!` implements `Error::provide` in the crate that calls it, which then
+// needs no feature of its own.
+#![feature(allow_internal_unstable)]
+#![allow(internal_features)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -131,6 +136,7 @@ pub mod programs;
 pub mod substrates;
 pub mod timeline;
 pub mod trace;
+pub mod value;
 pub mod web;
 pub mod yield_from;
 

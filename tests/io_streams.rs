@@ -86,7 +86,7 @@ fn the_end_of_the_stream_mid_read_is_incomplete_read_error_and_readline_returns_
     })?;
     assert_eq!(
         error,
-        "IncompleteReadError: 3 bytes read on a total of 10 expected bytes"
+        "asyncio.exceptions.IncompleteReadError: 3 bytes read on a total of 10 expected bytes"
     );
     assert_eq!(partial_line, b"abc");
     assert!(at_eof);

@@ -139,7 +139,7 @@ fn gather_return_exceptions_gives_every_outcome_in_argument_order() -> PyResult<
         [
             Ok("ok"),
             Err("ValueError: failed at 1".to_owned()),
-            Err("CancelledError".to_owned())
+            Err("asyncio.exceptions.CancelledError".to_owned())
         ]
     );
     Ok(())
@@ -166,7 +166,7 @@ fn gather_return_exceptions_cancelled_cancels_the_tasks_and_raises_cancelled_err
             .map_err(|e| format_exception_only(&e));
         Ok((outcome, tasks[0].cancelled()))
     })?;
-    assert_eq!(outcome, Err("CancelledError".to_owned()));
+    assert_eq!(outcome, Err("asyncio.exceptions.CancelledError".to_owned()));
     assert!(cancelled, "the task gathered was cancelled");
     assert_eq!(main_log.take(), ["child 1 cancelled"]);
     Ok(())
@@ -360,7 +360,7 @@ fn run_cancels_the_tasks_still_pending_when_main_returns() -> PyResult<()> {
         sleep(1.0).await?;
         Ok(())
     })?;
-    assert_eq!(log.take(), ["CancelledError"]);
+    assert_eq!(log.take(), ["asyncio.exceptions.CancelledError"]);
     Ok(())
 }
 
@@ -377,7 +377,8 @@ fn an_exception_nobody_retrieves_is_reported_when_the_task_goes() -> PyResult<()
     assert_eq!(
         reports,
         [
-            "Task exception was never retrieved: <Task finished name='Task-2'>\nValueError: failed at 1"
+            "Task exception was never retrieved: <Task finished name='Task-2'>\n\
+             Traceback (most recent call last):\nValueError: failed at 1"
         ]
     );
     Ok(())

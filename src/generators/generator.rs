@@ -7,9 +7,10 @@ use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 
 use crate::exceptions::{
-    Exception, GeneratorExit, PyResult, RuntimeError, StopIteration, TypeError, ValueError,
+    Exception, GeneratorExit, PyResult, Raise, RuntimeError, StopIteration, TypeError, ValueError,
     write_unraisable,
 };
+use crate::trace::PyRepr;
 
 // ANCHOR: resume_type
 /// What a suspended generator body receives when it is resumed: `Ok(None)` for
@@ -32,13 +33,31 @@ pub enum Step<Y, R> {
     Returned(R),
 }
 
-impl<Y, R> Step<Y, R> {
-    /// The yielded value, or `StopIteration` if the generator returned (as Python's
-    /// `r = c.send(n)` would raise). The return value is dropped: match on the step to keep it.
+impl<Y, R: PyRepr + Send + Sync + 'static> Step<Y, R> {
+    /// The yielded value, or the `StopIteration` Python's `r = c.send(n)` would raise if
+    /// the generator returned: its `value` is the return value (a bare `StopIteration()`
+    /// for `None`), which a caller further up can read.
+    ///
+    /// ```
+    /// #![feature(coroutines)]
+    /// use pycoro::exceptions::StopIteration;
+    /// use pycoro::generators::Generator;
+    ///
+    /// // def g(): yield 1; return 'done'
+    /// let g: Generator<i32, (), &str> = Generator::new(#[coroutine] |_| {
+    ///     pycoro::yield_!(1)?;
+    ///     Ok("done")
+    /// });
+    /// assert_eq!(g.next()?.yielded()?, 1);
+    /// // except StopIteration as e: e.value
+    /// let e = g.next()?.yielded().unwrap_err();
+    /// assert_eq!(e.downcast_ref::<StopIteration>().unwrap().value_as::<&str>(), Some(&"done"));
+    /// # Ok::<(), pycoro::exceptions::Exception>(())
+    /// ```
     pub fn yielded(self) -> PyResult<Y> {
         match self {
             Step::Yielded(y) => Ok(y),
-            Step::Returned(_) => Err(StopIteration::default().into()),
+            Step::Returned(r) => Err(StopIteration::returning(r).into()),
         }
     }
 }
@@ -57,6 +76,24 @@ pub enum GeneratorState {
     Closed,
 }
 // ANCHOR_END: states
+
+impl fmt::Display for GeneratorState {
+    /// What `inspect.getgeneratorstate` returns: `GEN_CREATED`, `GEN_RUNNING`,
+    /// `GEN_SUSPENDED`, `GEN_CLOSED`.
+    ///
+    /// ```
+    /// use pycoro::generators::GeneratorState;
+    /// assert_eq!(GeneratorState::Suspended.to_string(), "GEN_SUSPENDED");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GeneratorState::Created => "GEN_CREATED",
+            GeneratorState::Running => "GEN_RUNNING",
+            GeneratorState::Suspended => "GEN_SUSPENDED",
+            GeneratorState::Closed => "GEN_CLOSED",
+        })
+    }
+}
 
 // ANCHOR: body_type
 type Body<'a, Y, S, R> = Pin<Box<dyn Coroutine<Resume<S>, Yield = Y, Return = PyResult<R>> + 'a>>;
@@ -294,10 +331,11 @@ impl Drop for ClosesOnUnwind<'_> {
 // ANCHOR_END: unwind
 
 // ANCHOR: pep_479
-/// PEP 479: a `StopIteration` escaping a generator's body becomes `RuntimeError`.
+/// PEP 479: a `StopIteration` escaping a generator's body becomes `RuntimeError`, with
+/// the `StopIteration` as its `__cause__` (and `__context__`), as CPython chains them.
 fn pep_479(exc: Exception) -> Exception {
     if exc.is::<StopIteration>() {
-        RuntimeError::new("generator raised StopIteration").into()
+        RuntimeError::new("generator raised StopIteration").raise_from(exc)
     } else {
         exc
     }
