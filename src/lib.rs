@@ -168,6 +168,116 @@ macro_rules! gather {
     };
 }
 
+/// Python's `try` statement, in a generator body, an `async` body or any function that
+/// returns a `PyResult` (raise inside it with [`raise`](crate::exceptions::raise)`(e)?`):
+/// `try`, then any `except Class as e` clauses (a class, or a tuple
+/// of classes, matched by `isinstance` through Python's hierarchy), a bare `except`, an
+/// `else` and a `finally`, each optional but the `try`. Every block may `yield_!`, `.await`
+/// and raise with `?`:
+///
+/// - an exception the `try` block raises goes to the first `except` it is an instance of;
+///   one that no clause takes goes on, after the `finally`;
+/// - `else` runs when the `try` block raised nothing (what it raises is not caught);
+/// - `finally` runs on every way out but a `return` inside the other blocks (give the
+///   value as the block's result instead); what it raises replaces what was going on;
+/// - an exception raised inside an `except` or `finally` block gets the one being handled
+///   as its `__context__`, as Python does by itself.
+///
+/// The statement's value is the `try` block's (or the handler's that ran).
+///
+/// ```
+/// use pycoro::exceptions::{KeyError, LookupError, PyResult, ValueError, context, raise};
+/// use pycoro::try_;
+///
+/// fn lookup(log: &mut Vec<String>, key: &str) -> PyResult<i32> {
+///     // try:
+///     //     value = {'a': 1}[key]
+///     // except LookupError as e:
+///     //     raise ValueError('no ' + key)
+///     // else:
+///     //     log.append('found')
+///     // finally:
+///     //     log.append('looked')
+///     let value = try_! {
+///         try {
+///             if key != "a" {
+///                 raise(KeyError::new(key.to_string()))?;
+///             }
+///             1
+///         }
+///         except LookupError as _e {
+///             raise(ValueError::new(format!("no {key}")))?;
+///             unreachable!()
+///         }
+///         else {
+///             log.push("found".into());
+///         }
+///         finally {
+///             log.push("looked".into());
+///         }
+///     };
+///     Ok(value)
+/// }
+///
+/// let mut log = Vec::new();
+/// assert_eq!(lookup(&mut log, "a")?, 1);
+/// let error = lookup(&mut log, "b").unwrap_err();
+/// assert!(error.is::<ValueError>() && context(&error).unwrap().is::<KeyError>());
+/// assert_eq!(log, ["found", "looked", "looked"]);
+/// # Ok::<(), pycoro::exceptions::Exception>(())
+/// ```
+#[macro_export]
+#[allow_internal_unstable(try_blocks)]
+macro_rules! try_ {
+    (
+        try $body:block
+        $(except $class:ty as $e:ident $handler:block)*
+        $(except $bare:block)?
+        $(else $else:block)?
+        $(finally $finally:block)?
+    ) => {{
+        let __outcome: $crate::exceptions::PyResult<_> = try { $body };
+        let __outcome: $crate::exceptions::PyResult<_> = match __outcome {
+            Ok(__value) => {
+                let __else: $crate::exceptions::PyResult<()> = try { $($else;)? };
+                __else.map(|()| __value)
+            }
+            Err(__error) => 'handled: {
+                $(
+                    if $crate::exceptions::ExceptionExt::isinstance::<$class>(&__error) {
+                        // The handler may move `e` (`raise X from e`): the context is a copy.
+                        let __being_handled = $crate::exceptions::clone_exception(&__error);
+                        let $e = __error;
+                        let __handled: $crate::exceptions::PyResult<_> = try { $handler };
+                        break 'handled __handled.map_err(|__raised| {
+                            $crate::exceptions::raised_while_handling(__raised, &__being_handled)
+                        });
+                    }
+                )*
+                $(
+                    let __handled: $crate::exceptions::PyResult<_> = try { $bare };
+                    break 'handled __handled.map_err(|__raised| {
+                        $crate::exceptions::raised_while_handling(__raised, &__error)
+                    });
+                )?
+                #[allow(unreachable_code)]
+                Err(__error)
+            }
+        };
+        $(
+            let __finally: $crate::exceptions::PyResult<()> = try { $finally; };
+            let __outcome = match (__outcome, __finally) {
+                (__outcome, Ok(())) => __outcome,
+                (Err(__pending), Err(__raised)) => {
+                    Err($crate::exceptions::raised_while_handling(__raised, &__pending))
+                }
+                (Ok(_), Err(__raised)) => Err(__raised),
+            };
+        )?
+        __outcome?
+    }};
+}
+
 /// `yield value` inside a generator body: suspends, hands `value` to the caller, and
 /// evaluates to what the caller resumed with, a [`generators::Resume`]:
 /// `Ok(None)` for `next`, `Ok(Some(v))` for `send(v)`, `Err(e)` for `throw(e)`/`close()`.

@@ -678,3 +678,27 @@ fn a_values_str_and_repr_are_cpythons() {
     }
     assert_eq!(rust, python);
 }
+
+#[test]
+fn an_exception_that_escapes_a_program_is_reported_as_cpython_reports_it() {
+    // s002-05 ends with asyncio.wait's TypeError on CPython 3.11, and so does its example.
+    let program = pycoro::programs::find("s002-05-hello-wait").unwrap();
+    let Some(python) = run_python(program).expect("python3 could not be run") else {
+        eprintln!("SKIPPED: python3 is not installed, so the CPython comparison cannot run");
+        return;
+    };
+    // CPython's report, less its frame lines (two spaces in) and what follows it (a
+    // RuntimeWarning about the coroutine never awaited).
+    let stderr = String::from_utf8_lossy(&python.stderr);
+    let report: String = stderr
+        .lines()
+        .skip_while(|line| !line.starts_with("Traceback"))
+        .filter(|line| !line.starts_with("  "))
+        .take_while(|line| !line.starts_with("sys:"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let rust = run_rust(program, &Clock::new_virtual());
+    let error = rust.error.expect("the Rust program ends with the TypeError too");
+    assert_eq!(pycoro::exceptions::format_exception(&error), report);
+    assert!(report.starts_with("Traceback (most recent call last):\nTypeError: "));
+}

@@ -1202,3 +1202,42 @@ fn gather_of_different_result_types_raises_the_first_exception_and_passes_on_a_c
     assert!(children_cancelled);
     Ok(())
 }
+
+// ANCHOR: finally_awaits
+#[test]
+fn a_finally_that_awaits_runs_when_the_task_is_cancelled() -> PyResult<()> {
+    let log = Log::default();
+    let (worker_log, main_log) = (log.clone(), log.clone());
+    run(async move {
+        let start = now();
+        let worker = create_task(async move {
+            pycoro::try_! {
+                try {
+                    sleep(10.0).await?;
+                }
+                except CancelledError as e {
+                    worker_log.push("cancelled");
+                    Err(e)?;
+                }
+                finally {
+                    sleep(0.1).await?;
+                    worker_log.push(format!("cleaned up at {:.1}", now() - start));
+                }
+            }
+            Ok(())
+        })?;
+        sleep(0.1).await?;
+        worker.cancel();
+        match (&worker).await {
+            Err(e) if e.is::<CancelledError>() => main_log.push("the task ended cancelled"),
+            other => panic!("the task was not cancelled: {other:?}"),
+        }
+        Ok(())
+    })?;
+    assert_eq!(
+        log.take(),
+        ["cancelled", "cleaned up at 0.2", "the task ended cancelled"]
+    );
+    Ok(())
+}
+// ANCHOR_END: finally_awaits

@@ -51,6 +51,35 @@ async def a_task_that_swallows_the_cancellation_gives_its_result_to_its_waiter()
 # ANCHOR_END: swallowed
 
 
+# ANCHOR: finally_awaits
+async def a_finally_that_awaits_runs_when_the_task_is_cancelled():
+    log = []
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+
+    async def worker():
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            log.append('cancelled')
+            raise
+        finally:
+            await asyncio.sleep(0.1)
+            log.append('cleaned up at %.1f' % (loop.time() - start))
+
+    task = asyncio.create_task(worker())
+    await asyncio.sleep(0.1)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        log.append('the task ended cancelled')
+    else:
+        raise AssertionError('the task was not cancelled')
+    assert log == ['cancelled', 'cleaned up at 0.2', 'the task ended cancelled'], log
+# ANCHOR_END: finally_awaits
+
+
 asyncio.run(cancelling_a_task_cancels_the_task_it_awaits())
 asyncio.run(a_task_that_swallows_the_cancellation_gives_its_result_to_its_waiter())
 
@@ -199,3 +228,4 @@ asyncio.run(cancelling_counts_the_requests_and_uncancel_takes_one_back())
 asyncio.run(wait_for_cancels_the_inner_task_and_waits_for_it_before_timeout_error())
 asyncio.run(wait_for_returns_the_value_of_an_inner_task_that_swallows_the_cancellation())
 asyncio.run(cancelling_the_task_that_awaits_wait_for_cancels_the_inner_task())
+asyncio.run(a_finally_that_awaits_runs_when_the_task_is_cancelled())

@@ -69,7 +69,7 @@ pub use class::{
 pub use class::{Downcaster, downcaster};
 pub use raise::{
     ExceptionExt, Raise, args, cause, class_of, clone_exception, context, exception_name,
-    exception_repr, matches, same_exception, suppress_context,
+    exception_repr, matches, raise, raised_while_handling, same_exception, suppress_context,
 };
 pub use report::{
     Unraisable, format_exception, format_exception_only, set_unraisable_hook, write_unraisable,

@@ -171,6 +171,45 @@ fn identity(e: &Exception) -> Option<u64> {
     object(e).map(|o| o.data().id()).filter(|id| *id != 0)
 }
 
+/// `raise e`, as a statement: `raise(ValueError::new("bad"))?;`. Its `Ok` can never be, so
+/// the `?` always raises, and it raises an [`Exception`] (inside a [`try_!`](crate::try_)
+/// block, where `?` converts no error type, `Err(ValueError::new(..))?` would not do).
+///
+/// ```
+/// use pycoro::exceptions::{PyResult, ValueError, raise};
+///
+/// fn check(n: i32) -> PyResult<i32> {
+///     if n < 0 {
+///         raise(ValueError::new("negative"))?;
+///     }
+///     Ok(n)
+/// }
+/// assert!(check(-1).unwrap_err().is::<ValueError>());
+/// ```
+pub fn raise(e: impl Into<Exception>) -> Result<std::convert::Infallible, Exception> {
+    Err(e.into())
+}
+
+/// What Python does by itself to an exception raised inside an `except` or `finally`
+/// block: the exception being handled becomes its `__context__`, unless it has one
+/// already (it was raised deeper, while something else was handled) or it is the very
+/// exception handled (a bare `raise`). What [`try_!`](crate::try_) does for its blocks.
+///
+/// ```
+/// use pycoro::exceptions::{Exception, KeyError, ValueError, context, raised_while_handling};
+///
+/// let handled: Exception = KeyError::new("k").into();
+/// let raised = raised_while_handling(ValueError::new("bad").into(), &handled);
+/// assert!(context(&raised).unwrap().is::<KeyError>());
+/// ```
+pub fn raised_while_handling(raised: Exception, handled: &Exception) -> Exception {
+    if context(&raised).is_some() || same_exception(&raised, handled) {
+        raised
+    } else {
+        raised.during(handled)
+    }
+}
+
 /// `e.__cause__`: what `raise e from cause` named (PEP 479's `RuntimeError` has the
 /// `StopIteration` as its cause).
 pub fn cause(e: &Exception) -> Option<&Exception> {
