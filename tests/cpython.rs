@@ -698,7 +698,9 @@ fn an_exception_that_escapes_a_program_is_reported_as_cpython_reports_it() {
         .map(|line| format!("{line}\n"))
         .collect();
     let rust = run_rust(program, &Clock::new_virtual());
-    let error = rust.error.expect("the Rust program ends with the TypeError too");
+    let error = rust
+        .error
+        .expect("the Rust program ends with the TypeError too");
     assert_eq!(pycoro::exceptions::format_exception(&error), report);
     assert!(report.starts_with("Traceback (most recent call last):\nTypeError: "));
 }

@@ -377,7 +377,10 @@ fn an_exception_nobody_retrieves_is_reported_when_the_task_goes() -> PyResult<()
     assert_eq!(
         reports,
         [
-            "Task exception was never retrieved: <Task finished name='Task-2'>\n\
+            // python/rules/tasks.py: CPython writes the same, less its frame lines and
+            // where the coroutine was defined (`coro=<fail_after() done, defined at ...>`).
+            "Task exception was never retrieved\n\
+             future: <Task finished name='Task-2' coro=<fail_after()> exception=ValueError('failed at 1')>\n\
              Traceback (most recent call last):\nValueError: failed at 1"
         ]
     );
@@ -1241,3 +1244,31 @@ fn a_finally_that_awaits_runs_when_the_task_is_cancelled() -> PyResult<()> {
     Ok(())
 }
 // ANCHOR_END: finally_awaits
+
+#[test]
+fn set_exception_handler_receives_what_the_loop_cannot_raise_to_anyone() -> PyResult<()> {
+    // loop.set_exception_handler(lambda loop, context: seen.append(context['message']))
+    let event_loop = EventLoop::new(Clock::new_virtual());
+    let seen = Log::default();
+    let sink = seen.clone();
+    event_loop.set_exception_handler(Some(std::rc::Rc::new(move |_, context| {
+        let exception = context.exception.as_ref().map(format_exception_only);
+        sink.push(format!(
+            "{} | {:?} | {exception:?}",
+            context.message, context.future
+        ));
+    })));
+    let main = event_loop.create_native_task(async {
+        create_task(fail_after(1.0))?; // nobody awaits it
+        sleep(2.0).await
+    })?;
+    event_loop.run_until_complete(main)?;
+    event_loop.set_exception_handler(None);
+    assert_eq!(
+        seen.take(),
+        ["Task exception was never retrieved | \
+          Some(\"<Task finished name='Task-2' coro=<fail_after()> exception=ValueError('failed at 1')>\") | \
+          Some(\"ValueError: failed at 1\")"]
+    );
+    Ok(())
+}

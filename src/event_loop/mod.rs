@@ -110,7 +110,27 @@ struct Inner {
     interrupted: Cell<bool>,
     /// The IO reactor, once a socket is used.
     reactor: RefCell<Option<Rc<Reactor>>>,
+    /// `loop.set_exception_handler(handler)`; `None`: the default handler.
+    exception_handler: RefCell<Option<ExceptionHandler>>,
+    /// The coroutine of each task that finished with an exception, by task number, for
+    /// the report if nobody retrieves it (a result cell keeps no name: every byte counts).
+    failed_coroutines: RefCell<std::collections::HashMap<u64, &'static str>>,
 }
+
+/// What `loop.call_exception_handler(context)` is given: asyncio's context dict, for the
+/// messages pycoro's loop writes.
+#[derive(Debug)]
+pub struct ExceptionContext {
+    /// `context['message']`.
+    pub message: String,
+    /// `context['exception']`, if there is one.
+    pub exception: Option<crate::exceptions::Exception>,
+    /// `repr(context['future'])`, if a future or task is concerned.
+    pub future: Option<String>,
+}
+
+/// A handler for `loop.set_exception_handler`.
+pub type ExceptionHandler = Rc<dyn Fn(&EventLoop, &ExceptionContext)>;
 
 /// A `call_at`, or a native `sleep`: when it is due, its place among timers due at the
 /// same moment, and what it does then.
@@ -321,6 +341,8 @@ impl EventLoop {
             native_tasks: RefCell::default(),
             interrupted: Cell::new(false),
             reactor: RefCell::default(),
+            exception_handler: RefCell::default(),
+            failed_coroutines: RefCell::default(),
         }))
     }
 
@@ -635,6 +657,56 @@ impl EventLoop {
             .get_or_insert_with(|| ThreadPool::new(self.0.clock.clone(), default_max_workers()));
         executor.submit(move || deliver.send(catch_panic(func)));
         Ok(future)
+    }
+
+    // ANCHOR: exception_handler
+    /// `loop.set_exception_handler(handler)`: what the loop calls with what it cannot
+    /// raise to anyone (a task's exception nobody retrieved, say); `None` restores the
+    /// default handler.
+    pub fn set_exception_handler(&self, handler: Option<ExceptionHandler>) {
+        self.0.exception_handler.replace(handler);
+    }
+
+    /// `loop.call_exception_handler(context)`: the handler set, or the default one.
+    pub fn call_exception_handler(&self, context: ExceptionContext) {
+        let handler = self.0.exception_handler.borrow().clone();
+        match handler {
+            Some(handler) => handler(self, &context),
+            None => self.default_exception_handler(&context),
+        }
+    }
+
+    /// `loop.default_exception_handler(context)`: writes what asyncio's logs, through the
+    /// thread's unraisable hook (stderr by default): the message, `future: <repr>`, and
+    /// the exception's report, less the frame lines Rust cannot know.
+    pub fn default_exception_handler(&self, context: &ExceptionContext) {
+        let mut lines = Vec::new();
+        if let Some(future) = &context.future {
+            lines.push(format!("future: {future}"));
+        }
+        if let Some(exception) = &context.exception {
+            lines.push(
+                crate::exceptions::format_exception(exception)
+                    .trim_end()
+                    .to_string(),
+            );
+        }
+        crate::exceptions::write_unraisable_message(&context.message, &lines.join("\n"));
+    }
+    // ANCHOR_END: exception_handler
+
+    /// A task numbered `number` finished with an exception: its coroutine's name, for
+    /// the report if nobody retrieves the exception.
+    pub(crate) fn note_failed_coroutine(&self, number: u64, coroutine: &'static str) {
+        self.0
+            .failed_coroutines
+            .borrow_mut()
+            .insert(number, coroutine);
+    }
+
+    /// The name [`note_failed_coroutine`](Self::note_failed_coroutine) kept, taken back.
+    pub(crate) fn take_failed_coroutine(&self, number: u64) -> Option<&'static str> {
+        self.0.failed_coroutines.borrow_mut().remove(&number)
     }
 
     /// `loop.is_running()`.

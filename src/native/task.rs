@@ -449,7 +449,8 @@ where
                 this.future.cancel();
             }
             Some(Err(e)) => {
-                let _ = this.future.set_task_outcome(Err(e));
+                let coroutine = crate::generators::function_name(std::any::type_name::<F>());
+                let _ = this.future.set_task_exception(e, coroutine);
             }
         }
         event_loop.forget_native_task(self.id());
