@@ -169,6 +169,7 @@ def z15_echo():
         x = yield (x if x is not None else -1)
 
 
+# ANCHOR: z16_except_else_finally
 def z16_except_else_finally():
     try:
         x = yield 1
@@ -180,6 +181,7 @@ def z16_except_else_finally():
     finally:
         log("finally")
     yield 3
+# ANCHOR_END: z16_except_else_finally
 
 
 def sub_close_raises():
@@ -213,6 +215,7 @@ def z19_raise_from_none():
     yield 2
 
 
+# ANCHOR: z20_raise_in_finally
 def z20_raise_in_finally():
     try:
         yield 1
@@ -220,6 +223,7 @@ def z20_raise_in_finally():
     finally:
         log("finally raises")
         raise MyError("from finally")
+# ANCHOR_END: z20_raise_in_finally
 
 
 ZOO = [z00_simple, z01_try_except, z02_try_finally, z03_yield_in_except,

@@ -305,6 +305,7 @@ fn z15_echo(_log: Log) -> Zoo {
     )
 }
 
+// ANCHOR: z16_except_else_finally
 fn z16_except_else_finally(log: Log) -> Zoo {
     Generator::new(
         #[coroutine]
@@ -330,6 +331,7 @@ fn z16_except_else_finally(log: Log) -> Zoo {
         },
     )
 }
+// ANCHOR_END: z16_except_else_finally
 
 fn sub_close_raises(_log: Log) -> Zoo {
     Generator::new(
@@ -402,6 +404,7 @@ fn z19_raise_from_none(_log: Log) -> Zoo {
     )
 }
 
+// ANCHOR: z20_raise_in_finally
 fn z20_raise_in_finally(log: Log) -> Zoo {
     Generator::new(
         #[coroutine]
@@ -420,6 +423,7 @@ fn z20_raise_in_finally(log: Log) -> Zoo {
         },
     )
 }
+// ANCHOR_END: z20_raise_in_finally
 
 /// The zoo, in the order of Python's `ZOO`: `(name, constructor)`.
 pub static ZOO: &[(&str, MakeZoo)] = &[
