@@ -22,7 +22,6 @@ use std::cell::{Cell, RefCell};
 use std::future::Future as StdFuture;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::os::fd::AsRawFd;
 use std::rc::Rc;
 
 use crate::event_loop::reactor::Reactor;
@@ -66,7 +65,7 @@ impl Connection {
         let _ = stream.set_nodelay(true);
         let event_loop = get_running_loop()?;
         let reactor = event_loop.reactor()?;
-        let key = reactor.register(stream.as_raw_fd())?;
+        let key = reactor.register(&stream)?;
         Ok(Rc::new(Self {
             closed: event_loop.create_future(),
             event_loop,
@@ -199,7 +198,7 @@ impl Connection {
 
     fn finish_close(&self) {
         let _ = self.stream.shutdown(Shutdown::Both);
-        self.reactor.deregister(self.key);
+        self.reactor.deregister(self.key, &self.stream);
         let _ = self.closed.set_result(());
         self.outgoing.borrow_mut().clear();
         self.wake_drainers();
@@ -208,7 +207,7 @@ impl Connection {
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        self.reactor.deregister(self.key);
+        self.reactor.deregister(self.key, &self.stream);
     }
 }
 
@@ -491,7 +490,7 @@ struct Listener {
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        self.reactor.deregister(self.key);
+        self.reactor.deregister(self.key, &self.socket);
     }
 }
 
@@ -506,7 +505,7 @@ where
     socket.set_nonblocking(true).map_err(os_error)?;
     let event_loop = get_running_loop()?;
     let reactor = event_loop.reactor()?;
-    let key = reactor.register(socket.as_raw_fd())?;
+    let key = reactor.register(&socket)?;
     let listener = Rc::new(Listener {
         socket,
         reactor,
@@ -581,7 +580,9 @@ impl Server {
         if let Some(task) = self.listener.accepting.borrow_mut().take() {
             task.cancel();
         }
-        self.listener.reactor.deregister(self.listener.key);
+        self.listener
+            .reactor
+            .deregister(self.listener.key, &self.listener.socket);
         let _ = self.listener.closed.set_result(());
     }
 
