@@ -31,6 +31,9 @@ use crate::exceptions::{PyResult, RuntimeError, os_error};
 /// The key of the reactor's own eventfd among the sockets' keys (which count up from 0).
 const NOTIFIER_KEY: u64 = u64::MAX;
 
+/// How much one read of a socket takes at most: the size of the loop's read buffer.
+pub(crate) const READ_SIZE: usize = 64 * 1024;
+
 /// Wakes a loop waiting in `epoll_wait` from another thread: an eventfd the reactor
 /// watches. Many wake-ups before the loop looks cost one write.
 pub(crate) struct Notifier {
@@ -65,6 +68,9 @@ pub(crate) struct Reactor {
     sources: RefCell<HashMap<usize, Source>>,
     next_key: Cell<usize>,
     events: RefCell<Vec<epoll::Event>>,
+    /// The loop's one read buffer, zeroed once: a socket is read into it and what came
+    /// is copied to the connection's own buffer, so that an idle connection holds none.
+    scratch: RefCell<Vec<u8>>,
 }
 
 struct Source {
@@ -118,12 +124,25 @@ impl Reactor {
             sources: RefCell::default(),
             next_key: Cell::new(0),
             events: RefCell::new(Vec::with_capacity(1024)),
+            scratch: RefCell::new(vec![0; READ_SIZE]),
         })
     }
 
     /// What wakes this reactor's wait from another thread (the clock's notifier).
     pub(crate) fn notifier(&self) -> Arc<Notifier> {
         self.notifier.clone()
+    }
+
+    /// Reads what `source` has, [`READ_SIZE`] bytes at most, and appends it to `into`.
+    pub(crate) fn read(
+        &self,
+        mut source: impl std::io::Read,
+        into: &mut Vec<u8>,
+    ) -> std::io::Result<usize> {
+        let mut scratch = self.scratch.borrow_mut();
+        let read = source.read(&mut scratch)?;
+        into.extend_from_slice(&scratch[..read]);
+        Ok(read)
     }
 
     /// Starts watching `fd` for both directions, edge-triggered: epoll reports each
