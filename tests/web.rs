@@ -515,8 +515,9 @@ fn empty_path_segments_and_fragments_do_not_reach_match_info() -> PyResult<()> {
 fn echo_app() -> Application {
     let mut app = app();
     app.add_routes([pycoro::web::post("/echo", |request: Request| async move {
-        let body = String::from_utf8_lossy(request.body()).into_owned();
-        Ok(Response::text(format!("{}:{body}", request.body().len())))
+        let body = request.read().await?;
+        let text = String::from_utf8_lossy(body).into_owned();
+        Ok(Response::text(format!("{}:{text}", body.len())))
     })]);
     app
 }
@@ -897,6 +898,7 @@ fn a_head_that_takes_too_long_is_408_and_a_silent_connection_is_closed() -> PyRe
         let timeouts = pycoro::web::Timeouts {
             keepalive: 5.0,
             head: 30.0,
+            ..Default::default()
         };
         let server = pycoro::web::serve_with(app(), "127.0.0.1", 0, timeouts).await?;
         let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;

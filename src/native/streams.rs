@@ -356,6 +356,11 @@ impl StreamReader {
     pub(crate) fn consume(&self, n: usize) {
         consume_front(&mut self.0.incoming.borrow_mut(), n);
     }
+
+    /// Another reader of the same connection (for a request's body, read later).
+    pub(crate) fn share(&self) -> StreamReader {
+        StreamReader(self.0.clone())
+    }
 }
 
 impl StreamWriter {
