@@ -384,35 +384,6 @@ fn a_head_request_gets_the_get_routes_headers_without_the_body() -> PyResult<()>
     Ok(())
 }
 
-/// The server's sockets for its connections on `port` that are still open in this
-/// process: its descriptors (`/proc/self/fd`) that are TCP sockets with `port` as their
-/// local port and not listening (`/proc/self/net/tcp`). Other tests' sockets, which run
-/// in parallel in the same process, do not count.
-fn open_server_connections(port: u16) -> usize {
-    let inodes: std::collections::HashSet<String> = std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
-        .filter_map(|target| {
-            let target = target.to_string_lossy().into_owned();
-            Some(
-                target
-                    .strip_prefix("socket:[")?
-                    .strip_suffix(']')?
-                    .to_string(),
-            )
-        })
-        .collect();
-    let table = std::fs::read_to_string("/proc/self/net/tcp").unwrap();
-    let local_port = format!(":{port:04X}");
-    table
-        .lines()
-        .skip(1)
-        .map(|line| line.split_whitespace().collect::<Vec<_>>())
-        .filter(|fields| fields[1].ends_with(&local_port) && fields[3] != "0A")
-        .filter(|fields| inodes.contains(fields[9]))
-        .count()
-}
-
 /// A keep-alive connection on which the server waits for the next request; the client
 /// then sends a request and the end of its stream in the same step, so the server's
 /// loop sees both in one epoll edge. Returns the answer's status line.
@@ -455,7 +426,7 @@ fn no_descriptor_leaks_when_the_end_of_the_stream_comes_with_the_last_request() 
     let (before, after) = run(async {
         let server = serve(app(), "127.0.0.1", 0).await?;
         let port = server.port();
-        let before = open_server_connections(port);
+        let before = common::open_server_connections(port);
         for _ in 0..1000 {
             let (_, reader, writer) = request_and_end_of_stream_in_one_edge(port).await?;
             writer.close();
@@ -463,11 +434,11 @@ fn no_descriptor_leaks_when_the_end_of_the_stream_comes_with_the_last_request() 
         }
         // The server closes within a few passes of the loop: no edge to wait for.
         let mut passes = 0;
-        while open_server_connections(port) > before && passes < 100 {
+        while common::open_server_connections(port) > before && passes < 100 {
             pycoro::native::sleep(0.0).await?;
             passes += 1;
         }
-        let after = open_server_connections(port);
+        let after = common::open_server_connections(port);
         server.shutdown().await?;
         Ok((before, after))
     })?;
@@ -515,8 +486,9 @@ fn empty_path_segments_and_fragments_do_not_reach_match_info() -> PyResult<()> {
 fn echo_app() -> Application {
     let mut app = app();
     app.add_routes([pycoro::web::post("/echo", |request: Request| async move {
-        let body = String::from_utf8_lossy(request.body()).into_owned();
-        Ok(Response::text(format!("{}:{body}", request.body().len())))
+        let body = request.read().await?;
+        let text = String::from_utf8_lossy(body).into_owned();
+        Ok(Response::text(format!("{}:{text}", body.len())))
     })]);
     app
 }
@@ -897,6 +869,7 @@ fn a_head_that_takes_too_long_is_408_and_a_silent_connection_is_closed() -> PyRe
         let timeouts = pycoro::web::Timeouts {
             keepalive: 5.0,
             head: 30.0,
+            ..Default::default()
         };
         let server = pycoro::web::serve_with(app(), "127.0.0.1", 0, timeouts).await?;
         let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;

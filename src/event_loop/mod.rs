@@ -775,7 +775,7 @@ impl EventLoop {
             return Ok(reactor.clone());
         }
         let reactor = Rc::new(Reactor::new()?);
-        self.0.clock.set_notifier(Some(reactor.poller()));
+        self.0.clock.set_notifier(Some(reactor.notifier()));
         *self.0.reactor.borrow_mut() = Some(reactor.clone());
         Ok(reactor)
     }

@@ -1,41 +1,79 @@
-//! The IO reactor: epoll (through the `polling` crate) inside the event loop.
+//! The IO reactor: epoll inside the event loop.
 //!
 //! Book: chapter "IO multiplexing".
 //!
 //! A task that would block on a socket registers its interest here and awaits a
 //! [`Future`]; when the loop has nothing ready to run, it waits in `epoll_wait` for the
 //! earliest of "a socket is ready", "a timer is due" (the wait's timeout) and "another
-//! thread called in" (which calls `Poller::notify`). Readiness completes the futures,
-//! whose done callbacks schedule the waiting tasks: readiness wakes a task, nothing polls.
-//! Sockets are registered edge-triggered, once, for both directions.
+//! thread called in" (which writes to the reactor's eventfd: [`Notifier`]). Readiness
+//! completes the futures, whose done callbacks schedule the waiting tasks: readiness
+//! wakes a task, nothing polls. Sockets are registered edge-triggered, once, for both
+//! directions.
 //!
-//! The wait itself is `epoll_wait` on the poller's epoll descriptor, through `rustix`:
-//! `polling` 2.8 folds `EPOLLRDHUP` into "readable", and the reactor must know when the
-//! peer has ended the stream (see [`Reactor::hung_up`]). The poller still registers the
-//! sockets and carries other threads' notifications; its own `wait` consumes those.
+//! The reactor owns its epoll instance and its eventfd, and nobody else touches them:
+//! it registers, waits and reads the flags through `rustix`'s safe calls, so it sees
+//! `EPOLLRDHUP`, which it needs to know when the peer has ended the stream (see
+//! [`Reactor::hung_up`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::os::fd::RawFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use polling::{Event, PollMode, Poller};
 use rustix::event::epoll;
+use rustix::event::{EventfdFlags, eventfd};
 
 use super::{EventLoop, Future};
-use crate::exceptions::{PyResult, RuntimeError};
+use crate::exceptions::{PyResult, RuntimeError, os_error};
+
+/// The key of the reactor's own eventfd among the sockets' keys (which count up from 0).
+const NOTIFIER_KEY: u64 = u64::MAX;
+
+/// How much one read of a socket takes at most: the size of the loop's read buffer.
+pub(crate) const READ_SIZE: usize = 64 * 1024;
+
+/// Wakes a loop waiting in `epoll_wait` from another thread: an eventfd the reactor
+/// watches. Many wake-ups before the loop looks cost one write.
+pub(crate) struct Notifier {
+    eventfd: OwnedFd,
+    /// Written to and not yet read back by the loop: another write would add nothing.
+    pending: AtomicBool,
+}
+
+impl crate::clock::Notify for Notifier {
+    fn notify(&self) {
+        if !self.pending.swap(true, Ordering::AcqRel) {
+            let _ = rustix::io::write(&self.eventfd, &1u64.to_ne_bytes());
+        }
+    }
+}
+
+impl Notifier {
+    /// The loop saw the wake-up: the counter is read back to zero, and only then may
+    /// the next wake-up write again (one that came in between found `pending` set, and
+    /// what it queued is taken by the loop after this wait).
+    fn clear(&self) {
+        let mut count = [0u8; 8];
+        let _ = rustix::io::read(&self.eventfd, &mut count);
+        self.pending.store(false, Ordering::Release);
+    }
+}
 
 /// The sockets a loop watches, and who waits for them.
 pub(crate) struct Reactor {
-    poller: Arc<Poller>,
+    epoll: OwnedFd,
+    notifier: Arc<Notifier>,
     sources: RefCell<HashMap<usize, Source>>,
     next_key: Cell<usize>,
     events: RefCell<Vec<epoll::Event>>,
+    /// The loop's one read buffer, zeroed once: a socket is read into it and what came
+    /// is copied to the connection's own buffer, so that an idle connection holds none.
+    scratch: RefCell<Vec<u8>>,
 }
 
 struct Source {
-    fd: RawFd,
     readers: Vec<Future<()>>,
     writers: Vec<Future<()>>,
     /// Readiness that arrived while nobody waited: the next waiter need not wait.
@@ -66,34 +104,65 @@ impl Source {
 
 impl Reactor {
     pub(crate) fn new() -> PyResult<Self> {
-        let poller = Poller::new().map_err(|e| RuntimeError::new(format!("epoll: {e}")))?;
+        let failed = |e: rustix::io::Errno| RuntimeError::new(format!("epoll: {e}"));
+        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC).map_err(failed)?;
+        let eventfd = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK).map_err(failed)?;
+        // Level-triggered: reported at every wait until the loop reads it back.
+        epoll::add(
+            &epoll,
+            &eventfd,
+            epoll::EventData::new_u64(NOTIFIER_KEY),
+            epoll::EventFlags::IN,
+        )
+        .map_err(failed)?;
         Ok(Self {
-            poller: Arc::new(poller),
+            epoll,
+            notifier: Arc::new(Notifier {
+                eventfd,
+                pending: AtomicBool::new(false),
+            }),
             sources: RefCell::default(),
             next_key: Cell::new(0),
             events: RefCell::new(Vec::with_capacity(1024)),
+            scratch: RefCell::new(vec![0; READ_SIZE]),
         })
     }
 
-    /// The poller, for the clock to wake it when another thread calls in.
-    pub(crate) fn poller(&self) -> Arc<Poller> {
-        self.poller.clone()
+    /// What wakes this reactor's wait from another thread (the clock's notifier).
+    pub(crate) fn notifier(&self) -> Arc<Notifier> {
+        self.notifier.clone()
+    }
+
+    /// Reads what `source` has, [`READ_SIZE`] bytes at most, and appends it to `into`.
+    pub(crate) fn read(
+        &self,
+        mut source: impl std::io::Read,
+        into: &mut Vec<u8>,
+    ) -> std::io::Result<usize> {
+        let mut scratch = self.scratch.borrow_mut();
+        let read = source.read(&mut scratch)?;
+        into.extend_from_slice(&scratch[..read]);
+        Ok(read)
     }
 
     /// Starts watching `fd` for both directions, edge-triggered: epoll reports each
     /// time the socket becomes readable or writable, and the interest never has to be
     /// set again (one `epoll_ctl` per socket, not one per wait). The key names it from
     /// now on.
-    pub(crate) fn register(&self, fd: RawFd) -> PyResult<usize> {
+    pub(crate) fn register(&self, fd: impl AsFd) -> PyResult<usize> {
         let key = self.next_key.get();
         self.next_key.set(key + 1);
-        self.poller
-            .add_with_mode(fd, Event::all(key), PollMode::Edge)
-            .map_err(crate::exceptions::os_error)?;
+        use epoll::EventFlags as F;
+        epoll::add(
+            &self.epoll,
+            fd,
+            epoll::EventData::new_u64(key as u64),
+            F::IN | F::OUT | F::RDHUP | F::ET,
+        )
+        .map_err(|e| os_error(e.into()))?;
         self.sources.borrow_mut().insert(
             key,
             Source {
-                fd,
                 readers: Vec::new(),
                 writers: Vec::new(),
                 readable: false,
@@ -104,12 +173,13 @@ impl Reactor {
         Ok(key)
     }
 
-    /// Stops watching: who still waits is woken (and will find the socket closed).
-    pub(crate) fn deregister(&self, key: usize) {
+    /// Stops watching `key`, the socket `fd`: who still waits is woken (and will find
+    /// the socket closed).
+    pub(crate) fn deregister(&self, key: usize, fd: impl AsFd) {
         let Some(source) = self.sources.borrow_mut().remove(&key) else {
             return;
         };
-        let _ = self.poller.delete(source.fd);
+        let _ = epoll::delete(&self.epoll, fd);
         for waiter in source.readers.into_iter().chain(source.writers) {
             let _ = waiter.set_result(());
         }
@@ -166,44 +236,29 @@ impl Reactor {
             }
         });
         let spare = rustix::buffer::spare_capacity(&mut *events);
-        match epoll::wait(&*self.poller, spare, timeout.as_ref()) {
+        match epoll::wait(&self.epoll, spare, timeout.as_ref()) {
             Ok(_) => {}
             Err(rustix::io::Errno::INTR) => return Ok(()),
-            Err(e) => return Err(crate::exceptions::os_error(e.into())),
+            Err(e) => return Err(os_error(e.into())),
         }
         let mut ready = Vec::new();
-        let mut notified = false;
         {
             let mut sources = self.sources.borrow_mut();
             for event in events.iter() {
-                let key = event.data.u64() as usize;
-                let flags = event.flags;
-                let Some(source) = sources.get_mut(&key) else {
-                    notified = true; // the poller's own: another thread called in
+                let key = event.data.u64();
+                if key == NOTIFIER_KEY {
+                    self.notifier.clear(); // another thread called in
+                    continue;
+                }
+                let Some(source) = sources.get_mut(&(key as usize)) else {
                     continue;
                 };
+                let flags = event.flags;
                 use epoll::EventFlags as F;
                 source.hung_up |= flags.intersects(F::RDHUP | F::HUP | F::ERR);
                 let readable = flags.intersects(F::IN | F::PRI | F::RDHUP | F::HUP | F::ERR);
                 let writable = flags.intersects(F::OUT | F::HUP | F::ERR);
                 source.ready(readable, writable, &mut ready);
-            }
-            if notified {
-                // The poller clears and re-arms its notification in its own wait; what
-                // else that wait reports comes without the hang-up flag, so it counts
-                // as one (the reader reads once more rather than wait for ever).
-                let mut more = Vec::new();
-                match self.poller.wait(&mut more, Some(Duration::ZERO)) {
-                    Ok(_) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(crate::exceptions::os_error(e)),
-                }
-                for event in more {
-                    if let Some(source) = sources.get_mut(&event.key) {
-                        source.hung_up |= event.readable;
-                        source.ready(event.readable, event.writable, &mut ready);
-                    }
-                }
             }
         }
         for future in ready {
@@ -225,7 +280,6 @@ impl Reactor {
 #[cfg(test)]
 mod tests {
     use std::io::Write;
-    use std::os::fd::AsRawFd;
     use std::os::unix::net::UnixStream;
     use std::time::Duration;
 
@@ -241,7 +295,7 @@ mod tests {
         let reactor = Reactor::new().unwrap();
         let (mine, mut peer) = UnixStream::pair().unwrap();
         mine.set_nonblocking(true).unwrap();
-        let key = reactor.register(mine.as_raw_fd()).unwrap();
+        let key = reactor.register(&mine).unwrap();
         let abandoned = reactor.wait(&event_loop, key, false).unwrap();
         abandoned.cancel();
         peer.write_all(b"data").unwrap();
@@ -251,7 +305,7 @@ mod tests {
             next.done(),
             "the readiness was given to the cancelled waiter and lost"
         );
-        reactor.deregister(key);
+        reactor.deregister(key, &mine);
     }
 
     /// Data and the end of the stream that arrive together are one edge: the reactor keeps
@@ -262,7 +316,7 @@ mod tests {
         let reactor = Reactor::new().unwrap();
         let (mine, mut peer) = UnixStream::pair().unwrap();
         mine.set_nonblocking(true).unwrap();
-        let key = reactor.register(mine.as_raw_fd()).unwrap();
+        let key = reactor.register(&mine).unwrap();
         let waiting = reactor.wait(&event_loop, key, false).unwrap();
         peer.write_all(b"data").unwrap();
         reactor.poll(Some(Duration::from_secs(5))).unwrap();
@@ -277,6 +331,32 @@ mod tests {
             reactor.hung_up(key),
             "the end of the stream came in the same edge"
         );
-        reactor.deregister(key);
+        reactor.deregister(key, &mine);
+    }
+
+    /// Another thread's wake-up ends a wait that has no timeout; wake-ups that came
+    /// before the loop looked end one wait, not the next (the eventfd was read back).
+    #[test]
+    fn another_threads_notification_ends_one_wait() {
+        use crate::clock::Notify;
+        let reactor = Reactor::new().unwrap();
+        let notifier = reactor.notifier();
+        let waking = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            notifier.notify();
+        });
+        reactor.poll(None).unwrap();
+        waking.join().unwrap();
+        reactor.notifier().notify();
+        reactor.notifier().notify(); // a second one before the loop looks adds nothing
+        reactor.poll(None).unwrap();
+        let started = std::time::Instant::now();
+        reactor.poll(Some(Duration::from_millis(50))).unwrap();
+        assert!(
+            started.elapsed() >= Duration::from_millis(40),
+            "the wake-up was reported twice"
+        );
+        reactor.notifier().notify();
+        reactor.poll(None).unwrap(); // and the next wake-up still comes through
     }
 }

@@ -12,22 +12,26 @@
 //!
 //! HTTP/1.1 with keep-alive (and HTTP/1.0's, when asked), as RFC 9112 says; request heads
 //! are parsed by `httparse` as they come, bodies have a `Content-Length` or are chunked,
-//! and `Expect: 100-continue` is answered before the body is read. A request that is not
+//! and `Expect: 100-continue` is answered before the body is read. A body is read when
+//! the handler asks for it ([`Request::read`]), or dropped as it comes once the handler
+//! has answered without it. A request that is not
 //! HTTP gets `400 Bad Request` (at once, not when 8 KiB have come), a head over 8 KiB or
 //! 128 lines `431`, a body over 1 MiB `413`, an unknown path `404` and a known path with
 //! another method `405`, each with aiohttp's body text; after an error the connection is
 //! closed. Each connection is a task, so a client that connects and sends nothing
 //! delays nobody else.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::future::Future as StdFuture;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use slab::Slab;
+
 use crate::clock::Clock;
-use crate::event_loop::EventLoop;
-use crate::exceptions::{IncompleteReadError, KeyboardInterrupt, PyResult};
+use crate::event_loop::{EventLoop, Handle, get_running_loop};
+use crate::exceptions::{IncompleteReadError, KeyboardInterrupt, PyResult, RuntimeError};
 use crate::native::{Server, StreamReader, StreamWriter, start_server};
 
 /// A request head larger than this is answered `431 Request Header Fields Too Large`.
@@ -48,8 +52,97 @@ pub struct Request {
     method: String,
     path: String,
     headers: Vec<(String, String)>,
-    body: Vec<u8>,
+    /// None: the request has no body.
+    body: Option<Rc<Body>>,
     match_info: HashMap<String, String>,
+}
+
+/// aiohttp's `HTTPException`, for what [`Request::read`] raises when the body cannot be
+/// read as framed (`400 Bad Request`) or is larger than [`MAX_BODY`] (`413`). The server
+/// answers with this status and closes the connection, whatever the handler answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpError {
+    /// The status the server answers with.
+    pub status: u16,
+}
+
+impl std::fmt::Display for HttpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.status, reason(self.status))
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+/// How a request's body is framed.
+#[derive(Debug, Clone, Copy)]
+enum Framing {
+    Length(usize),
+    Chunked,
+}
+
+/// How far a request's body has been read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyState {
+    /// Nobody asked for it: it waits in the kernel (its first bytes perhaps in the
+    /// connection's buffer).
+    Unread,
+    Reading,
+    /// Read whole, kept or dropped: the next request comes after it.
+    Read,
+    /// Its framing is wrong, or it is too large: answer this status and close.
+    Refused(u16),
+    /// The connection failed, or the body timeout ran out, while it was read.
+    Failed,
+}
+
+/// A request's body, read from the connection when the handler asks for it, within the
+/// body timeout: a client that sends a megabyte costs nothing until then.
+struct Body {
+    reader: StreamReader,
+    framing: Framing,
+    connection: Rc<Connection>,
+    timeout: f64,
+    state: Cell<BodyState>,
+    bytes: OnceCell<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Body")
+            .field("framing", &self.framing)
+            .field("state", &self.state.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Body {
+    /// Reads the whole body within the body timeout, kept or dropped as it comes.
+    async fn receive(&self, keep: bool) -> PyResult<Vec<u8>> {
+        self.state.set(BodyState::Reading);
+        let event_loop = get_running_loop()?;
+        self.connection
+            .wait_for_client(&event_loop, Wait::Body, self.timeout);
+        let read = match self.framing {
+            Framing::Length(length) => read_length(&self.reader, length, keep).await,
+            Framing::Chunked => read_chunked(&self.reader, keep).await,
+        };
+        self.connection.deadline.set(None);
+        match read {
+            Ok(Ok(bytes)) => {
+                self.state.set(BodyState::Read);
+                Ok(bytes)
+            }
+            Ok(Err(status)) => {
+                self.state.set(BodyState::Refused(status));
+                Err(HttpError { status }.into())
+            }
+            Err(e) => {
+                self.state.set(BodyState::Failed);
+                Err(e)
+            }
+        }
+    }
 }
 
 impl Request {
@@ -76,9 +169,24 @@ impl Request {
             .map(|(_, v)| v.as_str())
     }
 
-    /// `await request.read()`.
-    pub fn body(&self) -> &[u8] {
-        &self.body
+    /// `await request.read()`: the body, read from the connection the first time it is
+    /// asked for (later calls give the same bytes); empty if the request has none.
+    /// [`HttpError`] if it is malformed or too large, `CancelledError` if it does not
+    /// come within the body timeout.
+    pub async fn read(&self) -> PyResult<&[u8]> {
+        let Some(body) = &self.body else {
+            return Ok(&[]);
+        };
+        if let Some(bytes) = body.bytes.get() {
+            return Ok(bytes);
+        }
+        match body.state.get() {
+            BodyState::Unread => {}
+            BodyState::Refused(status) => return Err(HttpError { status }.into()),
+            _ => return Err(RuntimeError::new("the request's body is being read already").into()),
+        }
+        let bytes = body.receive(true).await?;
+        Ok(body.bytes.get_or_init(|| bytes))
     }
 }
 
@@ -194,7 +302,7 @@ where
 }
 
 /// `web.post(path, handler)`: a route for `POST` requests; the handler finds the body in
-/// [`Request::body`].
+/// [`Request::read`].
 pub fn post<H, F>(path: &str, handler: H) -> Route
 where
     H: Fn(Request) -> F + 'static,
@@ -447,6 +555,42 @@ fn content_length(headers: &[(String, String)]) -> Result<usize, u16> {
     }
 }
 
+/// A body of `length` bytes, kept or dropped as it comes; `Err(400)` if the stream ends
+/// first.
+async fn read_length(
+    reader: &StreamReader,
+    length: usize,
+    keep: bool,
+) -> PyResult<Result<Vec<u8>, u16>> {
+    if keep {
+        return match reader.readexactly(length).await {
+            Ok(body) => Ok(Ok(body)),
+            Err(e) if e.is::<IncompleteReadError>() => Ok(Err(400)),
+            Err(e) => Err(e),
+        };
+    }
+    Ok(if skip(reader, length).await? {
+        Ok(Vec::new())
+    } else {
+        Err(400)
+    })
+}
+
+/// Drops the next `n` bytes as they come, holding none: `false` if the stream ends first.
+async fn skip(reader: &StreamReader, mut n: usize) -> PyResult<bool> {
+    loop {
+        let have = reader.buffered().len().min(n);
+        reader.consume(have);
+        n -= have;
+        if n == 0 {
+            return Ok(true);
+        }
+        if !reader.receive().await? {
+            return Ok(false);
+        }
+    }
+}
+
 /// A line of chunked framing, with its CRLF; `Err` is the status to refuse with (the
 /// stream ended, or no CRLF within 64 KiB).
 async fn read_line(reader: &StreamReader) -> PyResult<Result<Vec<u8>, u16>> {
@@ -459,10 +603,12 @@ async fn read_line(reader: &StreamReader) -> PyResult<Result<Vec<u8>, u16>> {
 }
 
 /// A chunked body, decoded (RFC 9112, 7.1): chunks of a hexadecimal size (extensions
-/// after `;` ignored), a last chunk of size 0, and trailer lines, which are dropped.
-/// `Err` is the status to refuse with: `400` for a framing error, `413` past 1 MiB.
-async fn read_chunked(reader: &StreamReader) -> PyResult<Result<Vec<u8>, u16>> {
+/// after `;` ignored), a last chunk of size 0, and trailer lines, which are dropped;
+/// the chunks kept, or dropped as they come. `Err` is the status to refuse with: `400`
+/// for a framing error, `413` past 1 MiB.
+async fn read_chunked(reader: &StreamReader, keep: bool) -> PyResult<Result<Vec<u8>, u16>> {
     let mut body = Vec::new();
+    let mut total = 0;
     loop {
         let line = match read_line(reader).await? {
             Ok(line) => line,
@@ -478,13 +624,18 @@ async fn read_chunked(reader: &StreamReader) -> PyResult<Result<Vec<u8>, u16>> {
             let digit = (digit as char).to_digit(16)? as usize;
             n.checked_mul(16)?.checked_add(digit)
         });
-        let Some(size) = size.filter(|&size| body.len() + size <= MAX_BODY) else {
+        let Some(size) = size.filter(|&size| total + size <= MAX_BODY) else {
             return Ok(Err(413));
         };
         if size == 0 {
             break;
         }
-        let chunk = match reader.readexactly(size + 2).await {
+        total += size;
+        let data = if keep { size } else { 0 };
+        if !keep && !skip(reader, size).await? {
+            return Ok(Err(400));
+        }
+        let chunk = match reader.readexactly(data + 2).await {
             Ok(chunk) => chunk,
             Err(e) if e.is::<IncompleteReadError>() => return Ok(Err(400)),
             Err(e) => return Err(e),
@@ -492,7 +643,7 @@ async fn read_chunked(reader: &StreamReader) -> PyResult<Result<Vec<u8>, u16>> {
         if !chunk.ends_with(b"\r\n") {
             return Ok(Err(400));
         }
-        body.extend_from_slice(&chunk[..size]);
+        body.extend_from_slice(&chunk[..data]);
     }
     let mut trailers = 0;
     loop {
@@ -510,11 +661,14 @@ async fn read_chunked(reader: &StreamReader) -> PyResult<Result<Vec<u8>, u16>> {
     }
 }
 
-/// Reads the next request; `head_started` is called when the first bytes of its head
-/// have come and more are awaited.
+/// Reads the next request's head; `head_started` is called when its first bytes have
+/// come and more are awaited. The body is left to be read when the handler asks, within
+/// `body_timeout`.
 async fn read_request(
     reader: &StreamReader,
     writer: &StreamWriter,
+    connection: &Rc<Connection>,
+    body_timeout: f64,
     head_started: impl FnMut(),
 ) -> PyResult<NextRequest> {
     let head = match read_head(reader, head_started).await? {
@@ -534,7 +688,7 @@ async fn read_request(
     // RFC 9112, 6.1 and 6.3: a body is chunked when Transfer-Encoding ends in `chunked`;
     // with a Content-Length too, the framing is ambiguous (request smuggling): refused.
     let chunked = values(&headers, "transfer-encoding").next().is_some();
-    let length = if chunked {
+    let framing = if chunked {
         let codings: Vec<&str> = values(&headers, "transfer-encoding")
             .flat_map(|v| v.split(','))
             .map(|c| c.trim_matches([' ', '\t']))
@@ -548,10 +702,10 @@ async fn read_request(
         if codings.len() > 1 {
             return Ok(NextRequest::Refuse(501)); // gzip, say: not decoded here
         }
-        None
+        Framing::Chunked
     } else {
         match content_length(&headers) {
-            Ok(length) => Some(length),
+            Ok(length) => Framing::Length(length),
             Err(status) => return Ok(NextRequest::Refuse(status)),
         }
     };
@@ -563,20 +717,20 @@ async fn read_request(
         if !expect.eq_ignore_ascii_case("100-continue") {
             return Ok(NextRequest::Refuse(417));
         }
-        if length != Some(0) {
+        if !matches!(framing, Framing::Length(0)) {
             writer.write(b"HTTP/1.1 100 Continue\r\n\r\n");
         }
     }
-    let body = match length {
-        Some(length) => match reader.readexactly(length).await {
-            Ok(body) => body,
-            Err(e) if e.is::<IncompleteReadError>() => return Ok(NextRequest::Refuse(400)),
-            Err(e) => return Err(e),
-        },
-        None => match read_chunked(reader).await? {
-            Ok(body) => body,
-            Err(status) => return Ok(NextRequest::Refuse(status)),
-        },
+    let body = match framing {
+        Framing::Length(0) => None,
+        framing => Some(Rc::new(Body {
+            reader: reader.share(),
+            framing,
+            connection: connection.clone(),
+            timeout: body_timeout,
+            state: Cell::new(BodyState::Unread),
+            bytes: OnceCell::new(),
+        })),
     };
     // The query is not part of the path, and a fragment is not even part of the request
     // target (RFC 9112, 3.2); a client that sends one anyway does not get it in the path.
@@ -604,6 +758,7 @@ async fn read_request(
 /// ```
 /// let timeouts = pycoro::web::Timeouts::default();
 /// assert_eq!((timeouts.keepalive, timeouts.head), (75.0, 60.0));
+/// assert_eq!((timeouts.body, timeouts.write), (60.0, 60.0));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Timeouts {
@@ -615,6 +770,15 @@ pub struct Timeouts {
     /// byte now and then (slowloris) holds a connection no longer. aiohttp has no such
     /// limit; 60 s, as nginx's `client_header_timeout`.
     pub head: f64,
+    /// A body must have come whole this long after the server began to read it (for the
+    /// handler, or to drop it once the handler has answered), or the answer is `408`
+    /// and the connection closes. 60 s, as nginx's `client_body_timeout`; aiohttp bounds
+    /// the reading of a body nobody read by its `lingering_time` (10 s).
+    pub body: f64,
+    /// A client that does not take an answer (more than 64 KiB of it left to send, and
+    /// not down to 16 KiB within this) is cut off, and what was left unsent is dropped.
+    /// 60 s, as nginx's `send_timeout`; aiohttp has no such limit.
+    pub write: f64,
 }
 
 impl Default for Timeouts {
@@ -622,6 +786,8 @@ impl Default for Timeouts {
         Self {
             keepalive: 75.0,
             head: 60.0,
+            body: 60.0,
+            write: 60.0,
         }
     }
 }
@@ -633,19 +799,26 @@ enum Wait {
     Idle,
     /// A request head to end.
     Head,
+    /// A request body to end.
+    Body,
+    /// The client to take the answer.
+    Write,
 }
 
 /// One connection, as its task and its timer share it.
 #[derive(Default)]
 struct Connection {
+    /// Its place in the server's table of connections.
+    key: Cell<usize>,
     /// It is handling a request right now.
     busy: Cell<bool>,
     /// When the present wait for the client runs out, and which wait it is. Set at each
     /// wait, cleared when it ends: a request costs two `Cell` writes, not a timer.
     deadline: Cell<Option<(f64, Wait)>>,
-    /// A timer is pending: at most one per connection. When it fires before the
-    /// deadline (which moved on), it is set again for the deadline.
-    armed: Cell<bool>,
+    /// The pending timer, and when it fires: at most one per connection. When it fires
+    /// before the deadline (which moved on), it is set again for the deadline; a
+    /// deadline earlier than it gets a timer of its own, and this one is cancelled.
+    timer: RefCell<Option<(f64, Handle)>>,
     /// The wait that ran out, if one has.
     expired: Cell<Option<Wait>>,
     /// The connection's task, which the timer cancels (let go when it ends).
@@ -657,7 +830,8 @@ impl Connection {
     fn wait_for_client(self: &Rc<Self>, event_loop: &EventLoop, wait: Wait, timeout: f64) {
         let when = event_loop.time() + timeout;
         self.deadline.set(Some((when, wait)));
-        if !self.armed.replace(true) {
+        let sooner = (self.timer.borrow().as_ref()).is_none_or(|(at, _)| *at > when);
+        if sooner {
             self.arm(event_loop, when);
         }
     }
@@ -665,22 +839,27 @@ impl Connection {
     fn arm(self: &Rc<Self>, event_loop: &EventLoop, when: f64) {
         let connection = Rc::downgrade(self);
         let timer_loop = event_loop.clone();
-        let armed = event_loop.call_at(when, move || {
+        let timer = event_loop.call_at(when, move || {
             if let Some(connection) = connection.upgrade() {
-                connection.check(&timer_loop);
+                connection.check(&timer_loop, when);
             }
         });
-        if armed.is_err() {
-            self.armed.set(false); // the loop is closing: nothing left to time
+        // An error: the loop is closing, nothing left to time.
+        if let Some((_, earlier)) = self.timer.replace(timer.ok().map(|t| (when, t))) {
+            earlier.cancel();
         }
     }
 
-    fn check(self: &Rc<Self>, event_loop: &EventLoop) {
+    /// The timer set for `fired` has fired (the others were cancelled). The deadline is
+    /// compared with that time, not with the clock's: a clock that reads a hair before
+    /// a time it has reached (seconds as `f64`, timers in nanoseconds) would set the
+    /// timer again and again for a moment already there.
+    fn check(self: &Rc<Self>, event_loop: &EventLoop, fired: f64) {
+        self.timer.take();
         match self.deadline.get() {
-            None => self.armed.set(false),
-            Some((when, _)) if when > event_loop.time() => self.arm(event_loop, when),
+            None => {}
+            Some((when, _)) if when > fired => self.arm(event_loop, when),
             Some((_, wait)) => {
-                self.armed.set(false);
                 self.expired.set(Some(wait));
                 if let Some(task) = &*self.task.borrow() {
                     task.cancel();
@@ -688,6 +867,33 @@ impl Connection {
             }
         }
     }
+
+    /// The connection is over: its timer is cancelled, which lets go of what it holds.
+    fn end(&self) {
+        if let Some((_, timer)) = self.timer.take() {
+            timer.cancel();
+        }
+        self.task.borrow_mut().take();
+    }
+}
+
+/// Writes `bytes` and waits while the client has more than 64 KiB of them left to take,
+/// for no longer than `timeout`: whether all went well.
+async fn send_answer(
+    writer: &StreamWriter,
+    bytes: Vec<u8>,
+    connection: &Rc<Connection>,
+    event_loop: &EventLoop,
+    timeout: f64,
+) -> bool {
+    writer.write(&bytes);
+    drop(bytes); // not held while the client takes its time
+    if writer.buffered() > crate::native::streams::HIGH_WATER {
+        connection.wait_for_client(event_loop, Wait::Write, timeout);
+    }
+    let drained = writer.drain().await;
+    connection.deadline.set(None);
+    drained.is_ok()
 }
 
 /// Serves one connection: requests one after another while the client keeps it alive,
@@ -699,7 +905,7 @@ async fn serve_connection(
     reader: StreamReader,
     writer: StreamWriter,
 ) -> PyResult<()> {
-    let event_loop = crate::event_loop::get_running_loop()?;
+    let event_loop = get_running_loop()?;
     *connection.task.borrow_mut() = crate::native::current_task();
     let timeouts = state.timeouts;
     loop {
@@ -707,7 +913,7 @@ async fn serve_connection(
             break;
         }
         connection.wait_for_client(&event_loop, Wait::Idle, timeouts.keepalive);
-        let read = read_request(&reader, &writer, || {
+        let read = read_request(&reader, &writer, &connection, timeouts.body, || {
             if connection
                 .deadline
                 .get()
@@ -728,28 +934,63 @@ async fn serve_connection(
         match incoming {
             NextRequest::Closed => break,
             NextRequest::Refuse(status) => {
-                writer.write(&Response::error(status).to_bytes(1, false));
+                let answer = Response::error(status).to_bytes(1, false);
+                send_answer(&writer, answer, &connection, &event_loop, timeouts.write).await;
                 break;
             }
             NextRequest::Request(request, version, keep_alive) => {
+                let body = request.body.clone();
                 connection.busy.set(true);
                 let head_only = request.method == "HEAD";
                 let response = app.handle(request).await;
                 connection.busy.set(false);
-                let keep_alive = keep_alive && !state.stopping.get();
+                // What reading the body ran into decides, whatever the handler answered.
+                let body_state = body.as_ref().map(|body| body.state.get());
+                let refused = match (connection.expired.get(), body_state) {
+                    (Some(Wait::Body), _) => Some(408),
+                    (_, Some(BodyState::Refused(status))) => Some(status),
+                    (_, Some(BodyState::Failed)) => break, // the client reset, say
+                    _ => None,
+                };
+                let (response, keep_alive) = match refused {
+                    Some(status) => (Response::error(status), false),
+                    None => (response, keep_alive && !state.stopping.get()),
+                };
                 let mut bytes = response.to_bytes(version, keep_alive);
                 if head_only {
                     bytes.truncate(bytes.len() - response.body.len());
                 }
-                writer.write(&bytes);
-                if writer.drain().await.is_err() || !keep_alive {
+                drop(response);
+                let sent =
+                    send_answer(&writer, bytes, &connection, &event_loop, timeouts.write).await;
+                if !sent || !keep_alive {
                     break;
+                }
+                // A body the handler did not read is read now and dropped: the next
+                // request comes after it.
+                if let Some(body) = body {
+                    let dropped = match body.state.get() {
+                        BodyState::Read => true,
+                        BodyState::Unread => body.receive(false).await.is_ok(),
+                        _ => false, // still being read by a task the handler left behind
+                    };
+                    if !dropped {
+                        break;
+                    }
                 }
             }
         }
     }
-    connection.task.borrow_mut().take();
-    writer.close();
+    connection.end();
+    state
+        .connections
+        .borrow_mut()
+        .try_remove(connection.key.get());
+    if connection.expired.get() == Some(Wait::Write) {
+        writer.abort(); // it does not read: what is left will never go
+    } else {
+        writer.close();
+    }
     let _ = writer.wait_closed().await;
     Ok(())
 }
@@ -758,8 +999,8 @@ async fn serve_connection(
 struct ServerState {
     stopping: Cell<bool>,
     timeouts: Timeouts,
-    /// Each connection's task, and the connection (busy or not).
-    connections: RefCell<Vec<(crate::native::Task<()>, Rc<Connection>)>>,
+    /// Each open connection's task, and the connection (busy or not).
+    connections: RefCell<Slab<(crate::native::Task<()>, Rc<Connection>)>>,
 }
 
 /// An application being served: `serve(app, host, port)` starts it.
@@ -795,8 +1036,8 @@ pub async fn serve_with(
                     serve_connection(app, state.clone(), connection.clone(), reader, writer);
                 let task = crate::native::create_task(served)?;
                 let mut connections = state.connections.borrow_mut();
-                connections.retain(|(task, _)| !task.done());
-                connections.push((task, connection));
+                connection.key.set(connections.vacant_key());
+                connections.insert((task, connection));
                 Ok(())
             }
         },
@@ -818,7 +1059,7 @@ impl AppServer {
     pub async fn shutdown(&self) -> PyResult<()> {
         self.server.close();
         self.state.stopping.set(true);
-        let connections: Vec<_> = self.state.connections.borrow_mut().drain(..).collect();
+        let connections: Vec<_> = self.state.connections.borrow_mut().drain().collect();
         for (task, connection) in &connections {
             if !connection.busy.get() {
                 task.cancel(); // idle: waiting for a request that may never come
