@@ -29,6 +29,12 @@ use std::time::{Duration, Instant};
 /// A callback sent to the loop's thread from another thread.
 pub(crate) type Incoming = Box<dyn FnOnce() + Send>;
 
+/// What wakes a loop that waits for its sockets (the reactor's eventfd), when another
+/// thread calls in.
+pub(crate) trait Notify: Send + Sync {
+    fn notify(&self);
+}
+
 /// The latest moment a clock can name: about 584 years (virtual time is kept in
 /// nanoseconds in a `u64`). Later deadlines, infinite ones included, mean this.
 pub(crate) const END_OF_TIME: Duration = Duration::from_nanos(u64::MAX);
@@ -90,7 +96,7 @@ struct State {
     /// The loop on this clock was closed: other threads can no longer call in.
     closed: bool,
     /// The loop's epoll, when it watches sockets: it waits there, not on the condvar.
-    notifier: Option<Arc<polling::Poller>>,
+    notifier: Option<Arc<dyn Notify>>,
     turns: Turns,
 }
 
@@ -269,8 +275,8 @@ impl Clock {
         }
         self.inner.quiet.store(false, Ordering::Release);
         state.incoming.push_back(callback);
-        if let Some(poller) = &state.notifier {
-            let _ = poller.notify();
+        if let Some(notifier) = &state.notifier {
+            notifier.notify();
         }
         drop(state);
         self.inner.notify_all();
@@ -278,8 +284,8 @@ impl Clock {
     }
 
     /// Where the loop waits when it watches sockets: `call_in` wakes it there too.
-    pub(crate) fn set_notifier(&self, poller: Option<Arc<polling::Poller>>) {
-        self.lock().notifier = poller;
+    pub(crate) fn set_notifier(&self, notifier: Option<Arc<dyn Notify>>) {
+        self.lock().notifier = notifier;
     }
 
     /// What other threads have called in so far, without waiting.

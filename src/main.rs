@@ -1,13 +1,21 @@
 //! The guided tour: `cargo run` lists the documents' programs, `cargo run -- ID`
-//! runs one, `cargo run -- compare ID` sets it beside CPython.
+//! runs one, `cargo run -- compare ID` sets it beside CPython, and
+//! `cargo run -- exercises` lists the exercises, each run beside CPython too.
+#![feature(coroutines)]
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use pycoro::exceptions::format_exception_only;
-use pycoro::programs::{self, PROGRAMS, Program, REPEATS, cpython};
+use pycoro::clock::Clock;
+use pycoro::exceptions::{PyResult, format_exception_only};
+use pycoro::programs::{self, Compare, PROGRAMS, Program, REPEATS, cpython};
 use similar::{ChangeTag, TextDiff};
 use unicode_width::UnicodeWidthStr;
+
+#[path = "../exercises/mod.rs"]
+mod exercises;
+
+use exercises::{EXERCISES, Exercise};
 
 const USAGE: &str = "\
 usage: cargo run                   list the documents' programs (the tour)
@@ -15,6 +23,10 @@ usage: cargo run                   list the documents' programs (the tour)
        cargo run -- compare ID     show the Python and the Rust side by side, run both,
                                    and say whether their outputs are identical
        cargo run -- timelines      redraw the book's timeline diagrams from the programs' traces
+       cargo run -- exercises      list the exercises (exercises/NN-slug/README.md)
+       cargo run -- exercises NN   run exercise NN's solution beside CPython, with a verdict
+       cargo run -- exercises NN start
+                                   run your start.rs for exercise NN beside CPython
        cargo run -- --help         this text";
 
 fn main() -> ExitCode {
@@ -27,7 +39,12 @@ fn main() -> ExitCode {
         ["-h" | "--help" | "help"] => writeln!(out, "{USAGE}").map(|()| ExitCode::SUCCESS),
         ["compare", name] => with_program(name, |p| compare(p, out)),
         ["timelines"] => timelines(out),
-        [name] if !name.starts_with('-') && !["compare", "timelines"].contains(name) => {
+        ["exercises"] => list_exercises(out).map(|()| ExitCode::SUCCESS),
+        ["exercises", number] => with_exercise(number, |e| exercise(e, Side::Solution, out)),
+        ["exercises", number, "start"] => with_exercise(number, |e| exercise(e, Side::Start, out)),
+        [name]
+            if !name.starts_with('-') && !["compare", "timelines", "exercises"].contains(name) =>
+        {
             with_program(name, |p| Ok(run(p)))
         }
         _ => Ok(usage_error(&format!(
@@ -119,6 +136,11 @@ fn list(out: &mut impl Write) -> io::Result<()> {
         "\nEach is also an example (`cargo run --example ID`), and the book explains it:"
     )?;
     writeln!(out, "`mdbook serve book`, then open http://localhost:3000.")?;
+    writeln!(
+        out,
+        "\nTo practise: `cargo run -- exercises` lists {} exercises.",
+        EXERCISES.len()
+    )?;
     Ok(())
 }
 
@@ -127,23 +149,50 @@ fn run(program: &Program) -> ExitCode {
 }
 
 fn compare(program: &Program, out: &mut impl Write) -> io::Result<ExitCode> {
-    let python_file = format!("python/{}.py", program.id);
-    let rust_file = format!("src/programs/{}.rs", program.id.replace('-', "_"));
+    let sides = Sides {
+        python_file: format!("python/{}.py", program.id),
+        python: program.python,
+        rust_file: format!("src/programs/{}.rs", program.id.replace('-', "_")),
+        rust: anchored(program.rust),
+        compare: program.compare,
+    };
+    // The real clock, as the example: the reader sees the program take its time.
+    let run = || {
+        let run = cpython::run_rust(program, &Clock::real());
+        match run.error {
+            None => Ok(run.trace),
+            Some(e) => Err(e),
+        }
+    };
+    compare_sides(&sides, run, out)
+}
+
+/// What `compare` sets side by side, runs, and judges.
+struct Sides<'a> {
+    python_file: String,
+    python: &'a str,
+    rust_file: String,
+    rust: String,
+    compare: Compare,
+}
+
+/// Shows the Python and the Rust side by side, runs both, shows their outputs side by
+/// side, and gives the verdict (the exit status says whether they agree).
+fn compare_sides(
+    sides: &Sides,
+    run_rust: impl FnOnce() -> PyResult<Vec<u8>>,
+    out: &mut impl Write,
+) -> io::Result<ExitCode> {
     side_by_side(
         out,
-        &python_file,
-        program.python,
-        &rust_file,
-        &anchored(program.rust),
+        &sides.python_file,
+        sides.python,
+        &sides.rust_file,
+        &sides.rust,
     )?;
 
-    // The real clock, as the example: the reader sees the program take its time.
-    let run = cpython::run_rust(program, &pycoro::clock::Clock::real());
-    let rust = match run.error {
-        None => Ok(run.trace),
-        Some(e) => Err(e),
-    };
-    let python = match cpython::run_python(program) {
+    let rust = run_rust();
+    let python = match cpython::run_python_source(sides.python) {
         Ok(Some(output)) => output,
         Ok(None) => {
             writeln!(out, "\npython3 is not installed: the Rust trace alone.\n")?;
@@ -197,9 +246,9 @@ fn compare(program: &Program, out: &mut impl Write) -> io::Result<ExitCode> {
             rust_out.lines().count()
         )?;
         Ok(ExitCode::SUCCESS)
-    } else if cpython::same_output(program.compare, &python_out, &rust_out) {
-        let how = match program.compare {
-            programs::Compare::Lines => {
+    } else if cpython::same_output(sides.compare, &python_out, &rust_out) {
+        let how = match sides.compare {
+            Compare::Lines => {
                 "identical once times, addresses and ids are masked (they change from run to run)"
             }
             _ => "the same lines in another order (from threads or a set; compared by shape)",
@@ -216,7 +265,7 @@ fn compare(program: &Program, out: &mut impl Write) -> io::Result<ExitCode> {
             };
             write!(out, "{sign} {change}")?;
         }
-        if program.compare != programs::Compare::Exact {
+        if sides.compare != Compare::Exact {
             writeln!(
                 out,
                 "(this program prints times, addresses or set orders: see the book for what may differ)"
@@ -224,6 +273,111 @@ fn compare(program: &Program, out: &mut impl Write) -> io::Result<ExitCode> {
         }
         Ok(ExitCode::FAILURE)
     }
+}
+
+/// Which of an exercise's Rust files to run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Solution,
+    Start,
+}
+
+fn list_exercises(out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "pycoro's exercises, one folder each in exercises/.\n")?;
+    writeln!(
+        out,
+        "Read exercises/NN-slug/README.md (the task, and a hint), work in its start.rs,"
+    )?;
+    writeln!(
+        out,
+        "then `cargo run -- exercises NN start` runs your start.rs beside CPython's output"
+    )?;
+    writeln!(
+        out,
+        "of solution.py; `cargo run -- exercises NN` does the same with the solution.\n"
+    )?;
+    writeln!(out, "  {:<2} {:>3}  exercise", "NN", "gen")?;
+    for e in EXERCISES {
+        writeln!(
+            out,
+            "  {} {:>3}  {}: {}",
+            e.number, e.generation, e.slug, e.title
+        )?;
+    }
+    writeln!(
+        out,
+        "\nThe book's Exercises chapter has them all, with their solutions."
+    )?;
+    Ok(())
+}
+
+fn with_exercise(
+    number: &str,
+    action: impl FnOnce(&Exercise) -> io::Result<ExitCode>,
+) -> io::Result<ExitCode> {
+    match exercises::find(number) {
+        Some(exercise) => action(exercise),
+        None => Ok(usage_error(&format!(
+            "no exercise numbered '{number}' (cargo run -- exercises lists them)"
+        ))),
+    }
+}
+
+/// Runs an exercise's solution, or the reader's start, beside CPython. On a virtual
+/// clock: exact, instant, and a loop that could only hang says so instead.
+fn exercise(exercise: &Exercise, side: Side, out: &mut impl Write) -> io::Result<ExitCode> {
+    let dir = exercise.dir();
+    writeln!(
+        out,
+        "exercise {} (Generation {}): {}\n  the task: {dir}/README.md\n",
+        exercise.number, exercise.generation, exercise.title
+    )?;
+    let (file, source, run) = match side {
+        Side::Solution => ("solution.rs", exercise.solution_rs, exercise.solution),
+        Side::Start => ("start.rs", exercise.start_rs, exercise.start),
+    };
+    let sides = Sides {
+        python_file: format!("{dir}/solution.py"),
+        python: exercise.python,
+        rust_file: format!("{dir}/{file}"),
+        rust: without_anchors(source),
+        compare: exercise.compare,
+    };
+    let run_rust = || {
+        let (trace_out, trace) = pycoro::trace::Out::capture();
+        // A start.rs still has its todo!()s: say so, rather than show a panic.
+        let previous_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run(&trace_out, &Clock::new_virtual())
+        }));
+        std::panic::set_hook(previous_hook);
+        let result = match result {
+            Ok(result) => result.and_then(|()| Ok(trace_out.finish()?)),
+            Err(payload) => {
+                let message = payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_default();
+                Err(
+                    pycoro::exceptions::RuntimeError::new(format!("{file} panicked: {message}"))
+                        .into(),
+                )
+            }
+        };
+        result.map(|()| trace.bytes())
+    };
+    compare_sides(&sides, run_rust, out)
+}
+
+/// A file as the reader has it, without the book's `// ANCHOR` lines.
+fn without_anchors(source: &str) -> String {
+    source
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("// ANCHOR"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn show_rust_only(

@@ -27,12 +27,14 @@
 mod common {
     pub use crate::clock::Clock;
     pub use crate::exceptions::{
-        self, CancelledError, Exception, GeneratorExit, KeyboardInterrupt, PyResult, RuntimeError,
-        StopIteration, TimeoutError, TypeError, ValueError, format_exception_only,
+        self, CancelledError, Exception, ExceptionExt, GeneratorExit, KeyboardInterrupt, PyResult,
+        Raise, RuntimeError, StopIteration, TimeoutError, TypeError, ValueError, format_exception,
+        format_exception_only,
     };
     pub use crate::generators::{Generator, GeneratorState, Resume, Step};
     pub use crate::trace::Out;
-    pub use crate::{pyprint, yield_};
+    pub use crate::value::Value;
+    pub use crate::{py_exception, pyprint, yield_};
 }
 
 mod event_loop {

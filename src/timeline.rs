@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use crate::clock::Clock;
 use crate::programs::cpython::{mask_unstable, run_rust};
 use crate::programs::find;
-use crate::trace::strip_ansi;
+use crate::trace::{Stamp, strip_ansi};
 
 /// A program drawn as a timeline: its lanes, and which lane printed each line.
 pub struct Timeline {
@@ -196,12 +196,27 @@ fn waiting_by_seconds(_: usize, line: &str) -> usize {
 /// The program's trace as the timeline draws it: run on the virtual clock, with
 /// addresses masked and colours removed.
 pub fn trace_lines(id: &str) -> Option<Vec<String>> {
+    Some(
+        stamped_lines(id)?
+            .into_iter()
+            .map(|(line, _)| line)
+            .collect(),
+    )
+}
+
+/// The trace's lines, each with when it was printed (the loop's pass and time), if a loop
+/// was running on the thread that printed it.
+fn stamped_lines(id: &str) -> Option<Vec<(String, Option<Stamp>)>> {
     let program = find(id)?;
     let run = run_rust(program, &Clock::new_virtual());
     let text = mask_unstable(&run.transcript());
     Some(
         text.lines()
-            .map(|line| strip_ansi(line).trim_end().to_string())
+            .enumerate()
+            .map(|(index, line)| {
+                let stamp = run.stamps.get(index).copied().flatten();
+                (strip_ansi(line).trim_end().to_string(), stamp)
+            })
             .collect(),
     )
 }
@@ -221,8 +236,19 @@ fn clip(text: &str, max: usize) -> String {
     }
 }
 
+/// `1`, `0.5`, `1.25`: a time as the timeline labels it.
+fn seconds(time: f64) -> String {
+    let text = format!("{time:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// The SVG of `timeline`: one column per lane, one row per line of the trace, time
 /// flowing down, and an arrow wherever control passes from one lane to another.
+///
+/// A program that runs on an event loop gets a lane for the loop, on the left: control
+/// goes from a task to the loop and from the loop to the next task, never from task to
+/// task, and a rule across the lanes marks each pass of the loop (`_run_once`) with the
+/// loop's time, so the axis on the left is the loop's clock.
 ///
 /// ```
 /// let timeline = &pycoro::timeline::TIMELINES[0]; // s000-01-interleave
@@ -230,11 +256,38 @@ fn clip(text: &str, max: usize) -> String {
 /// assert!(svg.starts_with("<svg") && svg.contains(">x</text>"));
 /// ```
 pub fn svg(timeline: &Timeline) -> Option<String> {
-    let lines = trace_lines(timeline.id)?;
-    let (column, row, top, left) = (210.0, 24.0, 64.0, 16.0);
-    let width = left * 2.0 + column * timeline.lanes.len() as f64;
-    let height = top + row * lines.len() as f64 + 16.0;
-    let center = |lane: usize| left + column * (lane as f64 + 0.5);
+    let lines = stamped_lines(timeline.id)?;
+    let on_loop = lines.iter().any(|(_, stamp)| stamp.is_some());
+    let (column, row, marker, top, left) = (210.0, 24.0, 22.0, 64.0, 16.0);
+    // The loop's lane, when there is one, is lane 0; the program's lanes follow.
+    let loop_column = if on_loop { 120.0 } else { 0.0 };
+    let first = usize::from(on_loop);
+    let lanes = timeline.lanes.len() + first;
+    let center = |lane: usize| {
+        if on_loop && lane == 0 {
+            left + loop_column / 2.0
+        } else {
+            left + loop_column + column * ((lane - first) as f64 + 0.5)
+        }
+    };
+    let width = left * 2.0 + loop_column + column * timeline.lanes.len() as f64;
+    // Where each line's row starts, and where a pass of the loop begins.
+    let mut rows = Vec::with_capacity(lines.len());
+    let mut passes = Vec::new();
+    let mut y = top;
+    let mut last_pass = None;
+    for (_, stamp) in &lines {
+        if let Some(stamp) = stamp
+            && last_pass != Some(stamp.pass)
+        {
+            passes.push((y, *stamp));
+            last_pass = Some(stamp.pass);
+            y += marker;
+        }
+        rows.push(y);
+        y += row;
+    }
+    let height = y + 16.0;
     let mut svg = String::new();
     let _ = writeln!(
         svg,
@@ -244,12 +297,22 @@ pub fn svg(timeline: &Timeline) -> Option<String> {
         svg,
         r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#c0392b"/></marker></defs>"##
     );
+    let title = if on_loop {
+        "one lane per task, and the loop's; arrows are switches, rules are the loop's passes"
+    } else {
+        "one lane per generator or task; arrows are switches"
+    };
     let _ = writeln!(
         svg,
-        r#"<text x="{left}" y="18" font-weight="bold">{} — one lane per generator or task; arrows are switches</text>"#,
+        r#"<text x="{left}" y="18" font-weight="bold">{} — {title}</text>"#,
         escape(timeline.id)
     );
-    for (lane, name) in timeline.lanes.iter().enumerate() {
+    for lane in 0..lanes {
+        let name = if on_loop && lane == 0 {
+            "event loop"
+        } else {
+            timeline.lanes[lane - first]
+        };
         let x = center(lane);
         let _ = writeln!(
             svg,
@@ -259,37 +322,76 @@ pub fn svg(timeline: &Timeline) -> Option<String> {
             height - 8.0
         );
     }
-    let mut previous: Option<(usize, f64)> = None;
-    for (index, line) in lines.iter().enumerate() {
-        let lane = (timeline.lane_of)(index, line).min(timeline.lanes.len() - 1);
-        let y = top + row * index as f64;
-        let box_width = column - 14.0;
-        if let Some((from, from_y)) = previous
+    // The passes' rules go under everything, their labels over it (with a halo, so that
+    // the arrows through the loop's lane do not cross out the time).
+    let mut labels = String::new();
+    for (y, stamp) in &passes {
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="#9b9b9b" stroke-dasharray="2 2"/>"##,
+            y + 4.0,
+            width - left,
+            y + 4.0,
+        );
+        let _ = writeln!(
+            labels,
+            r##"<text x="{}" y="{}" text-anchor="middle" fill="#555" stroke="white" stroke-width="4" paint-order="stroke">pass {} · t={}s</text>"##,
+            center(0),
+            y + 16.0,
+            stamp.pass,
+            seconds(stamp.time)
+        );
+    }
+    let box_width = |lane: usize| {
+        if on_loop && lane == 0 {
+            loop_column - 14.0
+        } else {
+            column - 14.0
+        }
+    };
+    let arrow = |svg: &mut String, (x1, y1): (f64, f64), (x2, y2): (f64, f64)| {
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#c0392b" stroke-width="1.5" marker-end="url(#arrow)"/>"##
+        );
+    };
+    let mut previous: Option<(usize, f64, bool)> = None;
+    for (index, (line, stamp)) in lines.iter().enumerate() {
+        let lane = first + (timeline.lane_of)(index, line).min(timeline.lanes.len() - 1);
+        let y = rows[index];
+        let middle = |y: f64| y + (row - 6.0) / 2.0;
+        if let Some((from, from_y, from_loop)) = previous
             && from != lane
         {
-            // From the side of the last box to the facing side of this one.
-            let toward = if lane > from { 1.0 } else { -1.0 };
-            let _ = writeln!(
-                svg,
-                r##"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#c0392b" stroke-width="1.5" marker-end="url(#arrow)"/>"##,
-                center(from) + toward * box_width / 2.0,
-                from_y + (row - 6.0) / 2.0,
-                center(lane) - toward * box_width / 2.0,
-                y + (row - 6.0) / 2.0
-            );
+            let side = |lane: usize, toward: f64| center(lane) + toward * box_width(lane) / 2.0;
+            if on_loop && from_loop && stamp.is_some() {
+                // Through the loop: the task gives control back, the loop steps the next.
+                let via = (center(0), (middle(from_y) + middle(y)) / 2.0);
+                arrow(&mut svg, (side(from, -1.0), middle(from_y)), via);
+                arrow(&mut svg, via, (side(lane, -1.0), middle(y)));
+            } else {
+                let toward = if lane > from { 1.0 } else { -1.0 };
+                arrow(
+                    &mut svg,
+                    (side(from, toward), middle(from_y)),
+                    (side(lane, -toward), middle(y)),
+                );
+            }
         }
         let _ = writeln!(
             svg,
-            r##"<rect x="{}" y="{}" width="{box_width}" height="{}" rx="4" fill="#eef3fb" stroke="#6c8ebf"/><text x="{}" y="{}" text-anchor="middle">{}</text>"##,
-            center(lane) - box_width / 2.0,
+            r##"<rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="#eef3fb" stroke="#6c8ebf"/><text x="{}" y="{}" text-anchor="middle">{}</text>"##,
+            center(lane) - box_width(lane) / 2.0,
             y,
+            box_width(lane),
             row - 6.0,
             center(lane),
             y + 13.0,
             escape(&clip(line, 30))
         );
-        previous = Some((lane, y));
+        previous = Some((lane, y, stamp.is_some()));
     }
+    svg.push_str(&labels);
     svg.push_str("</svg>\n");
     Some(svg)
 }

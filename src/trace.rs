@@ -16,6 +16,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -33,16 +34,55 @@ pub struct Out {
 struct Inner {
     writer: Box<dyn Write + Send>,
     error: Option<io::Error>,
+    /// Where a captured stream keeps each line's [`Stamp`].
+    stamps: Option<Arc<Mutex<Vec<Option<Stamp>>>>>,
 }
 
-/// The bytes an [`Out::capture`] stream has received.
+/// When a line was printed: the pass of the event loop running on the printing thread
+/// (counted from 1 as the loop runs), and the loop's time then. The book's timelines
+/// mark the passes with it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stamp {
+    /// The loop's pass (one `_run_once`).
+    pub pass: u64,
+    /// `loop.time()` when the line was printed.
+    pub time: f64,
+}
+
+/// What tells when a line is printed: the running loop's pass and time, if any.
+pub(crate) type Stamper = fn() -> Option<Stamp>;
+
+std::thread_local! {
+    // Set by an event loop while it runs on this thread: what stamps a captured line.
+    static STAMPER: Cell<Option<Stamper>> = const { Cell::new(None) };
+}
+
+/// Makes `stamper` tell when lines printed on this thread were printed (an event loop sets
+/// it while it runs); gives the one it replaces.
+pub(crate) fn set_stamper(stamper: Option<Stamper>) -> Option<Stamper> {
+    STAMPER.replace(stamper)
+}
+
+/// The bytes an [`Out::capture`] stream has received, and when each line came.
 #[derive(Clone, Default)]
-pub struct Captured(Arc<Mutex<Vec<u8>>>);
+pub struct Captured {
+    bytes: Arc<Mutex<Vec<u8>>>,
+    stamps: Arc<Mutex<Vec<Option<Stamp>>>>,
+}
 
 impl Captured {
     /// Everything printed so far.
     pub fn bytes(&self) -> Vec<u8> {
-        self.0
+        self.bytes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// For each line printed so far, the loop pass and time it was printed at, if a loop
+    /// was running on the printing thread.
+    pub fn stamps(&self) -> Vec<Option<Stamp>> {
+        self.stamps
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
@@ -56,7 +96,7 @@ impl Captured {
 
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
+        self.bytes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .extend_from_slice(buf);
@@ -75,6 +115,7 @@ impl Out {
             inner: Arc::new(Mutex::new(Inner {
                 writer: Box::new(writer),
                 error: None,
+                stamps: None,
             })),
         }
     }
@@ -87,7 +128,12 @@ impl Out {
     /// Prints into memory (what a test uses): the stream, and a handle to read it.
     pub fn capture() -> (Self, Captured) {
         let captured = Captured::default();
-        (Self::new(captured.clone()), captured)
+        let out = Self::new(captured.clone());
+        out.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .stamps = Some(captured.stamps.clone());
+        (out, captured)
     }
 
     /// `print(...)`: writes one formatted line. Use [`pyprint!`](crate::pyprint).
@@ -95,6 +141,12 @@ impl Out {
         // A panic elsewhere while printing leaves the stream usable: it holds bytes,
         // not an invariant.
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(stamps) = &inner.stamps {
+            let lines = 1 + fmt::format(args).matches('\n').count();
+            let stamp = STAMPER.get().and_then(|stamper| stamper());
+            let mut stamps = stamps.lock().unwrap_or_else(PoisonError::into_inner);
+            stamps.extend(std::iter::repeat_n(stamp, lines));
+        }
         if inner.error.is_none() {
             // A line at a time, flushed, so that a trace interleaves correctly with
             // anything else writing to the same terminal (threads, stderr).
@@ -144,13 +196,16 @@ impl<T: fmt::Display> fmt::Display for OrNone<'_, T> {
     }
 }
 
-/// Python's `repr` of a string: `'it'`, or `"it's"` when it holds a single quote.
+/// Python's `repr` of a string: `'it'`, or `"it's"` when it holds a single quote and no
+/// double quote; `\\`, `\n`, `\r`, `\t` escaped, and any other character Python does not
+/// print as `\xNN`, `\uNNNN` or `\UNNNNNNNN` (CPython's `unicode_repr`).
 ///
 /// ```
 /// use pycoro::trace::repr_str;
 /// assert_eq!(repr_str("Done after 1s"), "'Done after 1s'");
 /// assert_eq!(repr_str("it's"), "\"it's\"");
 /// assert_eq!(repr_str("a\nb"), "'a\\nb'");
+/// assert_eq!(repr_str("\u{7}\u{a0}é"), "'\\x07\\xa0é'");
 /// ```
 pub fn repr_str(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
@@ -170,18 +225,143 @@ pub fn repr_str(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c => out.push(c),
+            c if is_printable(c) => out.push(c),
+            c => escape_char(&mut out, c),
         }
     }
     out.push(quote);
     out
 }
 
+/// `\xNN`, `\uNNNN` or `\UNNNNNNNN`, as Python's `repr` writes a character it does not print.
+fn escape_char(out: &mut String, c: char) {
+    use std::fmt::Write as _;
+    let code = u32::from(c);
+    // Writing to a String cannot fail.
+    let _ = match code {
+        0..=0xff => write!(out, "\\x{code:02x}"),
+        0x100..=0xffff => write!(out, "\\u{code:04x}"),
+        _ => write!(out, "\\U{code:08x}"),
+    };
+}
+
+/// Python's `str.isprintable()` for one character: not a control, format, private-use,
+/// separator (other than the space) or unassigned character.
+///
+/// ASCII is exact. Beyond it, Rust's standard library has no Unicode category table, so
+/// this lists the ranges of those categories that text meets (C1 controls, the
+/// no-break and other spaces, the format characters, line and paragraph separators,
+/// private use, noncharacters and the unassigned planes 4 to 13); a code point left
+/// unassigned elsewhere is printed as it is, where CPython would escape it.
+pub fn is_printable(c: char) -> bool {
+    let code = u32::from(c);
+    if code < 0x7f {
+        return code >= 0x20;
+    }
+    !matches!(
+        code,
+        0x7f..=0xa0
+            | 0xad
+            | 0x600..=0x605
+            | 0x61c
+            | 0x6dd
+            | 0x70f
+            | 0x890..=0x891
+            | 0x8e2
+            | 0x1680
+            | 0x180e
+            | 0x2000..=0x200f
+            | 0x2028..=0x202f
+            | 0x205f..=0x2064
+            | 0x2066..=0x206f
+            | 0x3000
+            | 0xd800..=0xf8ff
+            | 0xfdd0..=0xfdef
+            | 0xfeff
+            | 0xfff9..=0xfffb
+            | 0x110bd
+            | 0x110cd
+            | 0x13430..=0x1343f
+            | 0x1bca0..=0x1bca3
+            | 0x1d173..=0x1d17a
+            | 0x40000..=0xdffff
+            | 0xe0000..=0xe00ff
+            | 0xe01f0..=0x10ffff
+    ) && code & 0xfffe != 0xfffe
+}
+
+/// Python's `repr` of a float: the shortest digits that read back as the same number,
+/// in positional notation from `0.0001` to `1e16` (exclusive), in exponent notation
+/// (`1e+16`, `1.5e-05`) outside it, and `inf`, `-inf`, `nan`.
+///
+/// ```
+/// use pycoro::trace::repr_float;
+/// assert_eq!(repr_float(0.1), "0.1");
+/// assert_eq!(repr_float(1.0), "1.0");
+/// assert_eq!(repr_float(1e16), "1e+16");
+/// assert_eq!(repr_float(1e-5), "1e-05");
+/// assert_eq!(repr_float(-0.0), "-0.0");
+/// assert_eq!(repr_float(f64::NAN), "nan");
+/// ```
+pub fn repr_float(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".to_owned();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf" } else { "-inf" }.to_owned();
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits too: `-1.5e-5`, `1e16`, `0e0`.
+    let scientific = format!("{x:e}");
+    let (mantissa, exponent) = scientific
+        .split_once('e')
+        .expect("`{:e}` writes an exponent");
+    let exponent: i32 = exponent.parse().expect("the exponent is an integer");
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let mut out = String::from(sign);
+    if (-4..16).contains(&exponent) {
+        if exponent >= 0 {
+            let point = exponent as usize + 1;
+            if digits.len() > point {
+                out.push_str(&digits[..point]);
+                out.push('.');
+                out.push_str(&digits[point..]);
+            } else {
+                out.push_str(&digits);
+                out.extend(std::iter::repeat_n('0', point - digits.len()));
+                out.push_str(".0");
+            }
+        } else {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-exponent - 1) as usize));
+            out.push_str(&digits);
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let exponent_sign = if exponent < 0 { '-' } else { '+' };
+        out.push_str(&format!("e{exponent_sign}{:02}", exponent.abs()));
+    }
+    out
+}
+
 /// Python's `repr()` of a value, for task and future reprs (`result=3`,
-/// `result='Done after 1s'`, `result=None`).
+/// `result='Done after 1s'`, `result=None`), and its `str()`.
 pub trait PyRepr {
     /// What `repr(value)` prints.
     fn py_repr(&self) -> String;
+
+    /// What `str(value)` prints: the repr, unless the type says otherwise (a string is
+    /// itself, without quotes).
+    fn py_str(&self) -> String {
+        self.py_repr()
+    }
 }
 
 macro_rules! repr_as_display {
@@ -200,7 +380,7 @@ repr_as_display!(
 
 impl PyRepr for f64 {
     fn py_repr(&self) -> String {
-        format!("{self:?}") // 1.0, not 1
+        repr_float(*self) // 1.0, not 1; 1e+16, not 1e16
     }
 }
 
@@ -220,11 +400,19 @@ impl PyRepr for str {
     fn py_repr(&self) -> String {
         repr_str(self)
     }
+
+    fn py_str(&self) -> String {
+        self.to_owned()
+    }
 }
 
 impl PyRepr for String {
     fn py_repr(&self) -> String {
         repr_str(self)
+    }
+
+    fn py_str(&self) -> String {
+        self.clone()
     }
 }
 
@@ -232,12 +420,21 @@ impl<T: PyRepr + ?Sized> PyRepr for &T {
     fn py_repr(&self) -> String {
         (**self).py_repr()
     }
+
+    fn py_str(&self) -> String {
+        (**self).py_str()
+    }
 }
 
 impl<T: PyRepr> PyRepr for Option<T> {
     fn py_repr(&self) -> String {
         self.as_ref()
             .map_or_else(|| "None".to_owned(), PyRepr::py_repr)
+    }
+
+    fn py_str(&self) -> String {
+        self.as_ref()
+            .map_or_else(|| "None".to_owned(), PyRepr::py_str)
     }
 }
 
@@ -307,5 +504,24 @@ mod tests {
         assert_eq!((1.0_f64).py_repr(), "1.0");
         assert_eq!(().py_repr(), "None");
         assert_eq!(Some(true).py_repr(), "True");
+    }
+
+    #[test]
+    fn floats_and_strings_are_written_as_cpythons_repr_writes_them() {
+        let floats = [
+            (1e16, "1e+16"),
+            (1.5e-7, "1.5e-07"),
+            (1e15, "1000000000000000.0"),
+        ];
+        for (x, repr) in floats {
+            assert_eq!(x.py_repr(), repr);
+        }
+        assert_eq!(
+            repr_str("\u{0}\u{1b}\u{7f}\u{2028}\u{e000}\u{f0000}"),
+            "'\\x00\\x1b\\x7f\\u2028\\ue000\\U000f0000'"
+        );
+        assert_eq!(repr_str("both ' and \""), "'both \\' and \"'");
+        assert_eq!("é中".py_repr(), "'é中'");
+        assert_eq!("spam".py_str(), "spam");
     }
 }

@@ -26,9 +26,11 @@ fn every_test_the_book_names_exists() {
     for entry in std::fs::read_dir(root.join("book/src")).unwrap().flatten() {
         let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
         for (i, piece) in text.split('`').enumerate() {
-            // Inside backticks, a name of four or more words joined by `_` is a test's.
+            // Inside backticks, a name of four or more words joined by `_` is a test's
+            // (`__cause__` is not: a dunder's words are empty).
             let is_test_name = i % 2 == 1
                 && piece.split('_').count() >= 4
+                && piece.split('_').all(|word| !word.is_empty())
                 && piece
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
@@ -73,4 +75,29 @@ fn every_program_is_in_its_chapter_with_python_rust_and_trace() {
         "missing from the book:\n{}",
         missing.join("\n")
     );
+}
+
+#[test]
+fn every_chapter_has_its_where_pycoro_differs_box_and_each_difference_names_its_test() {
+    let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src");
+    for chapter in ["generation-1", "generation-2", "generation-3", "io"] {
+        let text = std::fs::read_to_string(book.join(format!("{chapter}.md"))).unwrap();
+        assert!(
+            text.contains(&format!("{{{{#include differs-{chapter}.md}}}}")),
+            "{chapter}.md does not include its box"
+        );
+        let differs = std::fs::read_to_string(book.join(format!("differs-{chapter}.md"))).unwrap();
+        let differences: Vec<&str> = differs.split("\n- ").skip(1).collect();
+        assert!(
+            !differences.is_empty(),
+            "differs-{chapter}.md lists nothing"
+        );
+        for difference in differences {
+            // The name itself is checked by every_test_the_book_names_exists.
+            assert!(
+                difference.contains("Test:"),
+                "differs-{chapter}.md: a difference without its test: {difference}"
+            );
+        }
+    }
 }

@@ -30,8 +30,8 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 use common::Log;
 use pycoro::exceptions::{
-    Exception, GeneratorExit, PyException, PyResult, StopIteration, TypeError, ValueError,
-    exception_name, set_unraisable_hook,
+    Exception, GeneratorExit, PyResult, StopIteration, TypeError, ValueError, cause, context,
+    exception_name, set_unraisable_hook, suppress_context,
 };
 use pycoro::generators::{GeneratorState, Step};
 use zoo::{ZOO, py};
@@ -59,7 +59,7 @@ impl Kind {
         match self {
             Kind::ValueError => ValueError::new("v").into(),
             Kind::TypeError => TypeError::new("t").into(),
-            Kind::MyError => PyException::new("MyError", "m").into(),
+            Kind::MyError => zoo::MyError::new("m").into(),
             Kind::GeneratorExit => GeneratorExit::default().into(),
             Kind::StopIteration => StopIteration::new("s").into(),
         }
@@ -147,13 +147,27 @@ impl fmt::Display for Case {
     }
 }
 
-fn raised(e: &Exception) -> String {
+fn describe(e: &Exception) -> String {
     let message = e.to_string();
     if message.is_empty() {
-        format!("raised {}", exception_name(e))
+        exception_name(e).to_string()
     } else {
-        format!("raised {}: {message}", exception_name(e))
+        format!("{}: {message}", exception_name(e))
     }
+}
+
+/// The exception, and the one it was raised from or while handling, if any: what
+/// `raised` in `python/differential/zoo.py` prints.
+fn raised(e: &Exception) -> String {
+    let mut text = format!("raised {}", describe(e));
+    if let Some(cause) = cause(e) {
+        text += &format!(" (cause {})", describe(cause));
+    } else if suppress_context(e) {
+        text += " (from None)";
+    } else if let Some(context) = context(e) {
+        text += &format!(" (context {})", describe(context));
+    }
+    text
 }
 
 fn step(result: PyResult<Step<i64, Option<i64>>>) -> String {

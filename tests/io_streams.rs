@@ -86,7 +86,7 @@ fn the_end_of_the_stream_mid_read_is_incomplete_read_error_and_readline_returns_
     })?;
     assert_eq!(
         error,
-        "IncompleteReadError: 3 bytes read on a total of 10 expected bytes"
+        "asyncio.exceptions.IncompleteReadError: 3 bytes read on a total of 10 expected bytes"
     );
     assert_eq!(partial_line, b"abc");
     assert!(at_eof);
@@ -249,5 +249,36 @@ fn readuntil_with_an_empty_separator_is_value_error_as_in_asyncio() -> PyResult<
         error,
         "ValueError: Separator should be at least one-byte string"
     );
+    Ok(())
+}
+
+/// Edge-triggered epoll reports data and the end of the stream that arrive together as
+/// one edge. The reader was waiting for that edge; it reads the data (less than it asked
+/// for), and must then read again rather than wait for an edge that will never come.
+#[test]
+fn data_and_the_end_of_the_stream_in_one_edge_are_both_read() -> PyResult<()> {
+    let read = run(async {
+        let server = start_server(
+            |reader: StreamReader, writer: StreamWriter| async move {
+                writer.write(b"ready\n"); // the reader waits from now on
+                let data = reader.read(None).await?; // to the end of the stream
+                writer.write(format!("{}\n", data.len()).as_bytes());
+                writer.close();
+                Ok(())
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await?;
+        let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
+        assert_eq!(reader.readline().await?, b"ready\n");
+        writer.write(b"some data"); // and the end of the stream, in the same step:
+        writer.write_eof(); // the server's loop sees both in one epoll edge
+        let answer = create_task(async move { reader.readline().await })?;
+        let answer = pycoro::native::wait_for(answer, 5.0).await?;
+        server.close();
+        Ok(answer)
+    })?;
+    assert_eq!(read, b"9\n");
     Ok(())
 }

@@ -10,7 +10,8 @@ use pycoro::exceptions::{
     CancelledError, PyResult, RuntimeError, TimeoutError, ValueError, format_exception_only,
 };
 use pycoro::native::{
-    ReturnWhen, as_completed, create_task, gather, run_with_clock, sleep, wait, wait_for,
+    ReturnWhen, as_completed, create_task, current_task, gather, run_with_clock, shield, sleep,
+    sleep_with_result, timeout, timeout_at, to_thread, wait, wait_for,
 };
 
 fn run<T: Clone + 'static>(main: impl Future<Output = PyResult<T>> + 'static) -> PyResult<T> {
@@ -138,7 +139,7 @@ fn gather_return_exceptions_gives_every_outcome_in_argument_order() -> PyResult<
         [
             Ok("ok"),
             Err("ValueError: failed at 1".to_owned()),
-            Err("CancelledError".to_owned())
+            Err("asyncio.exceptions.CancelledError".to_owned())
         ]
     );
     Ok(())
@@ -165,7 +166,7 @@ fn gather_return_exceptions_cancelled_cancels_the_tasks_and_raises_cancelled_err
             .map_err(|e| format_exception_only(&e));
         Ok((outcome, tasks[0].cancelled()))
     })?;
-    assert_eq!(outcome, Err("CancelledError".to_owned()));
+    assert_eq!(outcome, Err("asyncio.exceptions.CancelledError".to_owned()));
     assert!(cancelled, "the task gathered was cancelled");
     assert_eq!(main_log.take(), ["child 1 cancelled"]);
     Ok(())
@@ -211,7 +212,7 @@ fn as_completed_gives_results_in_the_order_tasks_finish() -> PyResult<()> {
             create_task(after(2.0, "second"))?,
         ];
         let mut order = Vec::new();
-        for next in as_completed(tasks) {
+        for next in as_completed(tasks, None)? {
             order.push(format!("{} at {}", next.await?, now()));
         }
         Ok(order)
@@ -359,7 +360,7 @@ fn run_cancels_the_tasks_still_pending_when_main_returns() -> PyResult<()> {
         sleep(1.0).await?;
         Ok(())
     })?;
-    assert_eq!(log.take(), ["CancelledError"]);
+    assert_eq!(log.take(), ["asyncio.exceptions.CancelledError"]);
     Ok(())
 }
 
@@ -376,7 +377,11 @@ fn an_exception_nobody_retrieves_is_reported_when_the_task_goes() -> PyResult<()
     assert_eq!(
         reports,
         [
-            "Task exception was never retrieved: <Task finished name='Task-2'>\nValueError: failed at 1"
+            // python/rules/tasks.py: CPython writes the same, less its frame lines and
+            // where the coroutine was defined (`coro=<fail_after() done, defined at ...>`).
+            "Task exception was never retrieved\n\
+             future: <Task finished name='Task-2' coro=<fail_after()> exception=ValueError('failed at 1')>\n\
+             Traceback (most recent call last):\nValueError: failed at 1"
         ]
     );
     Ok(())
@@ -830,6 +835,440 @@ fn closing_the_loop_lets_go_of_pending_tasks_that_hold_each_other() -> PyResult<
         dropped.get(),
         2,
         "both coroutines dropped when the loop closed"
+    );
+    Ok(())
+}
+
+// The rules of `python/rules/cancellation.py`, under the same names.
+
+// ANCHOR: before_first_step
+#[test]
+fn a_task_cancelled_before_its_first_step_never_runs_its_body() -> PyResult<()> {
+    let log = Log::default();
+    let (body_log, main_log) = (log.clone(), log.clone());
+    let cancelled = run(async move {
+        let task = create_task(async move {
+            body_log.push("body ran");
+            Ok(1)
+        })?;
+        assert!(task.cancel());
+        match (&task).await {
+            Err(e) if e.is::<CancelledError>() => main_log.push("cancelled"),
+            other => panic!("the task was not cancelled: {other:?}"),
+        }
+        Ok(task.cancelled())
+    })?;
+    assert_eq!(log.take(), ["cancelled"]);
+    assert!(cancelled);
+    Ok(())
+}
+// ANCHOR_END: before_first_step
+
+// ANCHOR: returns_while_cancelled
+#[test]
+fn a_task_that_returns_while_a_cancel_is_pending_ends_cancelled() -> PyResult<()> {
+    let log = Log::default();
+    let (returns_log, main_log) = (log.clone(), log.clone());
+    let (returned, raised) = run(async move {
+        let returned = create_task(async move {
+            current_task().expect("in a task").cancel();
+            returns_log.push("returns");
+            Ok(2)
+        })?;
+        match (&returned).await {
+            Err(e) if e.is::<CancelledError>() => main_log.push("cancelled"),
+            other => panic!("the task was not cancelled: {other:?}"),
+        }
+        let raised = create_task(async {
+            current_task().expect("in a task").cancel();
+            Err::<(), _>(ValueError::new("raised").into())
+        })?;
+        match (&raised).await {
+            Err(e) if e.is::<ValueError>() => main_log.push("its exception wins"),
+            other => panic!("no ValueError: {other:?}"),
+        }
+        Ok((returned.cancelled(), raised.cancelled()))
+    })?;
+    assert_eq!(log.take(), ["returns", "cancelled", "its exception wins"]);
+    assert!(returned && !raised);
+    Ok(())
+}
+// ANCHOR_END: returns_while_cancelled
+
+#[test]
+fn cancelling_counts_the_requests_and_uncancel_takes_one_back() -> PyResult<()> {
+    run(async {
+        let task = create_task(sleep(10.0))?;
+        sleep(0.0).await?;
+        assert_eq!(task.cancelling(), 0);
+        task.cancel();
+        task.cancel();
+        assert_eq!(task.cancelling(), 2);
+        assert_eq!(task.uncancel(), 1);
+        assert_eq!(task.cancelling(), 1);
+        assert!((&task).await.is_err_and(|e| e.is::<CancelledError>()));
+        assert!(!task.cancel(), "done: no request is counted");
+        assert_eq!(task.cancelling(), 1);
+        Ok(())
+    })
+}
+
+// ANCHOR: wait_for_waits
+#[test]
+fn wait_for_cancels_the_inner_task_and_waits_for_it_before_timeout_error() -> PyResult<()> {
+    let log = Log::default();
+    let (inner_log, main_log) = (log.clone(), log.clone());
+    run(async move {
+        let slow = create_task(async move {
+            match sleep(10.0).await {
+                Err(e) if e.is::<CancelledError>() => {
+                    inner_log.push("inner cleans up");
+                    sleep(1.0).await?;
+                    inner_log.push("inner cleaned up");
+                    Err(e)
+                }
+                other => other,
+            }
+        })?;
+        match wait_for(slow, 2.0).await {
+            Err(e) if e.is::<TimeoutError>() => main_log.push(format!("timeout at {}", now())),
+            other => panic!("no TimeoutError: {other:?}"),
+        }
+        Ok(())
+    })?;
+    assert_eq!(
+        log.take(),
+        ["inner cleans up", "inner cleaned up", "timeout at 3"]
+    );
+    Ok(())
+}
+// ANCHOR_END: wait_for_waits
+
+#[test]
+fn wait_for_returns_the_value_of_an_inner_task_that_swallows_the_cancellation() -> PyResult<()> {
+    let value = run(async {
+        let stubborn = create_task(async {
+            match sleep(10.0).await {
+                Err(e) if e.is::<CancelledError>() => Ok("kept going"),
+                other => other.map(|()| "slept"),
+            }
+        })?;
+        wait_for(stubborn, 1.0).await
+    })?;
+    assert_eq!(value, "kept going");
+    Ok(())
+}
+
+#[test]
+fn cancelling_the_task_that_awaits_wait_for_cancels_the_inner_task() -> PyResult<()> {
+    let log = Log::default();
+    let (inner_log, main_log) = (log.clone(), log.clone());
+    run(async move {
+        let inner = create_task(async move {
+            let slept = sleep(10.0).await;
+            if slept.as_ref().is_err_and(|e| e.is::<CancelledError>()) {
+                inner_log.push("inner cancelled");
+            }
+            slept
+        })?;
+        let outer = create_task(async move { wait_for(inner, 5.0).await })?;
+        sleep(1.0).await?;
+        outer.cancel();
+        match (&outer).await {
+            Err(e) if e.is::<CancelledError>() => main_log.push("outer cancelled"),
+            other => panic!("the outer task was not cancelled: {other:?}"),
+        }
+        Ok(())
+    })?;
+    assert_eq!(log.take(), ["inner cancelled", "outer cancelled"]);
+    Ok(())
+}
+
+// The rules of `python/rules/timeouts.py`, under the same names.
+
+// ANCHOR: timeout_expires
+#[test]
+fn a_timeout_cancels_the_block_and_raises_timeout_error_at_its_deadline() -> PyResult<()> {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (expired, repr) = run(async move {
+        let start = now();
+        let cm = timeout(Some(0.1))?;
+        let block_log = main_log.clone();
+        let outcome = cm
+            .run(async move {
+                let slept = sleep(10.0).await;
+                if slept.as_ref().is_err_and(|e| e.is::<CancelledError>()) {
+                    block_log.push("the block is cancelled");
+                }
+                slept
+            })
+            .await;
+        match outcome {
+            Err(e) if e.is::<TimeoutError>() => {
+                main_log.push(format!("TimeoutError at {:.1}", now() - start))
+            }
+            other => panic!("no TimeoutError: {other:?}"),
+        }
+        Ok((cm.expired(), cm.to_string()))
+    })?;
+    assert_eq!(
+        log.take(),
+        ["the block is cancelled", "TimeoutError at 0.1"]
+    );
+    assert!(expired);
+    assert_eq!(repr, "<Timeout [expired]>");
+    Ok(())
+}
+// ANCHOR_END: timeout_expires
+
+#[test]
+fn a_block_that_ends_in_time_gives_its_value_and_the_timeout_has_not_expired() -> PyResult<()> {
+    run(async {
+        let cm = timeout(Some(0.5))?;
+        cm.run(sleep(0.1)).await?;
+        assert!(!cm.expired());
+        assert_eq!(cm.to_string(), "<Timeout [finished]>");
+        Ok(())
+    })
+}
+
+#[test]
+fn reschedule_moves_the_deadline_from_inside_the_block() -> PyResult<()> {
+    let elapsed = run(async {
+        let start = now();
+        let cm = timeout(Some(0.1))?;
+        let inside = cm.clone();
+        let outcome = cm
+            .run(async move {
+                inside.reschedule(Some(now() + 0.3))?;
+                sleep(10.0).await
+            })
+            .await;
+        assert!(outcome.is_err_and(|e| e.is::<TimeoutError>()));
+        Ok(now() - start)
+    })?;
+    assert_eq!(format!("{elapsed:.1}"), "0.3");
+    Ok(())
+}
+
+#[test]
+fn a_timeout_without_a_deadline_never_expires() -> PyResult<()> {
+    run(async {
+        let cm = timeout_at(None);
+        assert_eq!(cm.to_string(), "<Timeout [created]>");
+        let inside = cm.clone();
+        cm.run(async move {
+            assert_eq!(inside.to_string(), "<Timeout [active] when=None>");
+            sleep(0.1).await
+        })
+        .await?;
+        assert!(cm.when().is_none() && !cm.expired());
+        let error = cm.reschedule(Some(1.0)).unwrap_err();
+        assert!(error.is::<RuntimeError>());
+        assert_eq!(error.to_string(), "Cannot change state of finished Timeout");
+        Ok(())
+    })
+}
+
+#[test]
+fn a_cancellation_from_outside_the_block_stays_a_cancellation() -> PyResult<()> {
+    run(async {
+        let task = create_task(async { timeout(Some(10.0))?.run(sleep(0.5)).await })?;
+        sleep(0.1).await?;
+        task.cancel();
+        assert!((&task).await.is_err_and(|e| e.is::<CancelledError>()));
+        Ok(())
+    })
+}
+
+// ANCHOR: shield
+#[test]
+fn shield_keeps_a_cancellation_of_the_waiter_from_the_task() -> PyResult<()> {
+    let log = Log::default();
+    let (precious_log, main_log) = (log.clone(), log.clone());
+    let saved = run(async move {
+        let inner = create_task(async move {
+            sleep(0.2).await?;
+            precious_log.push("precious work done");
+            Ok("saved")
+        })?;
+        let shielded = shield(&inner)?;
+        let outer = create_task(async move { shielded.await })?;
+        sleep(0.1).await?;
+        outer.cancel();
+        match (&outer).await {
+            Err(e) if e.is::<CancelledError>() => main_log.push("the waiter is cancelled"),
+            other => panic!("the waiter was not cancelled: {other:?}"),
+        }
+        inner.await
+    })?;
+    assert_eq!(saved, "saved");
+    assert_eq!(
+        log.take(),
+        ["the waiter is cancelled", "precious work done"]
+    );
+    Ok(())
+}
+// ANCHOR_END: shield
+
+#[test]
+fn sleep_with_result_gives_its_result_after_the_delay() -> PyResult<()> {
+    let (value, time) = run(async { Ok((sleep_with_result(1.5, "awake").await?, now())) })?;
+    assert_eq!((value, time), ("awake", 1.5));
+    Ok(())
+}
+
+#[test]
+fn to_thread_runs_the_function_on_another_thread_and_gives_its_result() -> PyResult<()> {
+    let here = std::thread::current().id();
+    let elsewhere =
+        run(async move { to_thread(move || Ok(std::thread::current().id() != here)).await })?;
+    assert!(elsewhere);
+    Ok(())
+}
+
+#[test]
+fn as_completed_raises_timeout_error_for_every_result_not_in_by_its_timeout() -> PyResult<()> {
+    // for f in asyncio.as_completed([fast, slow], timeout=2): await f
+    let outcomes = run(async {
+        let fast = create_task(after(1.0, "fast"))?;
+        let slow = create_task(after(3.0, "slow"))?;
+        let mut outcomes = Vec::new();
+        for next in as_completed(vec![slow.clone(), fast], Some(2.0))? {
+            outcomes.push(match next.await {
+                Ok(value) => format!("{value} at {}", now()),
+                Err(e) => format!("{} at {}", format_exception_only(&e), now()),
+            });
+        }
+        outcomes.push(format!("the slow task goes on: {}", slow.await?));
+        Ok(outcomes)
+    })?;
+    assert_eq!(
+        outcomes,
+        [
+            "fast at 1",
+            "TimeoutError at 2",
+            "the slow task goes on: slow"
+        ]
+    );
+    Ok(())
+}
+
+// ANCHOR: gather_mixed
+#[test]
+fn gather_of_different_result_types_gives_a_tuple_in_argument_order() -> PyResult<()> {
+    let (results, time) = run(async {
+        let start = now();
+        let name = async {
+            sleep(0.2).await?;
+            Ok("Ada")
+        };
+        let age = async {
+            sleep(0.1).await?;
+            Ok(36)
+        };
+        let event_loop = get_running_loop()?;
+        let ready = event_loop.create_future::<bool>();
+        let setter = ready.clone();
+        event_loop.call_later(0.1, move || drop(setter.set_result(true)))?;
+        let results = pycoro::gather!(name, age, ready).await?;
+        Ok((results, format!("{:.1}", now() - start)))
+    })?;
+    assert_eq!(results, ("Ada", 36, true));
+    assert_eq!(time, "0.2", "concurrently: the slowest decides");
+    Ok(())
+}
+// ANCHOR_END: gather_mixed
+
+#[test]
+fn gather_of_different_result_types_raises_the_first_exception_and_passes_on_a_cancellation()
+-> PyResult<()> {
+    let (first_error, children_cancelled) = run(async {
+        let error = pycoro::gather!(after(2.0, "late"), fail_after(1.0))
+            .await
+            .unwrap_err();
+        let first_error = format!("{} at {}", format_exception_only(&error), now());
+        let slow = create_task(after(10.0, "slow"))?;
+        let other = create_task(async {
+            sleep(10.0).await?;
+            Ok(1)
+        })?;
+        let (a, b) = (slow.clone(), other.clone());
+        let waiter = create_task(async move { pycoro::gather!(a, b).await })?;
+        sleep(1.0).await?;
+        waiter.cancel();
+        assert!((&waiter).await.is_err_and(|e| e.is::<CancelledError>()));
+        Ok((first_error, slow.cancelled() && other.cancelled()))
+    })?;
+    assert_eq!(first_error, "ValueError: failed at 1 at 1");
+    assert!(children_cancelled);
+    Ok(())
+}
+
+// ANCHOR: finally_awaits
+#[test]
+fn a_finally_that_awaits_runs_when_the_task_is_cancelled() -> PyResult<()> {
+    let log = Log::default();
+    let (worker_log, main_log) = (log.clone(), log.clone());
+    run(async move {
+        let start = now();
+        let worker = create_task(async move {
+            pycoro::try_! {
+                try {
+                    sleep(10.0).await?;
+                }
+                except CancelledError as e {
+                    worker_log.push("cancelled");
+                    Err(e)?;
+                }
+                finally {
+                    sleep(0.1).await?;
+                    worker_log.push(format!("cleaned up at {:.1}", now() - start));
+                }
+            }
+            Ok(())
+        })?;
+        sleep(0.1).await?;
+        worker.cancel();
+        match (&worker).await {
+            Err(e) if e.is::<CancelledError>() => main_log.push("the task ended cancelled"),
+            other => panic!("the task was not cancelled: {other:?}"),
+        }
+        Ok(())
+    })?;
+    assert_eq!(
+        log.take(),
+        ["cancelled", "cleaned up at 0.2", "the task ended cancelled"]
+    );
+    Ok(())
+}
+// ANCHOR_END: finally_awaits
+
+#[test]
+fn set_exception_handler_receives_what_the_loop_cannot_raise_to_anyone() -> PyResult<()> {
+    // loop.set_exception_handler(lambda loop, context: seen.append(context['message']))
+    let event_loop = EventLoop::new(Clock::new_virtual());
+    let seen = Log::default();
+    let sink = seen.clone();
+    event_loop.set_exception_handler(Some(std::rc::Rc::new(move |_, context| {
+        let exception = context.exception.as_ref().map(format_exception_only);
+        sink.push(format!(
+            "{} | {:?} | {exception:?}",
+            context.message, context.future
+        ));
+    })));
+    let main = event_loop.create_native_task(async {
+        create_task(fail_after(1.0))?; // nobody awaits it
+        sleep(2.0).await
+    })?;
+    event_loop.run_until_complete(main)?;
+    event_loop.set_exception_handler(None);
+    assert_eq!(
+        seen.take(),
+        ["Task exception was never retrieved | \
+          Some(\"<Task finished name='Task-2' coro=<fail_after()> exception=ValueError('failed at 1')>\") | \
+          Some(\"ValueError: failed at 1\")"]
     );
     Ok(())
 }

@@ -72,8 +72,9 @@ fn a_guard_that_cannot_release_reports_it_as_unraisable() -> PyResult<()> {
         "{}",
         reports[0]
     );
+    assert!(reports[0].contains("[unlocked]>\n"), "{}", reports[0]);
     assert!(
-        reports[0].ends_with("[unlocked]>\nRuntimeError: Lock is not acquired."),
+        reports[0].ends_with("\nRuntimeError: Lock is not acquired."),
         "{}",
         reports[0]
     );

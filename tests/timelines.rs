@@ -36,3 +36,22 @@ fn every_line_of_a_timeline_falls_in_a_lane_and_every_lane_is_used() {
         );
     }
 }
+
+#[test]
+fn a_program_on_the_loop_is_drawn_with_the_loops_lane_and_its_passes() {
+    let drawn = |id: &str| {
+        let timeline = TIMELINES.iter().find(|t| t.id == id).unwrap();
+        svg(timeline).unwrap()
+    };
+    // asyncio.gather of two tasks: control goes task -> loop -> task, pass by pass.
+    let gather = drawn("s004-04-gather");
+    assert!(gather.contains(">event loop</text>"));
+    assert!(gather.contains(">pass 2 · t=0s</text>"));
+    assert!(
+        gather.contains(">pass 3 · t=1s</text>"),
+        "both wake a second later"
+    );
+    // Generators switch by themselves: no loop, no passes.
+    let generators = drawn("s000-02-producer-consumer");
+    assert!(!generators.contains("event loop") && !generators.contains(">pass "));
+}

@@ -88,14 +88,14 @@ fn a_future_refuses_to_be_read_early_or_set_twice() {
     let e = fut.result().unwrap_err();
     assert_eq!(
         format_exception_only(&e),
-        "InvalidStateError: Result is not set."
+        "asyncio.exceptions.InvalidStateError: Result is not set."
     );
     assert!(fut.exception().unwrap_err().is::<InvalidStateError>());
     fut.set_result(1).unwrap();
     let e = fut.set_result(2).unwrap_err();
     assert_eq!(
         format_exception_only(&e),
-        "InvalidStateError: invalid state"
+        "asyncio.exceptions.InvalidStateError: invalid state"
     );
     assert!(fut.set_exception(ValueError::default()).is_err());
     assert!(!fut.cancel(), "a done future cannot be cancelled");
@@ -383,7 +383,7 @@ fn run_cancels_the_tasks_left_pending_when_main_returns() -> PyResult<()> {
         },
     );
     run_with_clock(main, Clock::new_virtual())?;
-    assert_eq!(log.take(), ["CancelledError"]);
+    assert_eq!(log.take(), ["asyncio.exceptions.CancelledError"]);
     Ok(())
 }
 

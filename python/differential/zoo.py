@@ -169,6 +169,7 @@ def z15_echo():
         x = yield (x if x is not None else -1)
 
 
+# ANCHOR: z16_except_else_finally
 def z16_except_else_finally():
     try:
         x = yield 1
@@ -180,6 +181,7 @@ def z16_except_else_finally():
     finally:
         log("finally")
     yield 3
+# ANCHOR_END: z16_except_else_finally
 
 
 def sub_close_raises():
@@ -197,12 +199,40 @@ def z17_sub_close_raises():
         yield 2
 
 
+def z18_raise_from():
+    try:
+        yield 1
+    except ValueError as e:
+        raise TypeError("from v") from e
+    yield 2
+
+
+def z19_raise_from_none():
+    try:
+        yield 1
+    except (ValueError, TypeError):
+        raise KeyError("k") from None
+    yield 2
+
+
+# ANCHOR: z20_raise_in_finally
+def z20_raise_in_finally():
+    try:
+        yield 1
+        yield 2
+    finally:
+        log("finally raises")
+        raise MyError("from finally")
+# ANCHOR_END: z20_raise_in_finally
+
+
 ZOO = [z00_simple, z01_try_except, z02_try_finally, z03_yield_in_except,
        z04_yield_in_finally, z05_return_in_finally, z06_catch_exit_return,
        z07_catch_exit_yield, z08_reraise_different, z09_yield_from_1,
        z10_yield_from_2, z11_yield_from_3, z12_plain_iterator,
        z13_sub_returns_on_throw, z14_raises_stop_iteration, z15_echo,
-       z16_except_else_finally, z17_sub_close_raises]
+       z16_except_else_finally, z17_sub_close_raises, z18_raise_from,
+       z19_raise_from_none, z20_raise_in_finally]
 
 EXCEPTIONS = {
     "ValueError": lambda: ValueError("v"),
@@ -213,9 +243,21 @@ EXCEPTIONS = {
 }
 
 
-def raised(e):
+def describe(e):
     message = str(e)
-    return f"raised {type(e).__name__}: {message}" if message else f"raised {type(e).__name__}"
+    return f"{type(e).__name__}: {message}" if message else type(e).__name__
+
+
+def raised(e):
+    """The exception, and the one it was raised from or while handling, if any."""
+    text = f"raised {describe(e)}"
+    if e.__cause__ is not None:
+        text += f" (cause {describe(e.__cause__)})"
+    elif e.__suppress_context__:
+        text += " (from None)"
+    elif e.__context__ is not None:
+        text += f" (context {describe(e.__context__)})"
+    return text
 
 
 def op_text(op):

@@ -51,5 +51,181 @@ async def a_task_that_swallows_the_cancellation_gives_its_result_to_its_waiter()
 # ANCHOR_END: swallowed
 
 
+# ANCHOR: finally_awaits
+async def a_finally_that_awaits_runs_when_the_task_is_cancelled():
+    log = []
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+
+    async def worker():
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            log.append('cancelled')
+            raise
+        finally:
+            await asyncio.sleep(0.1)
+            log.append('cleaned up at %.1f' % (loop.time() - start))
+
+    task = asyncio.create_task(worker())
+    await asyncio.sleep(0.1)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        log.append('the task ended cancelled')
+    else:
+        raise AssertionError('the task was not cancelled')
+    assert log == ['cancelled', 'cleaned up at 0.2', 'the task ended cancelled'], log
+# ANCHOR_END: finally_awaits
+
+
 asyncio.run(cancelling_a_task_cancels_the_task_it_awaits())
 asyncio.run(a_task_that_swallows_the_cancellation_gives_its_result_to_its_waiter())
+
+
+# ANCHOR: before_first_step
+async def a_task_cancelled_before_its_first_step_never_runs_its_body():
+    log = []
+
+    async def body():
+        log.append('body ran')
+        return 1
+
+    task = asyncio.create_task(body())
+    assert task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        log.append('cancelled')
+    else:
+        raise AssertionError('the task was not cancelled')
+    assert log == ['cancelled']
+    assert task.cancelled()
+# ANCHOR_END: before_first_step
+
+
+# ANCHOR: returns_while_cancelled
+async def a_task_that_returns_while_a_cancel_is_pending_ends_cancelled():
+    log = []
+
+    async def cancels_itself_then_returns():
+        asyncio.current_task().cancel()
+        log.append('returns')
+        return 2
+
+    async def cancels_itself_then_raises():
+        asyncio.current_task().cancel()
+        raise ValueError('raised')
+
+    returned = asyncio.create_task(cancels_itself_then_returns())
+    try:
+        await returned
+    except asyncio.CancelledError:
+        log.append('cancelled')
+    else:
+        raise AssertionError('the task was not cancelled')
+    raised = asyncio.create_task(cancels_itself_then_raises())
+    try:
+        await raised
+    except ValueError:
+        log.append('its exception wins')
+    else:
+        raise AssertionError('no ValueError')
+    assert log == ['returns', 'cancelled', 'its exception wins']
+    assert returned.cancelled() and not raised.cancelled()
+# ANCHOR_END: returns_while_cancelled
+
+
+# ANCHOR: cancelling
+async def cancelling_counts_the_requests_and_uncancel_takes_one_back():
+    task = asyncio.create_task(asyncio.sleep(10))
+    await asyncio.sleep(0)
+    assert task.cancelling() == 0
+    task.cancel()
+    task.cancel()
+    assert task.cancelling() == 2
+    assert task.uncancel() == 1
+    assert task.cancelling() == 1
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    else:
+        raise AssertionError('the task was not cancelled')
+    assert not task.cancel()  # done: no request is counted
+    assert task.cancelling() == 1
+# ANCHOR_END: cancelling
+
+
+# ANCHOR: wait_for_waits
+async def wait_for_cancels_the_inner_task_and_waits_for_it_before_timeout_error():
+    log = []
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+
+    async def slow():
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            log.append('inner cleans up')
+            await asyncio.sleep(1)
+            log.append('inner cleaned up')
+            raise
+
+    try:
+        await asyncio.wait_for(slow(), 2)
+    except asyncio.TimeoutError:
+        log.append('timeout at %g' % round(loop.time() - start))
+    else:
+        raise AssertionError('no TimeoutError')
+    assert log == ['inner cleans up', 'inner cleaned up', 'timeout at 3'], log
+# ANCHOR_END: wait_for_waits
+
+
+# ANCHOR: wait_for_swallowed
+async def wait_for_returns_the_value_of_an_inner_task_that_swallows_the_cancellation():
+    async def stubborn():
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            return 'kept going'
+
+    assert await asyncio.wait_for(stubborn(), 1) == 'kept going'
+# ANCHOR_END: wait_for_swallowed
+
+
+# ANCHOR: wait_for_outer_cancelled
+async def cancelling_the_task_that_awaits_wait_for_cancels_the_inner_task():
+    log = []
+
+    async def inner():
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            log.append('inner cancelled')
+            raise
+
+    async def outer():
+        await asyncio.wait_for(inner(), 5)
+
+    task = asyncio.create_task(outer())
+    await asyncio.sleep(1)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        log.append('outer cancelled')
+    else:
+        raise AssertionError('the outer task was not cancelled')
+    assert log == ['inner cancelled', 'outer cancelled'], log
+# ANCHOR_END: wait_for_outer_cancelled
+
+
+asyncio.run(a_task_cancelled_before_its_first_step_never_runs_its_body())
+asyncio.run(a_task_that_returns_while_a_cancel_is_pending_ends_cancelled())
+asyncio.run(cancelling_counts_the_requests_and_uncancel_takes_one_back())
+asyncio.run(wait_for_cancels_the_inner_task_and_waits_for_it_before_timeout_error())
+asyncio.run(wait_for_returns_the_value_of_an_inner_task_that_swallows_the_cancellation())
+asyncio.run(cancelling_the_task_that_awaits_wait_for_cancels_the_inner_task())
+asyncio.run(a_finally_that_awaits_runs_when_the_task_is_cancelled())

@@ -79,3 +79,26 @@ async def gather_return_exceptions_cancelled_cancels_the_tasks_and_raises_cancel
 asyncio.run(cancelling_a_task_that_awaits_gather_cancels_the_tasks_gathered())
 asyncio.run(gather_return_exceptions_gives_every_outcome_in_argument_order())
 asyncio.run(gather_return_exceptions_cancelled_cancels_the_tasks_and_raises_cancelled_error())
+
+
+# ANCHOR: gather_mixed
+async def gather_of_different_result_types_gives_a_tuple_in_argument_order():
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+
+    async def name():
+        await asyncio.sleep(0.2)
+        return 'Ada'
+
+    async def age():
+        await asyncio.sleep(0.1)
+        return 36
+
+    ready = loop.create_future()
+    loop.call_later(0.1, ready.set_result, True)
+    assert await asyncio.gather(name(), age(), ready) == ['Ada', 36, True]
+    assert round(loop.time() - start, 1) == 0.2  # concurrently: the slowest decides
+# ANCHOR_END: gather_mixed
+
+
+asyncio.run(gather_of_different_result_types_gives_a_tuple_in_argument_order())

@@ -60,6 +60,55 @@ assert next(g) == 1
 # ANCHOR_END: ignored_exit
 
 
+# ANCHOR: except_exception
+def careful():
+    while True:
+        try:
+            yield 1
+        except Exception:
+            pass
+
+
+g = careful()
+next(g)
+assert g.throw(ValueError('swallowed')) == 1
+g.close()                     # GeneratorExit is a BaseException: `except Exception` lets it by
+assert inspect.getgeneratorstate(g) == 'GEN_CLOSED'
+# ANCHOR_END: except_exception
+
+
+# ANCHOR: context
+import traceback
+
+
+def cleanup_fails():
+    try:
+        yield 1
+    except GeneratorExit:
+        raise ValueError('cleanup failed')
+
+
+g = cleanup_fails()
+next(g)
+try:
+    g.close()
+except ValueError as e:
+    assert isinstance(e.__context__, GeneratorExit)
+    report = [line for line in traceback.format_exception(e) if not line.startswith('  ')]
+    assert ''.join(report) == (
+        'Traceback (most recent call last):\n'
+        'GeneratorExit\n'
+        '\n'
+        'During handling of the above exception, another exception occurred:\n'
+        '\n'
+        'Traceback (most recent call last):\n'
+        'ValueError: cleanup failed\n'
+    ), report
+else:
+    raise AssertionError('no ValueError')
+# ANCHOR_END: context
+
+
 # ANCHOR: pep479
 def raises_stop():
     yield 1
@@ -72,10 +121,34 @@ try:
     next(g)
 except RuntimeError as e:
     assert str(e) == 'generator raised StopIteration'
+    assert isinstance(e.__cause__, StopIteration) and e.__cause__.value == 3
 else:
     raise AssertionError('no RuntimeError')
 assert inspect.getgeneratorstate(g) == 'GEN_CLOSED'
 # ANCHOR_END: pep479
+
+
+# ANCHOR: stop_value
+def returns_done():
+    yield 1
+    return 'done'
+
+
+g = returns_done()
+
+
+def first_two():
+    return next(g), next(g)     # the second next raises
+
+
+try:
+    first_two()
+except StopIteration as e:
+    assert e.value == 'done'
+else:
+    raise AssertionError('no StopIteration')
+assert inspect.getgeneratorstate(g) == 'GEN_CLOSED'
+# ANCHOR_END: stop_value
 
 
 # ANCHOR: already_executing

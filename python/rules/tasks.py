@@ -3,6 +3,7 @@
 # file: every assert is checked. The pending-task programs run in a child interpreter,
 # since the report is written to stderr when the task is collected.
 import asyncio
+import re
 import subprocess
 import sys
 
@@ -15,6 +16,10 @@ async def forever():
 async def after(seconds, value):
     await asyncio.sleep(seconds)
     return value
+
+async def fail_after(seconds):
+    await asyncio.sleep(seconds)
+    raise ValueError(f'failed at {{seconds:g}}')
 
 async def main():
 {main}
@@ -47,6 +52,24 @@ def a_task_that_ran_to_its_end_or_was_cancelled_is_not_reported_at_close():
         "    await asyncio.sleep(0)\n"
     )
     assert stderr == "", stderr
+
+
+# ANCHOR: never_retrieved
+def a_task_exception_nobody_retrieves_is_reported_by_the_loops_exception_handler():
+    stderr = stderr_of(
+        "    asyncio.ensure_future(fail_after(0.01))   # nobody awaits it\n"
+        "    await asyncio.sleep(0.02)\n"
+    )
+    # Less the frame lines, and where the coroutine was defined: what pycoro writes.
+    lines = [line for line in stderr.splitlines() if not line.startswith("  ")]
+    lines[1] = re.sub(r" done, defined at .*?:\d+>", ">", lines[1])
+    assert lines == [
+        "Task exception was never retrieved",
+        "future: <Task finished name='Task-2' coro=<fail_after()> exception=ValueError('failed at 0.01')>",
+        "Traceback (most recent call last):",
+        "ValueError: failed at 0.01",
+    ], stderr
+# ANCHOR_END: never_retrieved
 
 
 # ANCHOR: lost
@@ -91,3 +114,4 @@ a_task_still_pending_when_the_loop_closes_is_reported_when_it_goes()
 asyncio.run(only_its_coroutine_sets_a_tasks_result())
 a_task_that_ran_to_its_end_or_was_cancelled_is_not_reported_at_close()
 a_pending_task_nobody_references_is_collected_while_the_loop_runs()
+a_task_exception_nobody_retrieves_is_reported_by_the_loops_exception_handler()

@@ -158,6 +158,31 @@ assert next(late()) is None
 # ANCHOR_END: already_finished
 
 
+# ANCHOR: closed_from_outside
+log = []
+
+
+def sub():
+    yield 'sub 1'
+    yield 'sub 2'
+    return 'sub done'
+
+
+def delegator(s):
+    r = yield from s
+    log.append(f'yield from gave {r}')
+    yield 'after'
+
+
+s = sub()
+d = delegator(s)
+assert next(d) == 'sub 1'
+s.close()                          # from outside, while the delegator waits on it
+assert next(d) == 'after'          # the bare StopIteration of s: yield from gives None
+assert log == ['yield from gave None']
+# ANCHOR_END: closed_from_outside
+
+
 # ANCHOR: self_delegation
 def me():
     yield from me_g

@@ -10,10 +10,10 @@ use std::fmt;
 use std::rc::Rc;
 use thin_vec::ThinVec;
 
-use super::{EventLoop, Ready};
+use super::{EventLoop, ExceptionContext, Ready};
 use crate::exceptions::{
     CancelledError, Exception, InvalidStateError, PyResult, RuntimeError, clone_exception,
-    exception_repr, write_unraisable,
+    exception_repr,
 };
 use crate::trace::PyRepr;
 
@@ -129,6 +129,12 @@ impl<T> Clone for Future<T> {
 }
 
 impl<T: 'static> Future<T> {
+    /// The future as what a task waits on, pinned as a task is.
+    pub(crate) fn as_awaited(&self) -> std::pin::Pin<Rc<dyn AnyFuture>> {
+        let cell: std::pin::Pin<Rc<Cell<T>>> = std::pin::Pin::new(self.0.clone());
+        cell
+    }
+
     pub(crate) fn new(event_loop: &EventLoop) -> Self {
         Self(Rc::new(Cell {
             state: std::cell::Cell::new(State::Pending),
@@ -210,6 +216,19 @@ impl<T: Clone + 'static> Future<T> {
     /// A task's coroutine is done: its return value or its exception is the task's.
     pub(crate) fn set_task_outcome(&self, outcome: PyResult<T>) -> PyResult<()> {
         self.finish(State::Done(outcome))
+    }
+
+    /// A task's coroutine raised: its exception is the task's, and the coroutine's name
+    /// is kept for the report if nobody retrieves it.
+    pub(crate) fn set_task_exception(
+        &self,
+        exception: Exception,
+        coroutine: &'static str,
+    ) -> PyResult<()> {
+        if let Some(number) = self.0.task_number() {
+            self.0.event_loop.note_failed_coroutine(number, coroutine);
+        }
+        self.finish(State::Done(Err(exception)))
     }
 
     /// `fut.cancel()`: false if it is already done.
@@ -324,25 +343,32 @@ impl<T> AnyFuture for Cell<T> {
 }
 
 /// Nobody looked at the exception a future finished with: asyncio reports it when the
-/// future is collected ("Task exception was never retrieved"), through the same hook as
-/// other exceptions that cannot be raised to anyone.
+/// future is collected, through the loop's exception handler ("Task exception was never
+/// retrieved", then `future: <Task finished ... exception=...>` and the report).
 impl<T> Drop for Cell<T> {
     fn drop(&mut self) {
+        let coroutine = self
+            .task_number()
+            .and_then(|number| self.event_loop.take_failed_coroutine(number));
         if self.retrieved() || !matches!(self.state.get_mut(), State::Done(Err(_))) {
             return;
         }
-        let what = if self.task_number().is_some() {
-            "Task"
-        } else {
-            "Future"
+        let (what, head) = match self.task_number() {
+            Some(number) => {
+                let coro = coroutine
+                    .map(|name| format!(" coro=<{name}()>"))
+                    .unwrap_or_default();
+                ("Task", format!("<Task finished name='Task-{number}'{coro}"))
+            }
+            None => ("Future", "<Future finished".to_string()),
         };
-        let description = self.describe();
         if let State::Done(Err(e)) = self.state.get_mut() {
-            write_unraisable(
-                &format!("{what} exception was never retrieved"),
-                &description,
-                e,
-            );
+            let context = ExceptionContext {
+                message: format!("{what} exception was never retrieved"),
+                future: Some(format!("{head} exception={}>", exception_repr(e))),
+                exception: Some(clone_exception(e)),
+            };
+            self.event_loop.call_exception_handler(context);
         }
     }
 }

@@ -85,6 +85,8 @@ struct Inner {
     /// The clock's time when this pass took its due timers, in nanoseconds: a timer due
     /// by then has fired (see [`EventLoop::timer_fired`]).
     pass_time: Cell<u64>,
+    /// Passes run so far: what stamps a captured line (`trace::Stamp`).
+    passes: Cell<u64>,
     running: Cell<bool>,
     stopping: Cell<bool>,
     closed: Cell<bool>,
@@ -108,7 +110,27 @@ struct Inner {
     interrupted: Cell<bool>,
     /// The IO reactor, once a socket is used.
     reactor: RefCell<Option<Rc<Reactor>>>,
+    /// `loop.set_exception_handler(handler)`; `None`: the default handler.
+    exception_handler: RefCell<Option<ExceptionHandler>>,
+    /// The coroutine of each task that finished with an exception, by task number, for
+    /// the report if nobody retrieves it (a result cell keeps no name: every byte counts).
+    failed_coroutines: RefCell<std::collections::HashMap<u64, &'static str>>,
 }
+
+/// What `loop.call_exception_handler(context)` is given: asyncio's context dict, for the
+/// messages pycoro's loop writes.
+#[derive(Debug)]
+pub struct ExceptionContext {
+    /// `context['message']`.
+    pub message: String,
+    /// `context['exception']`, if there is one.
+    pub exception: Option<crate::exceptions::Exception>,
+    /// `repr(context['future'])`, if a future or task is concerned.
+    pub future: Option<String>,
+}
+
+/// A handler for `loop.set_exception_handler`.
+pub type ExceptionHandler = Rc<dyn Fn(&EventLoop, &ExceptionContext)>;
 
 /// A `call_at`, or a native `sleep`: when it is due, its place among timers due at the
 /// same moment, and what it does then.
@@ -279,6 +301,16 @@ pub(crate) fn no_running_loop() -> crate::exceptions::Exception {
     RuntimeError::new("no running event loop").into()
 }
 
+/// When a line printed now is printed: the running loop's pass and time.
+fn stamp() -> Option<crate::trace::Stamp> {
+    with_running_loop(|event_loop| {
+        event_loop.map(|event_loop| crate::trace::Stamp {
+            pass: event_loop.0.passes.get(),
+            time: event_loop.time(),
+        })
+    })
+}
+
 /// `asyncio.get_running_loop()`: the loop running on this thread.
 pub fn get_running_loop() -> PyResult<EventLoop> {
     RUNNING
@@ -296,6 +328,7 @@ impl EventLoop {
             timers: RefCell::default(),
             dropped_sleeps: RefCell::default(),
             pass_time: Cell::new(0),
+            passes: Cell::new(0),
             running: Cell::new(false),
             stopping: Cell::new(false),
             closed: Cell::new(false),
@@ -308,6 +341,8 @@ impl EventLoop {
             native_tasks: RefCell::default(),
             interrupted: Cell::new(false),
             reactor: RefCell::default(),
+            exception_handler: RefCell::default(),
+            failed_coroutines: RefCell::default(),
         }))
     }
 
@@ -624,6 +659,56 @@ impl EventLoop {
         Ok(future)
     }
 
+    // ANCHOR: exception_handler
+    /// `loop.set_exception_handler(handler)`: what the loop calls with what it cannot
+    /// raise to anyone (a task's exception nobody retrieved, say); `None` restores the
+    /// default handler.
+    pub fn set_exception_handler(&self, handler: Option<ExceptionHandler>) {
+        self.0.exception_handler.replace(handler);
+    }
+
+    /// `loop.call_exception_handler(context)`: the handler set, or the default one.
+    pub fn call_exception_handler(&self, context: ExceptionContext) {
+        let handler = self.0.exception_handler.borrow().clone();
+        match handler {
+            Some(handler) => handler(self, &context),
+            None => self.default_exception_handler(&context),
+        }
+    }
+
+    /// `loop.default_exception_handler(context)`: writes what asyncio's logs, through the
+    /// thread's unraisable hook (stderr by default): the message, `future: <repr>`, and
+    /// the exception's report, less the frame lines Rust cannot know.
+    pub fn default_exception_handler(&self, context: &ExceptionContext) {
+        let mut lines = Vec::new();
+        if let Some(future) = &context.future {
+            lines.push(format!("future: {future}"));
+        }
+        if let Some(exception) = &context.exception {
+            lines.push(
+                crate::exceptions::format_exception(exception)
+                    .trim_end()
+                    .to_string(),
+            );
+        }
+        crate::exceptions::write_unraisable_message(&context.message, &lines.join("\n"));
+    }
+    // ANCHOR_END: exception_handler
+
+    /// A task numbered `number` finished with an exception: its coroutine's name, for
+    /// the report if nobody retrieves the exception.
+    pub(crate) fn note_failed_coroutine(&self, number: u64, coroutine: &'static str) {
+        self.0
+            .failed_coroutines
+            .borrow_mut()
+            .insert(number, coroutine);
+    }
+
+    /// The name [`note_failed_coroutine`](Self::note_failed_coroutine) kept, taken back.
+    pub(crate) fn take_failed_coroutine(&self, number: u64) -> Option<&'static str> {
+        self.0.failed_coroutines.borrow_mut().remove(&number)
+    }
+
     /// `loop.is_running()`.
     pub fn is_running(&self) -> bool {
         self.0.running.get()
@@ -690,7 +775,7 @@ impl EventLoop {
             return Ok(reactor.clone());
         }
         let reactor = Rc::new(Reactor::new()?);
-        self.0.clock.set_notifier(Some(reactor.poller()));
+        self.0.clock.set_notifier(Some(reactor.notifier()));
         *self.0.reactor.borrow_mut() = Some(reactor.clone());
         Ok(reactor)
     }
@@ -765,6 +850,7 @@ impl EventLoop {
         self.0.running.set(true);
         self.0.clock.loop_started();
         RUNNING.with(|running| running.replace(Some(self.clone())));
+        let stamper = crate::trace::set_stamper(Some(stamp));
         let result = loop {
             if let Err(e) = self.run_once() {
                 break Err(e);
@@ -774,6 +860,7 @@ impl EventLoop {
             }
         };
         RUNNING.with(|running| running.take());
+        crate::trace::set_stamper(stamper);
         self.0.stopping.set(false);
         self.0.running.set(false);
         self.0.clock.loop_stopped();
@@ -836,6 +923,7 @@ impl EventLoop {
         }
         let now = inner.clock.now_nanos();
         inner.pass_time.set(now);
+        inner.passes.set(inner.passes.get() + 1);
         loop {
             let mut timers = inner.timers.borrow_mut();
             if timers.peek().is_none_or(|Reverse(timer)| timer.when > now) {
@@ -866,6 +954,10 @@ impl EventLoop {
         }
         // Only what is ready now: callbacks scheduled by these run on the next pass.
         let ready_now = inner.ready.borrow().len();
+        if self.tracing() {
+            let pass = inner.passes.get();
+            self.trace(format_args!("pass {pass}: {ready_now} callback(s) ready"));
+        }
         for _ in 0..ready_now {
             let Some(ready) = inner.ready.borrow_mut().pop_front() else {
                 break;

@@ -51,6 +51,10 @@ pub(crate) trait Running {
     fn wait_on(&self, future: Awaited);
     /// `task.cancel()`.
     fn cancel(&self) -> bool;
+    /// `task.cancelling()`: the cancellation requests not taken back.
+    fn cancelling(&self) -> u32;
+    /// `task.uncancel()`: takes one request back; gives how many are left.
+    fn uncancel(&self) -> u32;
     /// `task.done()`.
     fn done(&self) -> bool;
     /// `task.add_done_callback(...)`, without the task.

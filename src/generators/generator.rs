@@ -7,16 +7,19 @@ use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 
 use crate::exceptions::{
-    Exception, GeneratorExit, PyResult, RuntimeError, StopIteration, TypeError, ValueError,
+    Exception, GeneratorExit, PyResult, Raise, RuntimeError, StopIteration, TypeError, ValueError,
     write_unraisable,
 };
+use crate::trace::PyRepr;
 
+// ANCHOR: resume_type
 /// What a suspended generator body receives when it is resumed: `Ok(None)` for
 /// `next()`, `Ok(Some(v))` for `send(v)`, `Err(e)` for `throw(e)` and `close()`.
 ///
 /// [`yield_!`](crate::yield_) evaluates to this, so `yield_!(r)?` re-raises a thrown
 /// exception exactly where Python's `yield r` would raise it.
 pub type Resume<S> = Result<Option<S>, Exception>;
+// ANCHOR_END: resume_type
 
 /// How a resumed generator stopped: it yielded a value, or it returned one.
 ///
@@ -30,17 +33,36 @@ pub enum Step<Y, R> {
     Returned(R),
 }
 
-impl<Y, R> Step<Y, R> {
-    /// The yielded value, or `StopIteration` if the generator returned (as Python's
-    /// `r = c.send(n)` would raise). The return value is dropped: match on the step to keep it.
+impl<Y, R: PyRepr + Send + Sync + 'static> Step<Y, R> {
+    /// The yielded value, or the `StopIteration` Python's `r = c.send(n)` would raise if
+    /// the generator returned: its `value` is the return value (a bare `StopIteration()`
+    /// for `None`), which a caller further up can read.
+    ///
+    /// ```
+    /// #![feature(coroutines)]
+    /// use pycoro::exceptions::StopIteration;
+    /// use pycoro::generators::Generator;
+    ///
+    /// // def g(): yield 1; return 'done'
+    /// let g: Generator<i32, (), &str> = Generator::new(#[coroutine] |_| {
+    ///     pycoro::yield_!(1)?;
+    ///     Ok("done")
+    /// });
+    /// assert_eq!(g.next()?.yielded()?, 1);
+    /// // except StopIteration as e: e.value
+    /// let e = g.next()?.yielded().unwrap_err();
+    /// assert_eq!(e.downcast_ref::<StopIteration>().unwrap().value_as::<&str>(), Some(&"done"));
+    /// # Ok::<(), pycoro::exceptions::Exception>(())
+    /// ```
     pub fn yielded(self) -> PyResult<Y> {
         match self {
             Step::Yielded(y) => Ok(y),
-            Step::Returned(_) => Err(StopIteration::default().into()),
+            Step::Returned(r) => Err(StopIteration::returning(r).into()),
         }
     }
 }
 
+// ANCHOR: states
 /// `inspect.getgeneratorstate`: where a generator is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GeneratorState {
@@ -53,8 +75,29 @@ pub enum GeneratorState {
     /// `GEN_CLOSED`: returned, raised, was closed, or panicked. It never runs again.
     Closed,
 }
+// ANCHOR_END: states
 
+impl fmt::Display for GeneratorState {
+    /// What `inspect.getgeneratorstate` returns: `GEN_CREATED`, `GEN_RUNNING`,
+    /// `GEN_SUSPENDED`, `GEN_CLOSED`.
+    ///
+    /// ```
+    /// use pycoro::generators::GeneratorState;
+    /// assert_eq!(GeneratorState::Suspended.to_string(), "GEN_SUSPENDED");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GeneratorState::Created => "GEN_CREATED",
+            GeneratorState::Running => "GEN_RUNNING",
+            GeneratorState::Suspended => "GEN_SUSPENDED",
+            GeneratorState::Closed => "GEN_CLOSED",
+        })
+    }
+}
+
+// ANCHOR: body_type
 type Body<'a, Y, S, R> = Pin<Box<dyn Coroutine<Resume<S>, Yield = Y, Return = PyResult<R>> + 'a>>;
+// ANCHOR_END: body_type
 
 /// A Python generator: a function body that can stop at `yield` and be resumed
 /// with `next`, `send`, `throw` and `close`.
@@ -91,6 +134,7 @@ type Body<'a, Y, S, R> = Pin<Box<dyn Coroutine<Resume<S>, Yield = Y, Return = Py
 /// assert!(counter.next().is_err()); // StopIteration
 /// # Ok::<(), pycoro::exceptions::Exception>(())
 /// ```
+// ANCHOR: struct
 pub struct Generator<'a, Y, S = (), R = ()> {
     body: RefCell<Body<'a, Y, S, R>>,
     // Created, Suspended or Closed. Running is not stored: it is "the body is
@@ -99,8 +143,10 @@ pub struct Generator<'a, Y, S = (), R = ()> {
     name: &'static str,
     frame_size: usize,
 }
+// ANCHOR_END: struct
 
 impl<'a, Y, S, R> Generator<'a, Y, S, R> {
+    // ANCHOR: new
     /// Wraps a `#[coroutine]` closure. Its argument is the first resume value,
     /// always `Ok(None)` (the first send must be `None`), so it is usually `|_|`.
     ///
@@ -117,6 +163,7 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
             frame_size,
         }
     }
+    // ANCHOR_END: new
 
     /// The size in bytes of the state machine rustc made of the body: every local
     /// that lives across a `yield`, and which `yield` it is stopped at. It is what a
@@ -149,6 +196,7 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
         self.name
     }
 
+    // ANCHOR: send
     /// `inspect.getgeneratorstate(gen)`.
     #[inline]
     pub fn state(&self) -> GeneratorState {
@@ -185,7 +233,9 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
             GeneratorState::Created | GeneratorState::Suspended => self.resume(Ok(value)),
         }
     }
+    // ANCHOR_END: send
 
+    // ANCHOR: throw
     /// `gen.throw(exc)`: raise `exc` at the `yield` where the body is suspended.
     ///
     /// If the body catches it and yields, that value is returned; if it returns,
@@ -209,7 +259,9 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
             GeneratorState::Suspended => self.resume(Err(exc)),
         }
     }
+    // ANCHOR_END: throw
 
+    // ANCHOR: close
     /// `gen.close()`: raise `GeneratorExit` at the suspension point.
     ///
     /// Returns `Ok` if the body returns or lets `GeneratorExit` escape. A body that
@@ -233,7 +285,9 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
             },
         }
     }
+    // ANCHOR_END: close
 
+    // ANCHOR: resume
     /// Runs the body up to its next `yield` or its end. The caller has checked that
     /// the generator is created or suspended, and not running.
     // Inlined into `send`/`throw` so the argument is built where the coroutine reads
@@ -257,6 +311,7 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
             }
         }
     }
+    // ANCHOR_END: resume
 
     /// What Python prints for the generator: `<generator object NAME at 0x…>`.
     fn repr(&self) -> String {
@@ -264,6 +319,7 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
     }
 }
 
+// ANCHOR: unwind
 /// Sets the generator's state to closed if a resume unwinds.
 struct ClosesOnUnwind<'s>(&'s Cell<GeneratorState>);
 
@@ -272,15 +328,19 @@ impl Drop for ClosesOnUnwind<'_> {
         self.0.set(GeneratorState::Closed);
     }
 }
+// ANCHOR_END: unwind
 
-/// PEP 479: a `StopIteration` escaping a generator's body becomes `RuntimeError`.
+// ANCHOR: pep_479
+/// PEP 479: a `StopIteration` escaping a generator's body becomes `RuntimeError`, with
+/// the `StopIteration` as its `__cause__` (and `__context__`), as CPython chains them.
 fn pep_479(exc: Exception) -> Exception {
     if exc.is::<StopIteration>() {
-        RuntimeError::new("generator raised StopIteration").into()
+        RuntimeError::new("generator raised StopIteration").raise_from(exc)
     } else {
         exc
     }
 }
+// ANCHOR_END: pep_479
 
 fn already_executing() -> Exception {
     ValueError::new("generator already executing").into()
@@ -297,6 +357,7 @@ pub(crate) fn function_name(type_name: &'static str) -> &'static str {
     }
 }
 
+// ANCHOR: drop
 impl<Y, S, R> Drop for Generator<'_, Y, S, R> {
     /// CPython closes a suspended generator when it collects it, so its `finally`
     /// blocks run; an error there cannot be raised to anyone and is reported instead.
@@ -316,6 +377,7 @@ impl<Y, S, R> Drop for Generator<'_, Y, S, R> {
         write_unraisable("Exception ignored in", &self.repr(), &error);
     }
 }
+// ANCHOR_END: drop
 
 /// The message of a panic payload (`panic!("...")` gives a `&str` or a `String`).
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {

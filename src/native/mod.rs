@@ -12,7 +12,7 @@
 //! | `await asyncio.gather(a(), b())`         | `gather([create_task(a())?, create_task(b())?]).await?` |
 //! | `gather(*tasks, return_exceptions=True)` | `gather_return_exceptions(tasks).await?`               |
 //! | `done, pending = await asyncio.wait(ts)` | `let (done, pending) = wait(ts, None, ReturnWhen::AllCompleted).await?` |
-//! | `for f in asyncio.as_completed(ts): await f` | `for f in as_completed(ts) { f.await?; }`    |
+//! | `for f in asyncio.as_completed(ts): await f` | `for f in as_completed(ts, None)? { f.await?; }` |
 //! | `await asyncio.wait_for(aw, 1)`          | `wait_for(task, 1.0).await?`                     |
 //! | `task.cancel()`, `except CancelledError:` | `task.cancel()`, `Err(e) if e.is::<CancelledError>()` |
 //! | `q = asyncio.Queue(); await q.get()`     | `let q = Queue::new(0); q.get().await?`          |
@@ -57,6 +57,7 @@ mod queues;
 pub mod streams;
 pub(crate) mod task;
 mod threads;
+mod timeouts;
 mod waiters;
 
 use std::cell::{Cell, RefCell};
@@ -66,11 +67,12 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::clock::Clock;
+use crate::event_loop::tasks::Awaited;
 use crate::event_loop::{
     AnyFuture, EventLoop, Future, Handle, Ready, get_running_loop, no_running_loop,
     with_running_loop,
 };
-use crate::exceptions::{CancelledError, PyResult, TimeoutError};
+use crate::exceptions::{CancelledError, PyResult, TimeoutError, clone_exception};
 pub use iteration::{AsyncClose, async_with, ticker};
 pub use locks::{
     Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Guard, Lock, Release,
@@ -80,6 +82,7 @@ pub use queues::{LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull};
 pub use streams::{Server, StreamReader, StreamWriter, open_connection, start_server};
 pub use task::{Task, TaskRef, Waiting, current_task};
 pub use threads::{ConcurrentFuture, LoopThread, run_coroutine_threadsafe};
+pub use timeouts::{Timeout, timeout, timeout_at};
 
 /// `asyncio.create_task(coro)`: a task on the running loop.
 pub fn create_task<T: Clone + 'static>(
@@ -281,6 +284,154 @@ pub async fn gather_return_exceptions<T: Clone + 'static>(
     Ok(tasks.iter().map(|task| task.result()).collect())
 }
 
+/// What [`gather!`](crate::gather) takes: a task, a pycoro future, or a coroutine (which
+/// becomes a task at once, as `asyncio.gather` wraps it), each with a result type of its own.
+pub trait IntoGathered {
+    /// The task or future it becomes.
+    type Gathered: Gathered;
+    /// `ensure_future(aw)`.
+    fn into_gathered(self) -> PyResult<Self::Gathered>;
+}
+
+/// A task or future inside a [`gather!`](crate::gather): what the gather waits on, and its
+/// outcome once done.
+pub trait Gathered {
+    /// Its result type.
+    type Output;
+    /// What the gather waits on, and cancels when it is cancelled.
+    fn awaited(&self) -> Pin<Rc<dyn AnyFuture>>;
+    /// Its outcome, once done.
+    fn outcome(&self) -> PyResult<Self::Output>;
+}
+
+impl<T: Clone + 'static> IntoGathered for Task<T> {
+    type Gathered = Task<T>;
+
+    fn into_gathered(self) -> PyResult<Task<T>> {
+        Ok(self)
+    }
+}
+
+impl<T: Clone + 'static> IntoGathered for Future<T> {
+    type Gathered = Future<T>;
+
+    fn into_gathered(self) -> PyResult<Future<T>> {
+        Ok(self)
+    }
+}
+
+impl<T: Clone + 'static, F: StdFuture<Output = PyResult<T>> + 'static> IntoGathered for F {
+    type Gathered = Task<T>;
+
+    fn into_gathered(self) -> PyResult<Task<T>> {
+        create_task(self)
+    }
+}
+
+impl<T: Clone + 'static> Gathered for Task<T> {
+    type Output = T;
+
+    fn awaited(&self) -> Pin<Rc<dyn AnyFuture>> {
+        Task::awaited(self)
+    }
+
+    fn outcome(&self) -> PyResult<T> {
+        self.result()
+    }
+}
+
+impl<T: Clone + 'static> Gathered for Future<T> {
+    type Output = T;
+
+    fn awaited(&self) -> Pin<Rc<dyn AnyFuture>> {
+        self.as_awaited()
+    }
+
+    fn outcome(&self) -> PyResult<T> {
+        self.result()
+    }
+}
+
+/// The tuples [`gather!`](crate::gather) makes: each member's outcome, in argument order.
+pub trait GatherTuple {
+    /// The tuple of results.
+    type Output;
+    #[doc(hidden)]
+    fn children(&self) -> PyResult<Vec<Pin<Rc<dyn AnyFuture>>>>;
+    #[doc(hidden)]
+    fn outcomes(&self) -> PyResult<Self::Output>;
+}
+
+macro_rules! gather_tuples {
+    ($( ($($member:ident $index:tt),+) )+) => {$(
+        impl<$($member: Gathered),+> GatherTuple for ($(PyResult<$member>,)+) {
+            type Output = ($($member::Output,)+);
+
+            fn children(&self) -> PyResult<Vec<Pin<Rc<dyn AnyFuture>>>> {
+                let mut children = Vec::new();
+                $(match &self.$index {
+                    Ok(member) => children.push(member.awaited()),
+                    Err(e) => return Err(clone_exception(e)),
+                })+
+                Ok(children)
+            }
+
+            fn outcomes(&self) -> PyResult<Self::Output> {
+                Ok(($(match &self.$index {
+                    Ok(member) => member.outcome()?,
+                    Err(e) => return Err(clone_exception(e)),
+                },)+))
+            }
+        }
+    )+};
+}
+
+gather_tuples! {
+    (A 0)
+    (A 0, B 1)
+    (A 0, B 1, C 2)
+    (A 0, B 1, C 2, D 3)
+    (A 0, B 1, C 2, D 3, E 4)
+    (A 0, B 1, C 2, D 3, E 4, F 5)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7)
+}
+
+/// Under [`gather!`](crate::gather): waits as [`gather`] does (for all, or the first to
+/// fail; a cancellation reaches them all), then gives the tuple of results.
+#[doc(hidden)]
+pub async fn gather_tuple<G: GatherTuple>(members: G) -> PyResult<G::Output> {
+    let children: Rc<[Awaited]> = members.children()?.into();
+    let event_loop = get_running_loop()?;
+    let outer = event_loop.create_future::<()>();
+    let left = Rc::new(Cell::new(children.len()));
+    let cancel_requested = Rc::new(Cell::new(false));
+    for child in children.iter() {
+        let (outer, left, this) = (outer.clone(), left.clone(), child.clone());
+        let cancel_requested = cancel_requested.clone();
+        child.on_done(Box::new(move || {
+            left.set(left.get() - 1);
+            if outer.done() {
+                return;
+            }
+            let _ = match this.error() {
+                Some(e) => outer.set_exception(e), // the first to fail, `CancelledError` included
+                None if left.get() > 0 => return,
+                None if cancel_requested.get() => outer.set_exception(CancelledError::default()),
+                None => outer.set_result(()),
+            };
+        }));
+    }
+    let target = Gathering {
+        outer: outer.clone(),
+        children,
+        cancel_requested,
+    };
+    let target: Pin<Rc<Gathering<()>>> = Pin::new(Rc::new(target));
+    Waiting::cancelling(outer, target).await?;
+    members.outcomes()
+}
+
 /// What both gathers share: a future that `child_done` completes, told as each task
 /// finishes which task (none if there are no tasks), every task once all are done, and
 /// whether the gather was cancelled; awaiting it, a task's `cancel` reaches the tasks.
@@ -316,10 +467,10 @@ fn gathering<T: Clone + 'static, R: Clone + 'static>(
     }
     let target = Gathering {
         outer: outer.clone(),
-        tasks,
+        children: tasks.iter().map(|task| task.awaited()).collect(),
         cancel_requested,
     };
-    let target: Pin<Rc<Gathering<T, R>>> = Pin::new(Rc::new(target));
+    let target: Pin<Rc<Gathering<R>>> = Pin::new(Rc::new(target));
     Waiting::cancelling(outer, target)
 }
 
@@ -327,13 +478,13 @@ fn gathering<T: Clone + 'static, R: Clone + 'static>(
 /// A gather as the task awaiting it sees it. Python's `_GatheringFuture.cancel`:
 /// cancelling it cancels the tasks gathered, which then end the gather with their
 /// `CancelledError` (or with one of its own, if they all swallowed it).
-struct Gathering<T, R> {
+struct Gathering<R> {
     outer: Future<R>,
-    tasks: Rc<[Task<T>]>,
+    children: Rc<[Awaited]>,
     cancel_requested: Rc<Cell<bool>>,
 }
 
-impl<T: Clone + 'static, R: Clone + 'static> AnyFuture for Gathering<T, R> {
+impl<R: Clone + 'static> AnyFuture for Gathering<R> {
     fn done(&self) -> bool {
         self.outer.done()
     }
@@ -343,8 +494,8 @@ impl<T: Clone + 'static, R: Clone + 'static> AnyFuture for Gathering<T, R> {
             return false;
         }
         let mut cancelled = false;
-        for task in self.tasks.iter() {
-            cancelled |= task.cancel(); // every one, even after the first says yes
+        for child in self.children.iter() {
+            cancelled |= child.cancel(); // every one, even after the first says yes
         }
         if cancelled {
             self.cancel_requested.set(true);
@@ -433,44 +584,151 @@ pub async fn wait<T: Clone + 'static>(
     Ok(tasks.into_iter().partition(|t| t.done()))
 }
 
-/// `asyncio.as_completed(tasks)`: awaitables that give the tasks' results in the order
-/// the tasks finish.
-pub fn as_completed<T: Clone + 'static>(tasks: Vec<Task<T>>) -> Vec<Waiting<T>> {
+/// `asyncio.as_completed(tasks, timeout=..)`: awaitables that give the tasks' results in
+/// the order the tasks finish. Once `timeout` seconds have passed, every one not yet
+/// given raises `TimeoutError` (the tasks go on).
+pub fn as_completed<T: Clone + 'static>(
+    tasks: Vec<Task<T>>,
+    timeout: Option<f64>,
+) -> PyResult<Vec<Waiting<T>>> {
     let Some(first) = tasks.first() else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let event_loop = first.get_loop();
     let slots: Vec<Future<T>> = tasks.iter().map(|_| event_loop.create_future()).collect();
     let next_slot = Rc::new(RefCell::new(slots.clone().into_iter()));
+    let timer = match timeout {
+        Some(timeout) => {
+            let left = next_slot.clone();
+            Some(event_loop.call_later(timeout, move || {
+                for slot in left.borrow_mut().by_ref() {
+                    let _ = slot.set_exception(TimeoutError::default());
+                }
+            })?)
+        }
+        None => None,
+    };
     for task in &tasks {
-        let next_slot = next_slot.clone();
+        let (next_slot, timer) = (next_slot.clone(), timer.clone());
         task.add_done_callback(move |finished| {
-            if let Some(slot) = next_slot.borrow_mut().next() {
+            let mut slots = next_slot.borrow_mut();
+            if let Some(slot) = slots.next() {
                 let _ = match finished.result() {
                     Ok(value) => slot.set_result(value),
                     Err(e) => slot.set_exception(e),
                 };
             }
+            if slots.len() == 0
+                && let Some(timer) = &timer
+            {
+                timer.cancel();
+            }
         });
     }
-    slots.into_iter().map(IntoFuture::into_future).collect()
+    Ok(slots.into_iter().map(IntoFuture::into_future).collect())
 }
 
-/// `asyncio.wait_for(task, timeout)`: its result, or `TimeoutError` after `timeout`
-/// seconds, in which case the task is cancelled, and awaited: as in Python 3.11, the
-/// task is no longer running when `wait_for` returns (and if it swallowed the
-/// cancellation, its result or exception is `wait_for`'s).
+// ANCHOR: wait_for
+/// `asyncio.wait_for(task, timeout)`, as Python 3.11 has it: the task's result, or, after
+/// `timeout` seconds, the task cancelled **and waited for** (its clean-up runs first), then
+/// `TimeoutError`. A task that swallows the cancellation and returns gives its value
+/// instead. Cancelling the task that awaits `wait_for` cancels the inner task too, and
+/// waits for it, before the `CancelledError` goes on.
 pub async fn wait_for<T: Clone + 'static>(task: Task<T>, timeout: f64) -> PyResult<T> {
-    let (done, _) = wait(vec![task.clone()], Some(timeout), ReturnWhen::AllCompleted).await?;
-    if done.is_empty() {
-        task.cancel();
-        wait(vec![task.clone()], None, ReturnWhen::AllCompleted).await?;
-        return match task.result() {
-            Err(e) if e.is::<CancelledError>() => Err(TimeoutError::default().into()),
-            outcome => outcome,
-        };
+    let event_loop = get_running_loop()?;
+    if timeout <= 0.0 {
+        if task.done() {
+            return task.result();
+        }
+        cancel_and_wait(&event_loop, &task).await?;
+        return timed_out(task.result());
     }
-    task.await
+    let waiter = event_loop.create_future::<()>();
+    let timer = event_loop.call_later(timeout, release(&waiter))?;
+    let release_on_done = release(&waiter);
+    task.add_done_callback(move |_| release_on_done());
+    let waited = waiter.await;
+    timer.cancel();
+    if task.done() {
+        return task.result();
+    }
+    cancel_and_wait(&event_loop, &task).await?;
+    match waited {
+        Err(cancelled) => Err(cancelled), // the awaiting task was cancelled: so it stays
+        Ok(()) => timed_out(task.result()),
+    }
+}
+// ANCHOR_END: wait_for
+
+/// A callback that completes `waiter` (asyncio's `_release_waiter`).
+fn release(waiter: &Future<()>) -> impl FnOnce() + 'static {
+    let waiter = waiter.clone();
+    move || {
+        if !waiter.done() {
+            let _ = waiter.set_result(());
+        }
+    }
+}
+
+/// asyncio's `_cancel_and_wait`: cancels `task` and waits until it is done, however it
+/// ends (it may swallow the cancellation).
+async fn cancel_and_wait<T: Clone + 'static>(
+    event_loop: &EventLoop,
+    task: &Task<T>,
+) -> PyResult<()> {
+    let waiter = event_loop.create_future::<()>();
+    let release_on_done = release(&waiter);
+    task.add_done_callback(move |_| release_on_done());
+    task.cancel();
+    waiter.await
+}
+
+/// The inner task's outcome once `wait_for` has timed out: cancelled means `TimeoutError`.
+fn timed_out<T>(outcome: PyResult<T>) -> PyResult<T> {
+    match outcome {
+        Err(e) if e.is::<CancelledError>() => Err(TimeoutError::default().into()),
+        other => other,
+    }
+}
+
+// ANCHOR: shield
+/// `asyncio.shield(task)`: a future with the task's outcome, which a cancellation of
+/// whoever awaits it does not pass on: cancelling the awaiting task cancels the shield's
+/// future, and the task runs on.
+pub fn shield<T: Clone + 'static>(task: &Task<T>) -> PyResult<Future<T>> {
+    let inner = Future::clone(task);
+    if inner.done() {
+        return Ok(inner);
+    }
+    let outer = get_running_loop()?.create_future::<T>();
+    let shielded = outer.clone();
+    inner.add_done_callback(move |inner| {
+        if shielded.cancelled() {
+            return;
+        }
+        // The shield's future is pending (it was not cancelled), so none of these fails.
+        let _ = match inner.result() {
+            Ok(value) => shielded.set_result(value),
+            Err(e) if e.is::<CancelledError>() => Ok(_ = shielded.cancel()),
+            Err(e) => shielded.set_exception(e),
+        };
+    });
+    Ok(outer)
+}
+// ANCHOR_END: shield
+
+/// `asyncio.sleep(delay, result)`: sleeps, then gives `result`.
+pub async fn sleep_with_result<T>(delay: f64, result: T) -> PyResult<T> {
+    sleep(delay).await?;
+    Ok(result)
+}
+
+/// `asyncio.to_thread(func)` (Python 3.9): runs the blocking `func` in the loop's default
+/// executor, and gives its result.
+pub async fn to_thread<T: Clone + Send + 'static>(
+    func: impl FnOnce() -> PyResult<T> + Send + 'static,
+) -> PyResult<T> {
+    get_running_loop()?.run_in_executor(func)?.await
 }
 
 /// `asyncio.run(main())` on the real clock: a new loop, run until `main` is done; the

@@ -13,19 +13,20 @@
 //!
 //! Sockets are non-blocking; a read or write that would block awaits the
 //! reactor's readiness future, so the task sleeps until epoll says the
-//! socket is ready. Writes go out at once when the kernel takes them; what it does not
-//! take is buffered and sent by a flusher task as the socket becomes writable, and
-//! `drain` waits while more than 64 KiB are buffered (until 16 KiB are left), asyncio's
-//! high- and low-water marks.
+//! socket is ready. Reads go through the loop's one read buffer into the connection's
+//! own, which grows as needed and is given back when emptied, if large: an idle
+//! connection holds a few hundred bytes. Writes go out at once when the kernel takes them;
+//! what it does not take is buffered and sent by a flusher task as the socket becomes
+//! writable, and `drain` waits while more than 64 KiB are buffered (until 16 KiB are
+//! left), asyncio's high- and low-water marks.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future as StdFuture;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::os::fd::AsRawFd;
 use std::rc::Rc;
 
-use crate::event_loop::reactor::Reactor;
+use crate::event_loop::reactor::{READ_SIZE, Reactor};
 use crate::event_loop::{EventLoop, Future, get_running_loop};
 use crate::exceptions::{
     ConnectionRefusedError, Exception, IncompleteReadError, LimitOverrunError, OSError, PyResult,
@@ -38,6 +39,19 @@ pub const LIMIT: usize = 64 * 1024;
 pub const HIGH_WATER: usize = 64 * 1024;
 /// ...until no more than this is left.
 pub const LOW_WATER: usize = 16 * 1024;
+/// A connection's buffer, once emptied, keeps its allocation up to this size (the next
+/// request reuses it); a larger one is given back.
+const KEEP: usize = 4 * 1024;
+
+/// Empties `buffer`'s first `n` bytes; a large buffer left empty is given back.
+fn consume_front(buffer: &mut Vec<u8>, n: usize) {
+    let n = n.min(buffer.len());
+    if n == buffer.len() && buffer.capacity() > KEEP {
+        *buffer = Vec::new();
+    } else {
+        buffer.drain(..n);
+    }
+}
 
 /// One TCP connection, shared by its reader and its writer.
 struct Connection {
@@ -46,7 +60,6 @@ struct Connection {
     key: usize,
     stream: TcpStream,
     incoming: RefCell<Vec<u8>>,
-    scratch: RefCell<Vec<u8>>,
     /// The last read got less than it asked for: the kernel had nothing more.
     drained: Cell<bool>,
     eof: Cell<bool>,
@@ -66,7 +79,7 @@ impl Connection {
         let _ = stream.set_nodelay(true);
         let event_loop = get_running_loop()?;
         let reactor = event_loop.reactor()?;
-        let key = reactor.register(stream.as_raw_fd())?;
+        let key = reactor.register(&stream)?;
         Ok(Rc::new(Self {
             closed: event_loop.create_future(),
             event_loop,
@@ -74,7 +87,6 @@ impl Connection {
             key,
             stream,
             incoming: RefCell::default(),
-            scratch: RefCell::new(vec![0; 64 * 1024]),
             drained: Cell::new(false),
             eof: Cell::new(false),
             outgoing: RefCell::default(),
@@ -102,20 +114,20 @@ impl Connection {
             }
             // The last read emptied the kernel's buffer: trying again would only say
             // `WouldBlock` (one wasted syscall per request); epoll will tell when more comes.
-            if self.drained.replace(false) {
+            // Unless the peer has ended the stream: that may have come in the edge that
+            // brought the data, and no edge will come after it; only a read sees the end.
+            if self.drained.replace(false) && !self.reactor.hung_up(self.key) {
                 self.ready(false).await?;
             }
-            // Into a scratch buffer zeroed once per connection: growing `incoming` by
-            // 64 KiB of zeros for each read was a fifth of the web server's time.
-            let read = {
-                let mut scratch = self.scratch.borrow_mut();
-                let read = (&self.stream).read(&mut scratch);
-                if let Ok(n) = read {
-                    self.incoming.borrow_mut().extend_from_slice(&scratch[..n]);
-                    self.drained.set(n > 0 && n < scratch.len());
-                }
-                read
-            };
+            // Through the loop's read buffer, zeroed once: growing `incoming` by 64 KiB
+            // of zeros for each read was a fifth of the web server's time, and a buffer
+            // of that size for each connection was most of an idle connection's memory.
+            let read = self
+                .reactor
+                .read(&self.stream, &mut self.incoming.borrow_mut());
+            if let Ok(n) = read {
+                self.drained.set(n > 0 && n < READ_SIZE);
+            }
             match read {
                 Ok(0) => {
                     self.eof.set(true);
@@ -131,6 +143,9 @@ impl Connection {
 
     // ANCHOR_END: fill
 
+    /// The first `n` bytes received (fewer if fewer came). The buffer itself goes to the
+    /// caller, and what follows is copied to a new one: the connection keeps no more
+    /// than it holds.
     fn take(&self, n: usize) -> Vec<u8> {
         let mut buffer = self.incoming.borrow_mut();
         let at = n.min(buffer.len());
@@ -138,22 +153,29 @@ impl Connection {
         std::mem::replace(&mut *buffer, rest)
     }
 
-    /// Writes what the kernel takes now; an error is kept for `drain` to raise.
-    fn flush_now(&self) {
-        let mut outgoing = self.outgoing.borrow_mut();
+    /// Sends what the kernel takes of `data` now, and says how much that was. An error
+    /// is kept for `drain` to raise, and counts as all sent: nothing more will go.
+    fn send(&self, data: &[u8]) -> usize {
         let mut sent = 0;
-        while sent < outgoing.len() {
-            match (&self.stream).write(&outgoing[sent..]) {
+        while sent < data.len() {
+            match (&self.stream).write(&data[sent..]) {
                 Ok(n) => sent += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     self.write_error.borrow_mut().get_or_insert(os_error(e));
-                    sent = outgoing.len();
+                    return data.len();
                 }
             }
         }
-        outgoing.drain(..sent);
+        sent
+    }
+
+    /// Sends what the kernel takes of the buffer now.
+    fn flush_now(&self) {
+        let mut outgoing = self.outgoing.borrow_mut();
+        let sent = self.send(&outgoing);
+        consume_front(&mut outgoing, sent);
     }
 
     fn wake_drainers(&self) {
@@ -197,16 +219,16 @@ impl Connection {
 
     fn finish_close(&self) {
         let _ = self.stream.shutdown(Shutdown::Both);
-        self.reactor.deregister(self.key);
+        self.reactor.deregister(self.key, &self.stream);
         let _ = self.closed.set_result(());
-        self.outgoing.borrow_mut().clear();
+        *self.outgoing.borrow_mut() = Vec::new();
         self.wake_drainers();
     }
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        self.reactor.deregister(self.key);
+        self.reactor.deregister(self.key, &self.stream);
     }
 }
 
@@ -316,6 +338,29 @@ impl StreamReader {
     pub fn at_eof(&self) -> bool {
         self.0.eof.get() && self.0.incoming.borrow().is_empty()
     }
+
+    /// What has been received and not read yet, for a parser that looks before it takes
+    /// (an HTTP head is parsed as it comes, so that a head that can never end is seen
+    /// at once).
+    pub(crate) fn buffered(&self) -> std::cell::Ref<'_, [u8]> {
+        std::cell::Ref::map(self.0.incoming.borrow(), Vec::as_slice)
+    }
+
+    /// Receives more into the buffer, waiting until something comes: `false` at the end
+    /// of the stream.
+    pub(crate) async fn receive(&self) -> PyResult<bool> {
+        self.0.fill().await
+    }
+
+    /// Drops the first `n` bytes of the buffer (what a parser has taken).
+    pub(crate) fn consume(&self, n: usize) {
+        consume_front(&mut self.0.incoming.borrow_mut(), n);
+    }
+
+    /// Another reader of the same connection (for a request's body, read later).
+    pub(crate) fn share(&self) -> StreamReader {
+        StreamReader(self.0.clone())
+    }
 }
 
 impl StreamWriter {
@@ -325,14 +370,21 @@ impl StreamWriter {
         if self.0.closing.get() || self.0.write_error.borrow().is_some() {
             return;
         }
-        self.0.outgoing.borrow_mut().extend_from_slice(data);
-        if !self.0.flushing.get() {
-            self.0.flush_now();
-        }
-        if !self.0.outgoing.borrow().is_empty()
-            && let Err(e) = self.0.start_flusher()
-        {
-            self.0.write_error.borrow_mut().get_or_insert(e);
+        // Straight from `data` when nothing waits before it: only what the kernel does
+        // not take now is copied.
+        let sent = if self.0.flushing.get() || !self.0.outgoing.borrow().is_empty() {
+            0
+        } else {
+            self.0.send(data)
+        };
+        if sent < data.len() {
+            self.0
+                .outgoing
+                .borrow_mut()
+                .extend_from_slice(&data[sent..]);
+            if let Err(e) = self.0.start_flusher() {
+                self.0.write_error.borrow_mut().get_or_insert(e);
+            }
         }
     }
 
@@ -372,6 +424,13 @@ impl StreamWriter {
                 self.0.finish_close(); // the loop is closed: close now
             }
         }
+    }
+
+    /// `writer.transport.abort()`: closes the connection now; what is buffered and not
+    /// sent is dropped. For a peer that does not read what it is sent.
+    pub fn abort(&self) {
+        self.0.closing.set(true);
+        self.0.finish_close();
     }
 
     /// `writer.write_eof()`: no more data will be written; the peer reads the end of the
@@ -451,6 +510,10 @@ pub async fn open_connection(host: &str, port: u16) -> PyResult<(StreamReader, S
     Ok((StreamReader(connection.clone()), StreamWriter(connection)))
 }
 
+/// How many connections the kernel keeps waiting for `accept` (asyncio's default is 100,
+/// std's 128; Linux caps it at `net.core.somaxconn`, 4096).
+const BACKLOG: i32 = 1024;
+
 /// Linux's `EINPROGRESS`: a non-blocking `connect` has started.
 const EINPROGRESS: i32 = 115;
 
@@ -469,7 +532,7 @@ struct Listener {
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        self.reactor.deregister(self.key);
+        self.reactor.deregister(self.key, &self.socket);
     }
 }
 
@@ -480,11 +543,23 @@ where
     H: Fn(StreamReader, StreamWriter) -> F + 'static,
     F: StdFuture<Output = PyResult<()>> + 'static,
 {
-    let socket = TcpListener::bind(resolve(host, port)?).map_err(os_error)?;
+    let address = resolve(host, port)?;
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(address),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )
+    .map_err(os_error)?;
+    socket.set_reuse_address(true).map_err(os_error)?;
+    socket.bind(&address.into()).map_err(os_error)?;
+    // Room for a burst of connections: with std's 128, 500 clients connecting at once
+    // were partly refused by the kernel before the loop could accept them.
+    socket.listen(BACKLOG).map_err(os_error)?;
+    let socket = TcpListener::from(socket);
     socket.set_nonblocking(true).map_err(os_error)?;
     let event_loop = get_running_loop()?;
     let reactor = event_loop.reactor()?;
-    let key = reactor.register(socket.as_raw_fd())?;
+    let key = reactor.register(&socket)?;
     let listener = Rc::new(Listener {
         socket,
         reactor,
@@ -494,10 +569,23 @@ where
     });
     let accepting = listener.clone();
     let task = event_loop.create_native_task(async move {
+        // Seconds to wait before accepting again after a failure (0: none failed).
+        let mut backoff: f64 = 0.0;
         loop {
             match accepting.socket.accept() {
                 Ok((stream, _)) => {
-                    let connection = Connection::new(stream)?;
+                    backoff = 0.0;
+                    let connection = match Connection::new(stream) {
+                        Ok(connection) => connection,
+                        Err(e) => {
+                            crate::exceptions::write_unraisable(
+                                "accepting a connection failed",
+                                "<Server>",
+                                &e,
+                            );
+                            continue;
+                        }
+                    };
                     let served =
                         handler(StreamReader(connection.clone()), StreamWriter(connection));
                     drop(super::create_task(served)?);
@@ -508,15 +596,25 @@ where
                         .wait(&get_running_loop()?, accepting.key, false)?
                         .await?;
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // Interrupted, or a client that gave up before it was accepted: go on.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
+                    ) => {}
                 Err(e) => {
-                    // Out of file descriptors, say: asyncio logs it and tries again later.
-                    crate::exceptions::write_unraisable(
-                        "socket.accept() failed",
-                        "<Server>",
-                        &os_error(e),
-                    );
-                    super::sleep(0.1).await?;
+                    // Out of file descriptors, say (EMFILE): the connection waits in the
+                    // backlog. Said once, not at every try, and tried again after a wait
+                    // that doubles from 0.1 s to asyncio's 1 s (ACCEPT_RETRY_DELAY).
+                    if backoff == 0.0 {
+                        crate::exceptions::write_unraisable(
+                            "socket.accept() failed",
+                            "<Server>",
+                            &os_error(e),
+                        );
+                    }
+                    backoff = (backoff * 2.0).clamp(0.1, 1.0);
+                    super::sleep(backoff).await?;
                 }
             }
         }
@@ -536,7 +634,9 @@ impl Server {
         if let Some(task) = self.listener.accepting.borrow_mut().take() {
             task.cancel();
         }
-        self.listener.reactor.deregister(self.listener.key);
+        self.listener
+            .reactor
+            .deregister(self.listener.key, &self.listener.socket);
         let _ = self.listener.closed.set_result(());
     }
 

@@ -49,11 +49,15 @@ pin_project_lite::pin_project! {
     struct Inner<T, F> {
         future: Future<T>,
         // `N` in its name `Task-N`, and its slot in the loop (see `TaskId`), kept apart
-        // so that they and `must_cancel` share eight bytes' padding: every field counts,
-        // a million times.
+        // so that they, `must_cancel`, `started` and `cancels` share eight bytes: every
+        // field counts, a million times.
         number: u64,
         slot: u32,
         must_cancel: Cell<bool>,
+        // Its coroutine has been polled: a task cancelled before then never runs it.
+        started: Cell<bool>,
+        // `task.cancelling()`: the cancellation requests not taken back by `uncancel()`.
+        cancels: Cell<u16>,
         // The pycoro future the coroutine waits for, which `cancel` cancels too.
         waiting_on: Cell<Option<Awaited>>,
         // The waker its coroutine kept, once it has kept one (see `lend_waker`): the
@@ -129,6 +133,16 @@ impl TaskRef {
     /// `task.cancel()`.
     pub fn cancel(&self) -> bool {
         self.0.cancel()
+    }
+
+    /// `task.cancelling()` (Python 3.11).
+    pub fn cancelling(&self) -> u32 {
+        self.0.cancelling()
+    }
+
+    /// `task.uncancel()` (Python 3.11).
+    pub fn uncancel(&self) -> u32 {
+        self.0.uncancel()
     }
 }
 
@@ -268,6 +282,8 @@ impl<T: Clone + 'static> Task<T> {
             number: id.number,
             slot,
             must_cancel: Cell::new(false),
+            started: Cell::new(false),
+            cancels: Cell::new(0),
             waiting_on: Cell::default(),
             waker: std::cell::OnceCell::new(),
             coro: PinCell::new(Some(coro)),
@@ -292,7 +308,25 @@ impl<T: Clone + 'static> Task<T> {
         Running::cancel(&*self.0)
     }
 
+    /// `task.cancelling()` (Python 3.11): how many cancellation requests it has had,
+    /// less those taken back by [`uncancel`](Self::uncancel).
+    pub fn cancelling(&self) -> u32 {
+        Running::cancelling(&*self.0)
+    }
+
+    /// `task.uncancel()` (Python 3.11): takes one cancellation request back, and gives
+    /// how many are left. `TaskGroup` and `timeout` use it to tell their own
+    /// cancellations from the ones meant for the task.
+    pub fn uncancel(&self) -> u32 {
+        Running::uncancel(&*self.0)
+    }
+
     fn as_running(&self) -> RunningRef {
+        self.0.clone()
+    }
+
+    /// The task as what another waits on (so that a cancellation reaches it).
+    pub(crate) fn awaited(&self) -> Awaited {
         self.0.clone()
     }
 }
@@ -304,6 +338,7 @@ impl<T: Clone + 'static, F> Inner<T, F> {
         if self.future.done() {
             return false;
         }
+        self.cancels.set(self.cancels.get().saturating_add(1));
         // The cancellation goes to what the task waits for, which then wakes it: a
         // future is cancelled, a task is cancelled in turn (its coroutine gets
         // `CancelledError` and may clean up). A task that catches it and returns gives
@@ -361,13 +396,15 @@ where
     }
 }
 
-impl<T, F> Running for Inner<T, F>
+impl<T, F> Inner<T, F>
 where
     T: Clone + 'static,
     F: StdFuture<Output = PyResult<T>> + 'static,
 {
     // ANCHOR: step
-    fn step(self: Pin<&Self>) {
+    /// One step (`Task.__step`): polls the coroutine once and, if it finished, settles
+    /// the task's future and leaves the loop.
+    fn step_task(self: Pin<&Self>) {
         let this = self.project_ref();
         if this.future.done() {
             return;
@@ -383,49 +420,14 @@ where
             if coro.is_none() {
                 return;
             }
-            let previous = CURRENT.replace(Some(self.id()));
-            let mut lent = None;
-            let waker = match this.waker.get() {
-                Some(kept) => kept,
-                None => lent.insert(lend_waker(self.id(), event_loop.clock())),
-            };
-            // A `Waker` that borrows the `Arc`: no count to raise and lower at each step.
-            let waker = waker_ref(waker);
-            let mut cx = Context::from_waker(&waker);
-            // The coroutine's result, once it has one. Kept out of the value the poll
-            // returns: a step that suspends then passes one word, not a 16-byte result
-            // that was stored in halves and loaded whole (a store-forwarding stall, found
-            // with `perf annotate`, at every step).
-            let mut finished = None;
-            // A panic inside the coroutine becomes the task's exception, and the loop goes on.
-            let panicked = catch_panic(|| {
-                if let Some(coro) = PinMut::as_mut(&mut coro).as_pin_mut()
-                    && let Poll::Ready(result) = coro.poll(&mut cx)
-                {
-                    finished = Some(result);
-                }
-                Ok(())
-            });
-            if let Some(spare) = lent {
-                if Arc::strong_count(&spare) > 1 {
-                    // The coroutine kept a clone: this waker is the task's from now on.
-                    let _ = this.waker.set(spare);
-                } else {
-                    SPARE_WAKER.set(Some(spare));
-                }
-            }
-            let polled = match panicked {
-                Err(e) => Some(Err(e)),
-                Ok(()) => finished,
-            };
-            if polled.is_some() {
-                // Done: the coroutine's frame goes with its last poll, not when the last
-                // handle to the task goes, and while the task is still the current one
-                // (as a Python frame's locals go when it returns).
+            if !this.started.replace(true) && this.must_cancel.replace(false) {
+                // Cancelled before its first step: Python throws `CancelledError` into a
+                // coroutine that has not started, which raises it without running a line.
                 PinMut::as_mut(&mut coro).set(None);
+                Some(Err(CancelledError::default().into()))
+            } else {
+                self.poll_coroutine(coro)
             }
-            CURRENT.set(previous);
-            polled
         };
         match polled {
             None => {
@@ -434,6 +436,12 @@ where
                 }
                 return;
             }
+            // A coroutine that returns while a cancellation is pending (it cancelled its
+            // own task, say) ends cancelled, as `Task.__step` decides; one that raises
+            // keeps its exception.
+            Some(Ok(_)) if this.must_cancel.replace(false) => {
+                this.future.cancel();
+            }
             Some(Ok(value)) => {
                 let _ = this.future.set_task_outcome(Ok(value));
             }
@@ -441,12 +449,73 @@ where
                 this.future.cancel();
             }
             Some(Err(e)) => {
-                let _ = this.future.set_task_outcome(Err(e));
+                let coroutine = crate::generators::function_name(std::any::type_name::<F>());
+                let _ = this.future.set_task_exception(e, coroutine);
             }
         }
         event_loop.forget_native_task(self.id());
     }
+
+    /// Polls the coroutine once, as the current task: its result, once it has one.
+    #[inline(always)]
+    fn poll_coroutine(self: Pin<&Self>, mut coro: PinMut<'_, Option<F>>) -> Option<PyResult<T>> {
+        let this = self.project_ref();
+        let event_loop = this.future.event_loop();
+        let previous = CURRENT.replace(Some(self.id()));
+        let mut lent = None;
+        let waker = match this.waker.get() {
+            Some(kept) => kept,
+            None => lent.insert(lend_waker(self.id(), event_loop.clock())),
+        };
+        // A `Waker` that borrows the `Arc`: no count to raise and lower at each step.
+        let waker = waker_ref(waker);
+        let mut cx = Context::from_waker(&waker);
+        // The coroutine's result, once it has one. Kept out of the value the poll
+        // returns: a step that suspends then passes one word, not a 16-byte result
+        // that was stored in halves and loaded whole (a store-forwarding stall, found
+        // with `perf annotate`, at every step).
+        let mut finished = None;
+        // A panic inside the coroutine becomes the task's exception, and the loop goes on.
+        let panicked = catch_panic(|| {
+            if let Some(coro) = PinMut::as_mut(&mut coro).as_pin_mut()
+                && let Poll::Ready(result) = coro.poll(&mut cx)
+            {
+                finished = Some(result);
+            }
+            Ok(())
+        });
+        if let Some(spare) = lent {
+            if Arc::strong_count(&spare) > 1 {
+                // The coroutine kept a clone: this waker is the task's from now on.
+                let _ = this.waker.set(spare);
+            } else {
+                SPARE_WAKER.set(Some(spare));
+            }
+        }
+        let polled = match panicked {
+            Err(e) => Some(Err(e)),
+            Ok(()) => finished,
+        };
+        if polled.is_some() {
+            // Done: the coroutine's frame goes with its last poll, not when the last
+            // handle to the task goes, and while the task is still the current one
+            // (as a Python frame's locals go when it returns).
+            PinMut::as_mut(&mut coro).set(None);
+        }
+        CURRENT.set(previous);
+        polled
+    }
     // ANCHOR_END: step
+}
+
+impl<T, F> Running for Inner<T, F>
+where
+    T: Clone + 'static,
+    F: StdFuture<Output = PyResult<T>> + 'static,
+{
+    fn step(self: Pin<&Self>) {
+        self.step_task();
+    }
 
     fn number(&self) -> u64 {
         self.number
@@ -475,6 +544,16 @@ where
 
     fn cancel(&self) -> bool {
         self.request_cancel(|| self.future.event_loop().wake(self.id()))
+    }
+
+    fn cancelling(&self) -> u32 {
+        self.cancels.get().into()
+    }
+
+    fn uncancel(&self) -> u32 {
+        let left = self.cancels.get().saturating_sub(1);
+        self.cancels.set(left);
+        left.into()
     }
 
     fn done(&self) -> bool {

@@ -21,6 +21,12 @@ pub struct PythonOutput {
 /// The source is fed on stdin (`python3 -`), so the tour works from any directory;
 /// output is UTF-8 whatever the locale, as the documents print Chinese.
 pub fn run_python(program: &Program) -> io::Result<Option<PythonOutput>> {
+    run_python_source(program.python)
+}
+
+/// Runs `source` with `python3` as [`run_python`] runs a program's Python version (the
+/// exercises' `solution.py` too), or `Ok(None)` if `python3` is not installed.
+pub fn run_python_source(source: &str) -> io::Result<Option<PythonOutput>> {
     let child = Command::new("python3")
         .arg("-")
         .env("PYTHONIOENCODING", "utf-8")
@@ -39,7 +45,7 @@ pub fn run_python(program: &Program) -> io::Result<Option<PythonOutput>> {
         Err(e) => return Err(e),
     };
     let mut stdin = child.stdin.take().expect("stdin was piped");
-    stdin.write_all(program.python.as_bytes())?;
+    stdin.write_all(source.as_bytes())?;
     drop(stdin); // EOF: python3 starts running the program
     let output = child.wait_with_output()?;
     Ok(Some(PythonOutput {
@@ -54,6 +60,8 @@ pub fn run_python(program: &Program) -> io::Result<Option<PythonOutput>> {
 pub struct RustRun {
     /// Its stdout.
     pub trace: Vec<u8>,
+    /// When each line of `trace` was printed: the loop's pass and time, if a loop ran.
+    pub stamps: Vec<Option<crate::trace::Stamp>>,
     /// The exception that ended it.
     pub error: Option<crate::exceptions::Exception>,
 }
@@ -79,6 +87,7 @@ pub fn run_rust(program: &Program, clock: &crate::clock::Clock) -> RustRun {
     let result = (program.run)(&out, clock).and_then(|()| Ok(out.finish()?));
     RustRun {
         trace: trace.bytes(),
+        stamps: trace.stamps(),
         error: result.err(),
     }
 }

@@ -18,7 +18,7 @@
 use std::process::ExitCode;
 
 use crate::clock::Clock;
-use crate::exceptions::{PyResult, format_exception_only};
+use crate::exceptions::{PyResult, format_exception};
 use crate::substrates::Substrate;
 use crate::trace::Out;
 
@@ -226,7 +226,9 @@ pub fn main(id: &str) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{}", format_exception_only(&e));
+            // As CPython reports an exception that escapes the program: the traceback's
+            // header, the chained sections, the last line (Rust has no frames to list).
+            eprint!("{}", format_exception(&e));
             ExitCode::FAILURE
         }
     }

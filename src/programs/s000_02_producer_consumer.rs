@@ -27,7 +27,7 @@ pub(crate) fn consumer(out: Out) -> Generator<'static, &'static str, i32> {
 }
 
 fn produce(
-    c: &impl GeneratorProtocol<Yield = &'static str, Send = i32>,
+    c: &impl GeneratorProtocol<Yield = &'static str, Send = i32, Return = ()>,
     out: &Out,
 ) -> PyResult<()> {
     c.send(None)?;

@@ -30,7 +30,7 @@ fn consumer(out: Out) -> Generator<'static, &'static str, i32> {
 }
 
 fn produce(
-    c: &impl GeneratorProtocol<Yield = &'static str, Send = i32>,
+    c: &impl GeneratorProtocol<Yield = &'static str, Send = i32, Return = ()>,
     out: &Out,
 ) -> PyResult<()> {
     let res = c.send(None)?.yielded()?;

@@ -20,7 +20,7 @@ async fn main(out: Out) -> PyResult<()> {
         create_task(do_some_work(out.clone(), 2))?,
         create_task(do_some_work(out.clone(), 4))?,
     ];
-    for task in as_completed(tasks) {
+    for task in as_completed(tasks, None)? {
         let result = task.await?;
         pyprint!(out, "Task ret: {result}");
     }

@@ -4,8 +4,10 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use crate::event_loop::{Future, FutureRef};
-use crate::exceptions::{AttributeError, Exception, GeneratorExit, PyResult, RuntimeError};
-use crate::generators::{Generator, GeneratorState, Resume, Step};
+use crate::exceptions::{
+    AttributeError, Exception, GeneratorExit, PyResult, RuntimeError, StopIteration,
+};
+use crate::generators::{Generator, Resume, Step};
 
 /// The sub-iterator of a `yield from`: a generator, a future, or a plain iterator.
 ///
@@ -31,7 +33,7 @@ pub trait Delegate {
 
     /// The priming `next(_i)`. A sub-generator that has already finished raises a bare
     /// `StopIteration`, which ends the delegation at once with the value `None`
-    /// (`R::default()` here, see the book).
+    /// (`R::default()` here, see the book), as any later `next` or `send` does.
     fn start(&mut self) -> PyResult<Step<Self::Yield, Self::Return>> {
         self.next()
     }
@@ -110,32 +112,37 @@ macro_rules! delegate_to_generator {
             type Return = R;
 
             fn next(&mut self) -> PyResult<Step<Y, R>> {
-                Generator::next(self)
+                Generator::next(self).or_else(stopped)
             }
 
             fn send(&mut self, value: S) -> PyResult<Step<Y, R>> {
-                Generator::send(self, value)
+                Generator::send(self, value).or_else(stopped)
             }
 
             fn throw(&mut self, exc: Exception) -> PyResult<Step<Y, R>> {
-                Generator::throw(self, exc)
+                Generator::throw(self, exc).or_else(stopped)
             }
 
             fn close(&mut self) -> PyResult<()> {
                 Generator::close(self)
             }
-
-            fn start(&mut self) -> PyResult<Step<Y, R>> {
-                if self.state() == GeneratorState::Closed {
-                    // next() would raise a StopIteration without a value: Python's
-                    // `yield from` turns it into the value None.
-                    return Ok(Step::Returned(R::default()));
-                }
-                Generator::next(self)
-            }
         }
     )*};
 }
+
+/// PEP 380's `except StopIteration as _e: _r = _e.value`: a sub-generator that raises
+/// `StopIteration` has ended the delegation. A generator's own is bare (it had finished
+/// already, or was closed from outside while its delegator waited), so the value is
+/// `None`, `R::default()`. A `StopIteration` with a value (thrown into a finished
+/// sub-generator) goes on as an exception: its value is of no type `R` can be asked for.
+// ANCHOR: stopped
+fn stopped<Y, R: Default>(exc: Exception) -> PyResult<Step<Y, R>> {
+    match exc.downcast_ref::<StopIteration>() {
+        Some(stop) if stop.value().is_none() => Ok(Step::Returned(R::default())),
+        _ => Err(exc),
+    }
+}
+// ANCHOR_END: stopped
 
 delegate_to_generator!(
     Generator<'a, Y, S, R>,

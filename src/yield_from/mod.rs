@@ -23,7 +23,7 @@
 //! iterator through [`iter`]) and evaluates to its return value. Document 003 calls it
 //! "a transparent pipe" between the caller and the sub-generator.
 //!
-//! **The event loop** is asyncio 3.4's, built in four stages: a
+//! **The event loop** is asyncio 3.4's, in three parts: a
 //! [`Future`](crate::event_loop::Future) (a result that will be set later, with done
 //! callbacks), a [`Task`] (a future that steps a coroutine, one step per future it
 //! yields), and the [`EventLoop`] (a ready queue, then

@@ -155,7 +155,7 @@ impl<T: Clone + 'static> Task<T> {
                         inner.name,
                         exception_repr(&e)
                     ));
-                    let _ = inner.future.set_task_outcome(Err(e));
+                    let _ = inner.future.set_task_exception(e, inner.coro_name);
                 }
             }
         }

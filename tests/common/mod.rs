@@ -49,3 +49,32 @@ pub fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
         seed
     }
 }
+
+/// The server's sockets for its connections on `port` that are still open in this
+/// process: its descriptors (`/proc/self/fd`) that are TCP sockets with `port` as their
+/// local port and not listening (`/proc/self/net/tcp`). Other tests' sockets, which run
+/// in parallel in the same process, do not count.
+pub fn open_server_connections(port: u16) -> usize {
+    let inodes: std::collections::HashSet<String> = std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+        .filter_map(|target| {
+            let target = target.to_string_lossy().into_owned();
+            Some(
+                target
+                    .strip_prefix("socket:[")?
+                    .strip_suffix(']')?
+                    .to_string(),
+            )
+        })
+        .collect();
+    let table = std::fs::read_to_string("/proc/self/net/tcp").unwrap();
+    let local_port = format!(":{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .filter(|fields| fields[1].ends_with(&local_port) && fields[3] != "0A")
+        .filter(|fields| inodes.contains(fields[9]))
+        .count()
+}

@@ -3,7 +3,8 @@
 use super::*;
 use crate::common::{Finally, Log};
 use pycoro::exceptions::{
-    GeneratorExit, PyResult, RuntimeError, StopIteration, ValueError, format_exception_only,
+    Exception, ExceptionExt, GeneratorExit, PyResult, Raise, RuntimeError, StopIteration,
+    ValueError, cause, context, format_exception, format_exception_only,
 };
 use pycoro::generators::{GeneratorState, Step};
 
@@ -69,12 +70,14 @@ fn a_body_that_yields_after_generator_exit_makes_close_raise_runtime_error() -> 
 #[test]
 fn a_stop_iteration_raised_on_generator_exit_becomes_runtime_error() -> PyResult<()> {
     let g = answering(Log::default(), || {
-        Some(Err(StopIteration::default().into()))
+        Some(Err(StopIteration::new(5).into()))
     });
     g.next()?;
     let e = g.close().unwrap_err();
     assert!(e.is::<RuntimeError>());
     assert_eq!(e.to_string(), "generator raised StopIteration");
+    let stop = cause(&e).and_then(|c| c.downcast_ref::<StopIteration>());
+    assert_eq!(stop.and_then(StopIteration::value_as::<i32>), Some(&5));
     Ok(())
 }
 
@@ -124,3 +127,51 @@ fn throwing_generator_exit_is_not_close_a_yield_after_it_is_returned() -> PyResu
     assert_eq!(g.throw(GeneratorExit::default())?, Step::Yielded(1));
     Ok(())
 }
+
+// ANCHOR: except_exception
+#[test]
+fn except_exception_in_the_body_catches_errors_but_lets_close_through() -> PyResult<()> {
+    let g: Gen<i32> = generator!(|co| loop {
+            match suspend!(co, 1) {
+                Err(e) if e.isinstance::<Exception>() => {} // except Exception: pass
+                other => {
+                    other?;
+                }
+            }
+        },
+    );
+    g.next()?;
+    assert_eq!(g.throw(ValueError::new("swallowed"))?, Step::Yielded(1));
+    g.close()?; // GeneratorExit is a BaseException: `except Exception` lets it by
+    assert_eq!(g.state(), GeneratorState::Closed);
+    Ok(())
+}
+// ANCHOR_END: except_exception
+
+// ANCHOR: context
+#[test]
+fn an_exception_raised_while_handling_generator_exit_has_it_as_context() -> PyResult<()> {
+    let g: Gen<i32> = generator!(|co| match suspend!(co, 1) {
+            Err(exit) if exit.is::<GeneratorExit>() => {
+                // raised inside `except GeneratorExit:`, so linked to it
+                Err(ValueError::new("cleanup failed").during(&exit))
+            }
+            other => other.map(drop),
+        },
+    );
+    g.next()?;
+    let e = g.close().unwrap_err();
+    assert!(context(&e).unwrap().is::<GeneratorExit>());
+    assert_eq!(
+        format_exception(&e),
+        "Traceback (most recent call last):\n\
+         GeneratorExit\n\
+         \n\
+         During handling of the above exception, another exception occurred:\n\
+         \n\
+         Traceback (most recent call last):\n\
+         ValueError: cleanup failed\n"
+    );
+    Ok(())
+}
+// ANCHOR_END: context

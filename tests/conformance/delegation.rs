@@ -250,6 +250,34 @@ fn delegating_to_a_finished_generator_gives_none_at_once() -> PyResult<()> {
 }
 // ANCHOR_END: already_finished
 
+// ANCHOR: closed_from_outside
+#[test]
+fn a_shared_sub_generator_closed_from_outside_gives_none_and_the_delegator_goes_on() -> PyResult<()>
+{
+    let log = Log::default();
+    let sub: Rc<Gen<&str, (), Option<&str>>> = Rc::new(generator!(|co| {
+            suspend!(co, "sub 1")?;
+            suspend!(co, "sub 2")?;
+            Ok(Some("sub done"))
+        },
+    ));
+    let shared = sub.clone();
+    let body_log = log.clone();
+    let delegator: Gen<&str, (), ()> = generator!(|co| {
+            let r = yield_from!(co, shared)?;
+            body_log.push(format!("yield from gave {r:?}"));
+            suspend!(co, "after")?;
+            Ok(())
+        },
+    );
+    assert_eq!(delegator.next()?, Step::Yielded("sub 1"));
+    sub.close()?; // from outside, while the delegator waits on it
+    assert_eq!(delegator.next()?, Step::Yielded("after")); // no RuntimeError
+    assert_eq!(log.take(), ["yield from gave None"]);
+    Ok(())
+}
+// ANCHOR_END: closed_from_outside
+
 // ANCHOR: self_delegation
 #[test]
 fn a_generator_that_delegates_to_itself_gets_value_error_already_executing() {

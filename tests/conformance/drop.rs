@@ -82,7 +82,10 @@ fn a_generator_that_ignores_generator_exit_on_drop_is_reported_in_cpythons_words
         head.starts_with("Exception ignored in: <generator object "),
         "{head}"
     );
-    assert_eq!(last, "RuntimeError: generator ignored GeneratorExit");
+    assert_eq!(
+        last,
+        "Traceback (most recent call last):\nRuntimeError: generator ignored GeneratorExit"
+    );
     Ok(())
 }
 

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use crate::common::Log;
 use pycoro::exceptions::{
-    PyResult, RuntimeError, StopIteration, TypeError, ValueError, format_exception_only,
+    PyResult, RuntimeError, StopIteration, TypeError, ValueError, cause, format_exception_only,
 };
 use pycoro::generators::{GeneratorState, Step};
 
@@ -123,16 +123,36 @@ fn resuming_a_running_generator_is_value_error_generator_already_executing() {
 fn a_stop_iteration_escaping_the_body_becomes_runtime_error_pep_479() {
     let g: Gen<i32> = generator!(|co| {
             suspend!(co, 1)?;
-            Err(StopIteration::new("3").into())
+            Err(StopIteration::new(3).into())
         },
     );
     assert_eq!(g.next().unwrap(), Step::Yielded(1));
     let e = g.next().unwrap_err();
     assert!(e.is::<RuntimeError>());
     assert_eq!(e.to_string(), "generator raised StopIteration");
+    // raise RuntimeError(...) from the StopIteration, its value kept
+    let stop = cause(&e).and_then(|c| c.downcast_ref::<StopIteration>());
+    assert_eq!(stop.and_then(StopIteration::value_as::<i32>), Some(&3));
     assert_eq!(g.state(), GeneratorState::Closed);
 }
 // ANCHOR_END: pep479
+
+// ANCHOR: stop_value
+#[test]
+fn a_returned_value_reaches_a_caller_further_up_as_the_stop_iteration_value() {
+    let g: Gen<i32, (), &str> = generator!(|co| {
+            suspend!(co, 1)?;
+            Ok("done")
+        },
+    );
+    // def first_two(): return next(g), next(g)   (the second next raises)
+    let first_two = || -> PyResult<(i32, i32)> { Ok((g.next()?.yielded()?, g.next()?.yielded()?)) };
+    let e = first_two().unwrap_err();
+    let stop = e.downcast_ref::<StopIteration>().expect("StopIteration");
+    assert_eq!(stop.value_as::<&str>(), Some(&"done")); // except StopIteration as e: e.value
+    assert_eq!(g.state().to_string(), "GEN_CLOSED"); // inspect.getgeneratorstate(g)
+}
+// ANCHOR_END: stop_value
 
 #[test]
 fn any_other_exception_escaping_the_body_propagates_and_closes_it() {

@@ -2,13 +2,19 @@
 //! `python/differential/zoo.py`, with the same log lines.
 
 use pycoro::exceptions::{
-    Exception, GeneratorExit, StopIteration, TypeError, ValueError, exception_name,
+    Exception, GeneratorExit, KeyError, Raise, StopIteration, TypeError, ValueError,
+    exception_name, raise,
 };
 use pycoro::generators::Generator;
 use pycoro::yield_from::iter;
-use pycoro::{yield_, yield_from};
+use pycoro::{try_, yield_, yield_from};
 
 use crate::common::Log;
+
+pycoro::py_exception!(
+    /// `class MyError(Exception)`, the zoo's own exception.
+    pub MyError(Exception)
+);
 
 /// Every zoo member yields ints, is sent ints, and returns an int or None.
 pub type Zoo = Generator<'static, i64, i64, Option<i64>>;
@@ -19,10 +25,6 @@ pub type MakeZoo = fn(Log) -> Zoo;
 /// Python's `str()` of an int or None.
 pub fn py(value: Option<i64>) -> String {
     value.map_or("None".to_string(), |v| v.to_string())
-}
-
-fn is(e: &Exception, name: &str) -> bool {
-    exception_name(e) == name
 }
 
 fn z00_simple(_log: Log) -> Zoo {
@@ -41,13 +43,15 @@ fn z01_try_except(log: Log) -> Zoo {
         #[coroutine]
         move |_| {
             loop {
-                match yield_!(1) {
-                    Ok(x) => log.push(format!("got {}", py(x))),
-                    Err(e) if e.is::<ValueError>() => {
+                try_! {
+                    try {
+                        let x = yield_!(1)?;
+                        log.push(format!("got {}", py(x)));
+                    }
+                    except ValueError as e {
                         log.push(format!("caught ValueError {e}"));
                         yield_!(2)?;
                     }
-                    Err(e) => return Err(e),
                 }
             }
         },
@@ -73,13 +77,14 @@ fn z03_yield_in_except(log: Log) -> Zoo {
     Generator::new(
         #[coroutine]
         move |_| {
-            match yield_!(1) {
-                Ok(_) => {}
-                Err(e) if e.is::<ValueError>() => {
+            try_! {
+                try {
+                    yield_!(1)?;
+                }
+                except ValueError as _e {
                     let x = yield_!(2)?;
                     log.push(format!("in except got {}", py(x)));
                 }
-                Err(e) => return Err(e),
             }
             Ok(Some(5))
         },
@@ -90,11 +95,16 @@ fn z04_yield_in_finally(log: Log) -> Zoo {
     Generator::new(
         #[coroutine]
         move |_| {
-            let body = yield_!(1);
-            log.push("finally");
-            yield_!(2)?;
-            log.push("after yield in finally");
-            body?;
+            try_! {
+                try {
+                    yield_!(1)?;
+                }
+                finally {
+                    log.push("finally");
+                    yield_!(2)?;
+                    log.push("after yield in finally");
+                }
+            }
             Ok(None)
         },
     )
@@ -153,12 +163,13 @@ fn z08_reraise_different(_log: Log) -> Zoo {
     Generator::new(
         #[coroutine]
         |_| {
-            match yield_!(1) {
-                Ok(_) => {}
-                Err(e) if e.is::<ValueError>() => {
-                    return Err(TypeError::new(format!("converted {e}")).into());
+            try_! {
+                try {
+                    yield_!(1)?;
                 }
-                Err(e) => return Err(e),
+                except ValueError as e {
+                    raise(TypeError::new(format!("converted {e}")))?;
+                }
             }
             yield_!(2)?;
             Ok(None)
@@ -195,13 +206,14 @@ fn middle_catches(log: Log) -> Zoo {
     Generator::new(
         #[coroutine]
         move |_| {
-            let r = match yield_from!(sub_echo(log.clone())) {
-                Ok(r) => r,
-                Err(e) if e.is::<ValueError>() => {
+            let r = try_! {
+                try {
+                    yield_from!(sub_echo(log.clone()))?
+                }
+                except ValueError as e {
                     log.push(format!("middle caught {e}"));
                     yield_!(20)?
                 }
-                Err(e) => return Err(e),
             };
             Ok(r)
         },
@@ -293,24 +305,25 @@ fn z15_echo(_log: Log) -> Zoo {
     )
 }
 
+// ANCHOR: z16_except_else_finally
 fn z16_except_else_finally(log: Log) -> Zoo {
     Generator::new(
         #[coroutine]
         move |_| {
-            match yield_!(1) {
-                Ok(x) => {
-                    log.push(format!("else {}", py(x)));
-                    log.push("finally");
+            let mut x = None;
+            try_! {
+                try {
+                    x = yield_!(1)?;
                 }
-                Err(e) if e.is::<ValueError>() || is(&e, "MyError") => {
+                except (ValueError, MyError) as e {
                     log.push(format!("except {}", exception_name(&e)));
-                    let inner = yield_!(2);
-                    log.push("finally");
-                    inner?;
+                    yield_!(2)?;
                 }
-                Err(e) => {
+                else {
+                    log.push(format!("else {}", py(x)));
+                }
+                finally {
                     log.push("finally");
-                    return Err(e);
                 }
             }
             yield_!(3)?;
@@ -318,13 +331,21 @@ fn z16_except_else_finally(log: Log) -> Zoo {
         },
     )
 }
+// ANCHOR_END: z16_except_else_finally
 
 fn sub_close_raises(_log: Log) -> Zoo {
     Generator::new(
         #[coroutine]
-        |_| match yield_!(1) {
-            Err(e) if e.is::<GeneratorExit>() => Err(ValueError::new("sub close failed").into()),
-            other => other.map(|_| None),
+        |_| {
+            try_! {
+                try {
+                    yield_!(1)?;
+                }
+                except GeneratorExit as _e {
+                    raise(ValueError::new("sub close failed"))?;
+                }
+            }
+            Ok(None)
         },
     )
 }
@@ -333,18 +354,76 @@ fn z17_sub_close_raises(log: Log) -> Zoo {
     Generator::new(
         #[coroutine]
         move |_| {
-            match yield_from!(sub_close_raises(log.clone())) {
-                Ok(_) => {}
-                Err(e) if e.is::<ValueError>() => {
+            try_! {
+                try {
+                    yield_from!(sub_close_raises(log.clone()))?;
+                }
+                except ValueError as e {
                     log.push(format!("outer caught {e}"));
                     yield_!(2)?;
                 }
-                Err(e) => return Err(e),
             }
             Ok(None)
         },
     )
 }
+
+fn z18_raise_from(_log: Log) -> Zoo {
+    Generator::new(
+        #[coroutine]
+        |_| {
+            try_! {
+                try {
+                    yield_!(1)?;
+                }
+                except ValueError as e {
+                    raise(TypeError::new("from v").raise_from(e))?;
+                }
+            }
+            yield_!(2)?;
+            Ok(None)
+        },
+    )
+}
+
+fn z19_raise_from_none(_log: Log) -> Zoo {
+    Generator::new(
+        #[coroutine]
+        |_| {
+            try_! {
+                try {
+                    yield_!(1)?;
+                }
+                except (ValueError, TypeError) as _e {
+                    raise(KeyError::new("k").raise_from(None))?;
+                }
+            }
+            yield_!(2)?;
+            Ok(None)
+        },
+    )
+}
+
+// ANCHOR: z20_raise_in_finally
+fn z20_raise_in_finally(log: Log) -> Zoo {
+    Generator::new(
+        #[coroutine]
+        move |_| {
+            try_! {
+                try {
+                    yield_!(1)?;
+                    yield_!(2)?;
+                }
+                finally {
+                    log.push("finally raises");
+                    raise(MyError::new("from finally"))?;
+                }
+            }
+            Ok(None)
+        },
+    )
+}
+// ANCHOR_END: z20_raise_in_finally
 
 /// The zoo, in the order of Python's `ZOO`: `(name, constructor)`.
 pub static ZOO: &[(&str, MakeZoo)] = &[
@@ -366,4 +445,7 @@ pub static ZOO: &[(&str, MakeZoo)] = &[
     ("z15_echo", z15_echo),
     ("z16_except_else_finally", z16_except_else_finally),
     ("z17_sub_close_raises", z17_sub_close_raises),
+    ("z18_raise_from", z18_raise_from),
+    ("z19_raise_from_none", z19_raise_from_none),
+    ("z20_raise_in_finally", z20_raise_in_finally),
 ];

@@ -1,0 +1,296 @@
+//! What Python asks of a raised exception, asked of an [`Exception`] (`anyhow::Error`):
+//! `isinstance`, `raise X from e`, the implicit `__context__`, `e.args`, `a is b`.
+
+use std::error::Error;
+use std::io;
+
+use super::Exception;
+use super::builtins::{self, os_error, pycoro_exception};
+use super::class::{Class, ClassInfo, Object, PyClass, PyException, copy, object, object_mut};
+
+/// `type(e)`: the class of a raised exception.
+///
+/// A pycoro exception knows its class; an `io::Error` is the `OSError` subclass its
+/// error names; any other Rust error is a plain `Exception`.
+pub fn class_of(e: &Exception) -> &'static Class {
+    if let Some(object) = object(e) {
+        return object.class();
+    }
+    if let Some(io) = e.downcast_ref::<io::Error>() {
+        let twin = match io.raw_os_error() {
+            Some(errno) => io::Error::from_raw_os_error(errno),
+            None => io::Error::from(io.kind()),
+        };
+        if let Some(object) = object(&os_error(twin)) {
+            return object.class();
+        }
+    }
+    <builtins::Exception as PyClass>::CLASS
+}
+
+/// Python's `isinstance` for a raised exception: `except LookupError:` is
+/// `Err(e) if e.isinstance::<LookupError>()`, and catches a `KeyError`.
+///
+/// ```
+/// use pycoro::exceptions::{
+///     CancelledError, Exception, ExceptionExt, GeneratorExit, IndexError, KeyError, LookupError,
+/// };
+///
+/// let e: Exception = KeyError::new("k").into();
+/// assert!(e.isinstance::<LookupError>());              // except LookupError:
+/// assert!(e.isinstance::<(IndexError, KeyError)>());   // except (IndexError, KeyError) as e:
+/// assert!(e.isinstance::<Exception>());                // except Exception:
+/// // GeneratorExit and CancelledError are BaseExceptions: `except Exception:` lets them by.
+/// let exit: Exception = GeneratorExit::default().into();
+/// let cancelled: Exception = CancelledError::default().into();
+/// assert!(!exit.isinstance::<Exception>() && !cancelled.isinstance::<Exception>());
+/// ```
+pub trait ExceptionExt {
+    /// `isinstance(e, C)`, `C` a class or a tuple of classes.
+    fn isinstance<C: ClassInfo>(&self) -> bool;
+
+    /// `type(e)`.
+    fn class(&self) -> &'static Class;
+}
+
+impl ExceptionExt for Exception {
+    fn isinstance<C: ClassInfo>(&self) -> bool {
+        C::contains(class_of(self))
+    }
+
+    fn class(&self) -> &'static Class {
+        class_of(self)
+    }
+}
+
+/// `except (A, B) as e:` over a list of classes known at run time:
+/// `matches(&e, &[KeyError::CLASS, IndexError::CLASS])`.
+pub fn matches(e: &Exception, classes: &[&Class]) -> bool {
+    let class = class_of(e);
+    classes.iter().any(|c| class.is_subclass(c))
+}
+
+/// Raising with a link to another exception: `raise X from e`, `raise X from None`, and
+/// the implicit `__context__` of an exception raised while another is handled.
+///
+/// Python sets `__context__` itself: it knows which exception an `except` block is
+/// handling. A Rust `match` arm does not, so the arm says it with
+/// [`during`](Raise::during). The links are kept by the exception object, so they go
+/// wherever it goes: out of a generator, through `yield from`, `throw` and `close`.
+///
+/// ```
+/// use pycoro::exceptions::{
+///     Exception, KeyError, Raise, RuntimeError, ValueError, cause, context, format_exception,
+///     suppress_context,
+/// };
+///
+/// // try: {}['k']
+/// // except KeyError as e: raise RuntimeError('no key') from e
+/// let e: Exception = KeyError::new("k").into();
+/// let raised = RuntimeError::new("no key").raise_from(e);
+/// assert!(cause(&raised).unwrap().is::<KeyError>());
+///
+/// // except KeyError as e: raise ValueError('bad')     (implicit chaining)
+/// let handled: Exception = KeyError::new("k").into();
+/// let raised = ValueError::new("bad").during(&handled);
+/// assert!(context(&raised).unwrap().is::<KeyError>() && cause(&raised).is_none());
+///
+/// // except KeyError: raise ValueError('bad') from None     (the report hides the KeyError)
+/// let quiet = ValueError::new("bad").during(&handled).raise_from(None);
+/// assert!(suppress_context(&quiet));
+/// assert_eq!(format_exception(&quiet), "Traceback (most recent call last):\nValueError: bad\n");
+/// assert_eq!(
+///     format_exception(&raised),
+///     "Traceback (most recent call last):\nKeyError: 'k'\n\n\
+///      During handling of the above exception, another exception occurred:\n\n\
+///      Traceback (most recent call last):\nValueError: bad\n"
+/// );
+/// ```
+pub trait Raise: Into<Exception> + Sized {
+    /// `raise self from cause`: `__cause__` is `cause`, and `__suppress_context__` is
+    /// set. `raise_from(None)` is `raise self from None`, which hides the context.
+    ///
+    /// In Python `raise X from e` inside `except ... as e` also makes `e` the context;
+    /// so does this, if `self` has no context yet.
+    fn raise_from(self, cause: impl Into<Option<Exception>>) -> Exception {
+        let mut e = pycoro_exception(self.into());
+        let cause = cause.into().map(pycoro_exception);
+        if let Some(data) = object_mut(&mut e).and_then(|o| o.data_mut()) {
+            if let Some(cause) = &cause
+                && data.context().is_none()
+            {
+                data.set_context(Some(copy(cause)));
+            }
+            data.set_cause(cause);
+            data.set_suppress_context(true);
+        }
+        e
+    }
+
+    /// `self` raised while `handled` is being handled (in its `except` or `finally`
+    /// block): `handled` becomes its `__context__`, as Python does implicitly.
+    ///
+    /// As in CPython, raising the very exception being handled links nothing, and an
+    /// exception already in `handled`'s chain is cut out of it, so that no chain loops.
+    fn during(self, handled: &Exception) -> Exception {
+        let mut e = pycoro_exception(self.into());
+        if same_exception(&e, handled) {
+            return e;
+        }
+        let mut context = pycoro_exception(copy(handled));
+        if let Some(id) = identity(&e) {
+            cut_at(&mut context, id);
+        }
+        if let Some(data) = object_mut(&mut e).and_then(|o| o.data_mut()) {
+            data.set_context(Some(context));
+        }
+        e
+    }
+}
+
+impl<T: Into<Exception>> Raise for T {}
+
+/// Removes the exception `id` from the chain of contexts that starts at `at`.
+fn cut_at(mut at: &mut Exception, id: u64) {
+    loop {
+        let Some(data) = object_mut(at).and_then(|o| o.data_mut()) else {
+            return;
+        };
+        if data.context().and_then(identity) == Some(id) {
+            data.set_context(None);
+            return;
+        }
+        match data.context_mut() {
+            Some(next) => at = next,
+            None => return,
+        }
+    }
+}
+
+fn identity(e: &Exception) -> Option<u64> {
+    object(e).map(|o| o.data().id()).filter(|id| *id != 0)
+}
+
+/// `raise e`, as a statement: `raise(ValueError::new("bad"))?;`. Its `Ok` can never be, so
+/// the `?` always raises, and it raises an [`Exception`] (inside a [`try_!`](crate::try_)
+/// block, where `?` converts no error type, `Err(ValueError::new(..))?` would not do).
+///
+/// ```
+/// use pycoro::exceptions::{PyResult, ValueError, raise};
+///
+/// fn check(n: i32) -> PyResult<i32> {
+///     if n < 0 {
+///         raise(ValueError::new("negative"))?;
+///     }
+///     Ok(n)
+/// }
+/// assert!(check(-1).unwrap_err().is::<ValueError>());
+/// ```
+pub fn raise(e: impl Into<Exception>) -> Result<std::convert::Infallible, Exception> {
+    Err(e.into())
+}
+
+/// What Python does by itself to an exception raised inside an `except` or `finally`
+/// block: the exception being handled becomes its `__context__`, unless it has one
+/// already (it was raised deeper, while something else was handled) or it is the very
+/// exception handled (a bare `raise`). What [`try_!`](crate::try_) does for its blocks.
+///
+/// ```
+/// use pycoro::exceptions::{Exception, KeyError, ValueError, context, raised_while_handling};
+///
+/// let handled: Exception = KeyError::new("k").into();
+/// let raised = raised_while_handling(ValueError::new("bad").into(), &handled);
+/// assert!(context(&raised).unwrap().is::<KeyError>());
+/// ```
+pub fn raised_while_handling(raised: Exception, handled: &Exception) -> Exception {
+    if context(&raised).is_some() || same_exception(&raised, handled) {
+        raised
+    } else {
+        raised.during(handled)
+    }
+}
+
+/// `e.__cause__`: what `raise e from cause` named (PEP 479's `RuntimeError` has the
+/// `StopIteration` as its cause).
+pub fn cause(e: &Exception) -> Option<&Exception> {
+    object(e)?.data().cause()
+}
+
+/// `e.__context__`: the exception that was being handled when `e` was raised.
+pub fn context(e: &Exception) -> Option<&Exception> {
+    object(e)?.data().context()
+}
+
+/// `e.__suppress_context__`: true after `raise e from ...`.
+pub fn suppress_context(e: &Exception) -> bool {
+    object(e).is_some_and(|o| o.data().suppress_context())
+}
+
+/// `e.args`: the arguments it was made with (none for a Rust error that is not a
+/// pycoro exception).
+pub fn args(e: &Exception) -> &[Object] {
+    object(e).map_or(&[], |o| o.data().args())
+}
+
+/// `a is b`: the same Python exception object, though it may be two Rust copies (a
+/// future raises its exception to each awaiter as a copy).
+///
+/// ```
+/// use pycoro::exceptions::{Exception, ValueError, clone_exception, same_exception};
+/// let e: Exception = ValueError::new("x").into();
+/// assert!(same_exception(&e, &clone_exception(&e)));
+/// assert!(!same_exception(&e, &ValueError::new("x").into()));
+/// ```
+pub fn same_exception(a: &Exception, b: &Exception) -> bool {
+    let address = |e: &Exception| (&**e as *const (dyn Error + Send + Sync)).cast::<()>();
+    std::ptr::eq(address(a), address(b))
+        || matches!((identity(a), identity(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// `type(e).__name__`: the Python class name of an exception.
+///
+/// pycoro's own exception types answer with their names; an `std::io::Error` is the
+/// `OSError` subclass it names; any other Rust error is a plain `Exception`.
+///
+/// ```
+/// use pycoro::exceptions::{exception_name, PyException, TypeError};
+/// assert_eq!(exception_name(&TypeError::new("x").into()), "TypeError");
+/// assert_eq!(exception_name(&PyException::new("MyError", "x").into()), "MyError");
+/// ```
+pub fn exception_name(e: &Exception) -> &str {
+    match object(e) {
+        Some(object) => object.name(),
+        None => class_of(e).name(),
+    }
+}
+
+/// The same exception again, for raising it a second time: a future's `result()`
+/// raises its exception to every caller, and `anyhow::Error` cannot be cloned.
+///
+/// A pycoro exception is copied whole, links and identity included (it is the same
+/// Python object); an `io::Error` becomes its `OSError`; any other error a
+/// [`PyException`] with the same name and message.
+pub fn clone_exception(e: &Exception) -> Exception {
+    if object(e).is_some() {
+        return copy(e);
+    }
+    match e.downcast_ref::<io::Error>() {
+        Some(io) => os_error(match io.raw_os_error() {
+            Some(errno) => io::Error::from_raw_os_error(errno),
+            None => io::Error::new(io.kind(), io.to_string()),
+        }),
+        None => PyException::new(exception_name(e), e.to_string()).into(),
+    }
+}
+
+/// `repr(e)`: `ValueError('x')`, `CancelledError()`, `KeyError('k')`,
+/// `FileNotFoundError(2, 'No such file or directory')`.
+pub fn exception_repr(e: &Exception) -> String {
+    match object(e) {
+        Some(object) => object.repr(),
+        None => match object(&clone_exception(e)) {
+            Some(object) => object.repr(),
+            None => format!("{}()", exception_name(e)),
+        },
+    }
+}
