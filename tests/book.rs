@@ -80,7 +80,13 @@ fn every_program_is_in_its_chapter_with_python_rust_and_trace() {
 #[test]
 fn every_chapter_has_its_where_pycoro_differs_box_and_each_difference_names_its_test() {
     let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src");
-    for chapter in ["generation-1", "generation-2", "generation-3", "io"] {
+    for chapter in [
+        "generation-1",
+        "generation-2",
+        "generation-3",
+        "io",
+        "toolkit",
+    ] {
         let text = std::fs::read_to_string(book.join(format!("{chapter}.md"))).unwrap();
         assert!(
             text.contains(&format!("{{{{#include differs-{chapter}.md}}}}")),

@@ -11,9 +11,10 @@ use std::pin::pin;
 use common::{Log, unraisable_reports};
 use pycoro::clock::Clock;
 use pycoro::event_loop::get_running_loop;
-use pycoro::exceptions::{PyResult, TimeoutError, ValueError};
+use pycoro::exceptions::{PyResult, TimeoutError, ValueError, format_exception_only};
 use pycoro::native::{
-    Lock, PriorityQueue, Queue, Semaphore, async_with, create_task, run_with_clock, sleep, wait_for,
+    Condition, Lock, PriorityQueue, Queue, QueueFull, Semaphore, async_with, create_task,
+    run_with_clock, sleep, wait_for,
 };
 
 fn run<T: Clone + 'static>(main: impl Future<Output = PyResult<T>> + 'static) -> PyResult<T> {
@@ -319,6 +320,37 @@ fn a_queue_used_on_a_second_loop_is_refused() -> PyResult<()> {
             .to_string()
             .ends_with("is bound to a different event loop"),
         "{error}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_dropped_condition_wait_leaves_its_lock_released() -> PyResult<()> {
+    run(async {
+        let cond = Condition::new();
+        cond.acquire().await?.forget();
+        {
+            let mut waiting = pin!(cond.wait());
+            assert!(futures::poll!(waiting.as_mut()).is_pending());
+            assert!(!cond.locked(), "wait released the lock");
+        } // dropped: a drop cannot await the lock back
+        assert!(!cond.locked());
+        assert_eq!(cond.waiters(), 0);
+        Ok(())
+    })
+}
+
+#[test]
+fn put_nowait_on_a_full_queue_raises_queue_full_and_the_item_goes_with_it() -> PyResult<()> {
+    let q = Queue::new(1);
+    q.put_nowait(String::from("first"))?;
+    let error = q.put_nowait(String::from("second")).unwrap_err();
+    assert!(error.is::<QueueFull>());
+    assert_eq!(format_exception_only(&error), "asyncio.queues.QueueFull");
+    assert_eq!(q.get_nowait()?, "first");
+    assert!(
+        q.empty(),
+        "the second item is not in the queue, nor kept anywhere"
     );
     Ok(())
 }
