@@ -49,6 +49,24 @@ async def a_woken_getter_that_is_cancelled_leaves_the_item_to_the_next_getter():
     assert first.cancelled() and q.empty()
 
 
+# Python's side of a difference (the chapter's box): a coroutine closed in its wait after
+# its wake-up gets GeneratorExit, not CancelledError, and the wake-up is lost. pycoro's
+# dropping_an_acquire_that_was_woken_passes_the_lock_to_the_next_in_line passes it on.
+async def a_coroutine_closed_after_its_wake_up_loses_it():
+    lock = asyncio.Lock()
+    await lock.acquire()
+    first = lock.acquire()
+    first.send(None)  # suspended in its wait, as a task leaves it
+    second = asyncio.create_task(lock.acquire())
+    await asyncio.sleep(0)
+    lock.release()  # wakes the first waiter...
+    first.close()  # ...whose coroutine is closed: GeneratorExit at its await
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert not second.done() and not lock.locked()  # nobody took the turn
+    second.cancel()
+
+
 async def wait_for_returns_only_once_the_timed_out_task_has_finished():
     log = []
     loop = asyncio.get_running_loop()
@@ -92,6 +110,7 @@ def a_priority_queue_keeps_its_items_in_python_heapq_order():
 asyncio.run(an_acquire_that_finds_the_lock_free_does_not_suspend())
 asyncio.run(a_woken_waiter_that_is_cancelled_passes_the_lock_to_the_next_in_line())
 asyncio.run(a_woken_getter_that_is_cancelled_leaves_the_item_to_the_next_getter())
+asyncio.run(a_coroutine_closed_after_its_wake_up_loses_it())
 asyncio.run(wait_for_returns_only_once_the_timed_out_task_has_finished())
 asyncio.run(wait_for_gives_the_result_of_a_task_that_swallows_its_cancellation())
 a_priority_queue_keeps_its_items_in_python_heapq_order()
