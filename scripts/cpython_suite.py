@@ -63,6 +63,7 @@ class Module:
 MODULES = [
     Module("test_yield_from"),
     Module("test_generators"),
+    Module("test_asyncgen"),
 ]
 
 

@@ -14,6 +14,8 @@ mod common;
 #[path = "cpython_suite/support.rs"]
 mod support;
 
+#[path = "cpython_suite/test_asyncgen.rs"]
+mod test_asyncgen;
 #[path = "cpython_suite/test_generators.rs"]
 mod test_generators;
 #[path = "cpython_suite/test_yield_from.rs"]
