@@ -201,6 +201,7 @@ fn is_error(e: &Exception) -> bool {
 /// Where a `yield_` leaves its value and finds what the generator was resumed with.
 struct Channel<Y, S> {
     yielded: Cell<Option<Y>>,
+    /// Empty for `Ok(None)` (`anext`, `asend(None)`), the common case.
     resumed: Cell<Option<Resume<S>>>,
     /// The generator is polling its body: a `yield_` polled at any other time is misused.
     polling: Cell<bool>,
@@ -281,10 +282,15 @@ struct Core<Y: 'static, S: 'static> {
 
 impl<Y: 'static, S: 'static> Core<Y, S> {
     /// asyncio's `firstiter` hook: registers the generator with the running loop, once.
+    #[inline]
     fn first_iteration(self: &Rc<Self>) {
-        if self.event_loop.get().is_some() {
-            return;
+        if self.event_loop.get().is_none() {
+            self.register();
         }
+    }
+
+    #[cold]
+    fn register(self: &Rc<Self>) {
         let event_loop = with_running_loop(|event_loop| event_loop.cloned());
         if let Some(event_loop) = &event_loop {
             let weak: Weak<dyn AsyncGen> = Rc::downgrade(self) as Weak<dyn AsyncGen>;
@@ -297,7 +303,7 @@ impl<Y: 'static, S: 'static> Core<Y, S> {
 impl<Y: 'static, S: 'static> Core<Y, S> {
     /// Polls the body once (the caller has set `running`, and delivered what the
     /// `yield_` it is suspended at evaluates to).
-    #[inline]
+    #[inline(always)]
     fn resume(&self, cx: &mut Context<'_>) -> Poll<Outcome<Y>> {
         let Ok(mut body) = self.body.try_borrow_mut() else {
             return Poll::Ready(Outcome::Raised(
@@ -649,7 +655,7 @@ impl<Y: 'static, S: 'static> fmt::Debug for AsyncGenerator<Y, S> {
 impl<Y: 'static, S: 'static> Stream for AsyncGenerator<Y, S> {
     type Item = PyResult<Y>;
 
-    #[inline]
+    #[inline(always)]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<PyResult<Y>>> {
         let this = self.get_mut();
         let core = &*this.core;
@@ -662,7 +668,9 @@ impl<Y: 'static, S: 'static> Stream for AsyncGenerator<Y, S> {
                     )
                     .into())));
                 }
-                GeneratorState::Suspended => core.channel.resumed.set(Some(Ok(None))),
+                // The `yield_` finds nothing delivered: `Ok(None)`. (Delivering it cost a
+                // store-forwarding stall at every item: reading the slot's old value, to
+                // drop it, right after the `yield_` emptied it.)
                 _ => {}
             }
             this.core.first_iteration();
@@ -808,7 +816,9 @@ impl<Y: 'static, S: 'static> StdFuture for Asend<Y, S> {
                     }
                     GeneratorState::Created => Started::Resumed,
                     _ => {
-                        core.channel.resumed.set(Some(Ok(value)));
+                        if value.is_some() {
+                            core.channel.resumed.set(Some(Ok(value)));
+                        }
                         Started::Resumed
                     }
                 }
