@@ -151,3 +151,8 @@ fn the_types_coroutine_rules_the_book_shows_hold_on_cpython() {
 fn the_aiohttp_limits_the_book_states_hold_where_aiohttp_is_installed() {
     rules_hold_on_cpython("aiohttp_limits.py");
 }
+
+#[test]
+fn the_async_generator_rules_the_book_shows_hold_on_cpython() {
+    rules_hold_on_cpython("async_generators.py");
+}
