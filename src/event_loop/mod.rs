@@ -113,6 +113,7 @@ struct Inner {
     asyncgens: RefCell<Vec<Weak<dyn AsyncGen>>>,
 }
 
+// ANCHOR: asyncgen_hook
 /// An async generator as the loop sees it: something to close at shutdown and to name in
 /// a report, nothing more (its type is `native`'s). asyncio's `sys.set_asyncgen_hooks`
 /// registers each async generator with the loop it is first iterated on, weakly
@@ -124,6 +125,7 @@ pub(crate) trait AsyncGen {
     /// `repr(agen)`.
     fn repr(&self) -> String;
 }
+// ANCHOR_END: asyncgen_hook
 
 /// A `call_at`, or a native `sleep`: when it is due, its place among timers due at the
 /// same moment, and what it does then.

@@ -123,8 +123,9 @@
 //! there is reported, `RuntimeError: async generator ignored GeneratorExit`.
 //!
 //! Two things Rust adds. An operation future dropped midway (a Rust cancellation, say by
-//! `select`) leaves the body where it is, and the generator not running (as CPython 3.13
-//! does; 3.11 leaves it "already running" for ever); an await it had begun stays
+//! `select`) leaves the body where it is, and the generator not running, so the next
+//! operation goes on from there (CPython, 3.11 to 3.13, leaves a generator whose
+//! awaitable was abandoned "already running" for ever); an await the body had begun stays
 //! registered with the task that polled it. And a generator dropped while an operation is
 //! in progress (its body inside an await) is dropped as a Rust future is, without
 //! `aclose()`: there is no `yield` to deliver `GeneratorExit` to.
@@ -228,6 +229,7 @@ impl<Y, S> Co<Y, S> {
     }
 }
 
+// ANCHOR: yield
 /// The future of [`Co::yield_`].
 pub struct Yield<'a, Y, S> {
     channel: &'a Channel<Y, S>,
@@ -256,6 +258,7 @@ impl<Y, S> StdFuture for Yield<'_, Y, S> {
         }
     }
 }
+// ANCHOR_END: yield
 
 type Body = Pin<Box<dyn StdFuture<Output = PyResult<()>>>>;
 
@@ -301,6 +304,7 @@ impl<Y: 'static, S: 'static> Core<Y, S> {
 }
 
 impl<Y: 'static, S: 'static> Core<Y, S> {
+    // ANCHOR: resume
     /// Polls the body once (the caller has set `running`, and delivered what the
     /// `yield_` it is suspended at evaluates to).
     #[inline(always)]
@@ -339,6 +343,8 @@ impl<Y: 'static, S: 'static> Core<Y, S> {
             }
         }
     }
+
+    // ANCHOR_END: resume
 
     fn finish(&self) {
         self.running.set(false);
@@ -402,6 +408,7 @@ impl<Y: 'static, S: 'static> AsyncGen for Core<Y, S> {
     }
 }
 
+// ANCHOR: finalizer
 impl<Y: 'static, S: 'static> Drop for Core<Y, S> {
     /// asyncio's `finalizer` hook: a generator dropped before it finished is closed by
     /// its loop, with `aclose()` in a task of its own, so its clean-up may await.
@@ -444,6 +451,7 @@ impl<Y: 'static, S: 'static> Drop for Core<Y, S> {
         }
     }
 }
+// ANCHOR_END: finalizer
 
 impl<Y: 'static, S: 'static> Core<Y, S> {
     /// `aclose()` as the finalizer's task runs it (the core is no handle's any more).
@@ -964,6 +972,7 @@ pub async fn anext_or<I: AsyncIterator>(iterator: &I, default: I::Item) -> PyRes
 }
 
 impl EventLoop {
+    // ANCHOR: shutdown
     /// `loop.shutdown_asyncgens()`: closes every async generator first iterated on this
     /// loop and still alive, each `aclose()` in a task of its own, all at once. An error
     /// raised while closing one is reported (through the unraisable hook, as
@@ -996,4 +1005,5 @@ impl EventLoop {
             Ok(())
         }
     }
+    // ANCHOR_END: shutdown
 }
