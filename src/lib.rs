@@ -122,6 +122,7 @@
 #![warn(missing_docs)]
 
 pub mod clock;
+pub mod contextlib;
 pub mod event_loop;
 pub mod exceptions;
 pub mod generators;

@@ -918,6 +918,13 @@ impl<Y: 'static, S: 'static> StdFuture for Aclose<Y, S> {
     }
 }
 
+/// `aclosing(agen)` closes an async generator with `aclose()`.
+impl<Y: 'static, S: 'static> super::AsyncClose for AsyncGenerator<Y, S> {
+    fn close(&self) -> impl StdFuture<Output = PyResult<()>> {
+        self.aclose()
+    }
+}
+
 /// Python's async iterator protocol, `__anext__`: what [`anext`] and [`anext_or`] call.
 /// An [`AsyncGenerator`] is one; so is any type that writes `anext` by hand (a class
 /// with `async def __anext__`).
