@@ -156,3 +156,8 @@ fn the_aiohttp_limits_the_book_states_hold_where_aiohttp_is_installed() {
 fn the_async_generator_rules_the_book_shows_hold_on_cpython() {
     rules_hold_on_cpython("async_generators.py");
 }
+
+#[test]
+fn the_context_manager_rules_the_book_shows_hold_on_cpython() {
+    rules_hold_on_cpython("context_managers.py");
+}
