@@ -64,6 +64,8 @@ MODULES = [
     Module("test_yield_from"),
     Module("test_generators"),
     Module("test_asyncgen"),
+    Module("test_contextlib"),
+    Module("test_contextlib_async"),
 ]
 
 
