@@ -20,6 +20,7 @@ BASELINES = {
     "timers_100k": "tokio",
     "ping_pong_1m": "tokio",
     "self_wake_1m": "tokio",
+    "async_generator_1m_items": "tokio",
 }
 
 # Groups reported as time per element (criterion's Throughput::Elements).

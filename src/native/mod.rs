@@ -49,6 +49,7 @@
 //! # Ok::<(), pycoro::exceptions::Exception>(())
 //! ```
 
+mod asyncgen;
 mod iteration;
 pub mod streams;
 pub(crate) mod task;
@@ -68,6 +69,10 @@ use crate::event_loop::{
     with_running_loop,
 };
 use crate::exceptions::{CancelledError, PyResult, TimeoutError, clone_exception};
+pub use asyncgen::{
+    Aclose, Asend, AsyncGenerator, AsyncIterable, AsyncIterator, Athrow, Co, StopAsyncIteration,
+    Yield, aiter, anext, anext_or,
+};
 pub use iteration::{AsyncClose, async_with, ticker};
 pub use streams::{Server, StreamReader, StreamWriter, open_connection, start_server};
 pub use task::{Task, TaskRef, Waiting, current_task};
@@ -722,7 +727,8 @@ pub async fn to_thread<T: Clone + Send + 'static>(
 }
 
 /// `asyncio.run(main())` on the real clock: a new loop, run until `main` is done; the
-/// tasks still pending are cancelled, and the loop is closed.
+/// tasks still pending are cancelled, the async generators still alive closed
+/// ([`EventLoop::shutdown_asyncgens`]), and the loop is closed.
 pub fn run<T: Clone + 'static>(
     main: impl StdFuture<Output = PyResult<T>> + 'static,
 ) -> PyResult<T> {
@@ -739,9 +745,13 @@ pub fn run_with_clock<T: Clone + 'static>(
         .create_native_task(main)
         .and_then(|task| event_loop.run_until_complete(task));
     let cleanup = event_loop.cancel_all_tasks();
+    let shutdown = event_loop
+        .create_native_task(event_loop.shutdown_asyncgens())
+        .and_then(|task| event_loop.run_until_complete(task));
     event_loop.close()?;
     let value = result?;
     cleanup?;
+    shutdown?;
     Ok(value)
 }
 

@@ -50,6 +50,8 @@ pub mod s004_04_gather;
 pub mod s004_05_wget;
 pub mod s004_06_aiohttp_app;
 pub mod three_substrates;
+pub mod x05_async_generator_pipeline;
+pub mod x06_aclose_finally;
 
 /// How closely a program's output can be compared with CPython's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,6 +160,10 @@ pub static PROGRAMS: &[Program] = &[
         "open_connection, write/drain, readline: three wgets at once against local servers"),
     program!("s004-06-aiohttp-app", s004_06_aiohttp_app, gen 3, Exact, "io.md",
         "the aiohttp app: / and /{name}, what a client receives (404 for /Bob/extra)"),
+    program!("x05-async-generator-pipeline", x05_async_generator_pipeline, gen 3, Exact, "async-generators.md",
+        "async for over async generators that await; an async comprehension with a condition"),
+    program!("x06-aclose-finally", x06_aclose_finally, gen 3, Exact, "async-generators.md",
+        "aclose() runs a finally that awaits; asyncio.run closes a generator left suspended"),
 ];
 
 /// A program's `run_on`: runs it with its generators on the given substrate.
