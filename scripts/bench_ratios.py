@@ -21,6 +21,10 @@ BASELINES = {
     "ping_pong_1m": "tokio",
     "self_wake_1m": "tokio",
     "async_generator_1m_items": "tokio",
+    # asyncio's toolkit against tokio::sync (benches/toolkit.rs).
+    "queue_1m_items": "tokio",
+    "lock_100_tasks_10k": "tokio",
+    "semaphore_100_tasks_10k": "tokio",
 }
 
 # Groups reported as time per element (criterion's Throughput::Elements).

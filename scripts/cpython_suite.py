@@ -66,6 +66,8 @@ MODULES = [
     Module("test_asyncgen"),
     Module("test_contextlib"),
     Module("test_contextlib_async"),
+    Module("test_asyncio.test_queues"),
+    Module("test_asyncio.test_locks"),
 ]
 
 
@@ -77,7 +79,9 @@ def snake_case(name):
 def cpython_tests(source):
     """The `Class.method` names of the test methods of the module's TestCase classes:
     classes deriving, directly or through classes of the same module, from a base
-    whose name ends in TestCase (unittest.TestCase, IsolatedAsyncioTestCase, ...)."""
+    whose name ends in TestCase (unittest.TestCase, IsolatedAsyncioTestCase, ...).
+    A class runs the test methods it inherits from the module's other classes too (a
+    mixin's, as test_queues' _QueueJoinTestMixin), as unittest finds them."""
     tree = ast.parse(source.read_text(encoding="utf-8"))
     classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
 
@@ -91,12 +95,17 @@ def cpython_tests(source):
         return any(base_name(b).endswith("TestCase") or is_test_case(base_name(b), (*seen, name))
                    for b in node.bases)
 
-    return [
-        f"{cls}.{item.name}"
-        for cls, node in classes.items() if is_test_case(cls)
-        for item in node.body
-        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name.startswith("test")
-    ]
+    def test_methods(name, seen=()):
+        node = classes.get(name)
+        if node is None or name in seen:
+            return []
+        own = [item.name for item in node.body
+               if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+               and item.name.startswith("test")]
+        inherited = [m for b in node.bases for m in test_methods(base_name(b), (*seen, name))]
+        return list(dict.fromkeys([*own, *inherited]))
+
+    return [f"{cls}.{method}" for cls in classes if is_test_case(cls) for method in test_methods(cls)]
 
 
 def rust_results():

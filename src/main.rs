@@ -114,7 +114,7 @@ fn list(out: &mut impl Write) -> io::Result<()> {
         "set it beside CPython with `cargo run -- compare ID`.\n"
     )?;
     writeln!(out, "  {:<34} {:>3}  what it shows", "ID", "gen")?;
-    for p in PROGRAMS {
+    for p in PROGRAMS.iter().filter(|p| p.from_the_documents()) {
         writeln!(out, "  {:<34} {:>3}  {}", p.id, p.generation, p.summary)?;
     }
     for (repeat, original) in REPEATS {
@@ -123,6 +123,13 @@ fn list(out: &mut impl Write) -> io::Result<()> {
             out,
             "  {repeat:<34} {generation:>3}  = {original} (document 004 repeats it)"
         )?;
+    }
+    writeln!(
+        out,
+        "\nBeyond the documents, asyncio's toolkit at work (the same way to run them):\n"
+    )?;
+    for p in PROGRAMS.iter().filter(|p| !p.from_the_documents()) {
+        writeln!(out, "  {:<34} {:>3}  {}", p.id, p.generation, p.summary)?;
     }
     writeln!(
         out,

@@ -90,7 +90,9 @@ pub mod native {
     pub use super::common::*;
     pub use super::event_loop::*;
     pub use crate::native::{
-        AsyncGenerator, AsyncIterable, AsyncIterator, StopAsyncIteration, aiter, anext, anext_or,
+        AsyncGenerator, AsyncIterable, AsyncIterator, Barrier, BoundedSemaphore,
+        BrokenBarrierError, Condition, Event, LifoQueue, Lock, PriorityQueue, Queue, QueueEmpty,
+        QueueFull, Semaphore, StopAsyncIteration, aiter, anext, anext_or,
     };
     pub use crate::native::{
         LoopThread, ReturnWhen, StreamReader, StreamWriter, Task, TaskRef, all_tasks, as_completed,

@@ -144,6 +144,11 @@ fn the_timer_rules_the_book_shows_hold_on_cpython() {
 }
 
 #[test]
+fn the_toolkit_rules_the_book_shows_hold_on_cpython() {
+    rules_hold_on_cpython("toolkit.py");
+}
+
+#[test]
 fn the_types_coroutine_rules_the_book_shows_hold_on_cpython() {
     rules_hold_on_cpython("types_coroutine.py");
 }

@@ -15,6 +15,8 @@
 //! | `for f in asyncio.as_completed(ts): await f` | `for f in as_completed(ts, None)? { f.await?; }` |
 //! | `await asyncio.wait_for(aw, 1)`          | `wait_for(task, 1.0).await?`                     |
 //! | `task.cancel()`, `except CancelledError:` | `task.cancel()`, `Err(e) if e.is::<CancelledError>()` |
+//! | `q = asyncio.Queue(); await q.get()`     | `let q = Queue::new(0); q.get().await?`          |
+//! | `async with lock:`                       | `let _guard = lock.acquire().await?;`            |
 //! | `asyncio.run(main())`                    | `run(main())`                                    |
 //!
 //! The loop is the one Generation 2 runs on, [`crate::event_loop`]: since Python 3.5
@@ -51,10 +53,13 @@
 
 mod asyncgen;
 mod iteration;
+mod locks;
+mod queues;
 pub mod streams;
 pub(crate) mod task;
 mod threads;
 mod timeouts;
+mod waiters;
 
 use std::cell::{Cell, RefCell};
 use std::future::{Future as StdFuture, IntoFuture};
@@ -74,6 +79,11 @@ pub use asyncgen::{
     Yield, aiter, anext, anext_or,
 };
 pub use iteration::{AsyncClose, async_with, ticker};
+pub use locks::{
+    Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Guard, Lock, Release,
+    Semaphore, Truthy,
+};
+pub use queues::{LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull};
 pub use streams::{Server, StreamReader, StreamWriter, open_connection, start_server};
 pub use task::{Task, TaskRef, Waiting, current_task};
 pub use threads::{ConcurrentFuture, LoopThread, run_coroutine_threadsafe};

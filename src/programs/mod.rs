@@ -1,4 +1,5 @@
-//! Every program of the five documents, as a Rust function that prints its trace.
+//! Every program of the five documents, as a Rust function that prints its trace, and
+//! a few of pycoro's own beyond them (`x01-queue-pipeline`: asyncio's toolkit at work).
 //!
 //! Each program is a module named after its ID (`s000-02-producer-consumer` is
 //! [`s000_02_producer_consumer`]) with a `run` function that prints to an
@@ -50,6 +51,8 @@ pub mod s004_04_gather;
 pub mod s004_05_wget;
 pub mod s004_06_aiohttp_app;
 pub mod three_substrates;
+pub mod x01_queue_pipeline;
+pub mod x02_semaphore_rate_limit;
 pub mod x05_async_generator_pipeline;
 pub mod x06_aclose_finally;
 
@@ -66,7 +69,8 @@ pub enum Compare {
 
 /// One program of the documents.
 pub struct Program {
-    /// `s000-02-producer-consumer`: document 000, program 02.
+    /// `s000-02-producer-consumer`: document 000, program 02; or
+    /// `x01-queue-pipeline`: pycoro's own program 01, beyond the documents.
     pub id: &'static str,
     /// 1, 2 or 3.
     pub generation: u8,
@@ -106,7 +110,15 @@ macro_rules! program {
     };
 }
 
-/// Every program, in the order of the documents.
+impl Program {
+    /// Whether it is a program of the documents (`sNNN-...`), not one of pycoro's own
+    /// beyond them (`xNN-...`).
+    pub fn from_the_documents(&self) -> bool {
+        !self.id.starts_with('x')
+    }
+}
+
+/// Every program, in the order of the documents, then those beyond them.
 pub static PROGRAMS: &[Program] = &[
     program!("s000-01-interleave", s000_01_interleave, gen 1, Exact, "introduction.md",
         "two routines interleaved: 1 2 x y 3 z"),
@@ -160,6 +172,10 @@ pub static PROGRAMS: &[Program] = &[
         "open_connection, write/drain, readline: three wgets at once against local servers"),
     program!("s004-06-aiohttp-app", s004_06_aiohttp_app, gen 3, Exact, "io.md",
         "the aiohttp app: / and /{name}, what a client receives (404 for /Bob/extra)"),
+    program!("x01-queue-pipeline", x01_queue_pipeline, gen 3, Exact, "toolkit.md",
+        "a producer, a bounded Queue, three workers; join, then cancel the workers"),
+    program!("x02-semaphore-rate-limit", x02_semaphore_rate_limit, gen 3, Exact, "toolkit.md",
+        "at most three requests a second: a Semaphore whose units come back a second later"),
     program!("x05-async-generator-pipeline", x05_async_generator_pipeline, gen 3, Exact, "async-generators.md",
         "async for over async generators that await; an async comprehension with a condition"),
     program!("x06-aclose-finally", x06_aclose_finally, gen 3, Exact, "async-generators.md",
@@ -235,5 +251,19 @@ mod tests {
         assert!(find("s000").is_none(), "ambiguous prefix");
         assert!(find("").is_none());
         assert!(find("nope").is_none());
+        assert_eq!(find("x01").unwrap().id, "x01-queue-pipeline");
+        assert!(find("x").is_none(), "ambiguous prefix");
+    }
+
+    #[test]
+    fn the_programs_beyond_the_documents_come_last() {
+        let first_own = PROGRAMS.iter().position(|p| !p.from_the_documents());
+        let first_own = first_own.expect("x01 and x02 are programs");
+        assert!(
+            PROGRAMS[first_own..]
+                .iter()
+                .all(|p| !p.from_the_documents())
+        );
+        assert!(PROGRAMS[first_own..].iter().all(|p| p.id.starts_with('x')));
     }
 }
