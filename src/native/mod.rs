@@ -114,6 +114,15 @@ pub fn sleep(delay: f64) -> Sleep {
 /// future's done callback steps the task on the next pass. Here the timer steps the task
 /// itself, on the pass it fires (one pass earlier): no future, no callback, no handle,
 /// only a place in the loop's heap of timers.
+///
+/// Like every future, it does nothing unless awaited, and the compiler says so
+/// (`unused_must_use`), as CPython warns of a coroutine never awaited:
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// pycoro::native::sleep(1.0); // asyncio.sleep(1) without await
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep(Sleeping);
 
 enum Sleeping {
