@@ -20,6 +20,7 @@ BASELINES = {
     "timers_100k": "tokio",
     "ping_pong_1m": "tokio",
     "self_wake_1m": "tokio",
+    "async_generator_1m_items": "tokio",
     # asyncio's toolkit against tokio::sync (benches/toolkit.rs).
     "queue_1m_items": "tokio",
     "lock_100_tasks_10k": "tokio",

@@ -63,6 +63,9 @@ class Module:
 MODULES = [
     Module("test_yield_from"),
     Module("test_generators"),
+    Module("test_asyncgen"),
+    Module("test_contextlib"),
+    Module("test_contextlib_async"),
     Module("test_asyncio.test_queues"),
     Module("test_asyncio.test_locks"),
 ]

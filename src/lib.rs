@@ -127,6 +127,7 @@
 #![warn(missing_docs)]
 
 pub mod clock;
+pub mod contextlib;
 pub mod event_loop;
 pub mod exceptions;
 pub mod generators;

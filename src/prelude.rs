@@ -90,13 +90,14 @@ pub mod native {
     pub use super::common::*;
     pub use super::event_loop::*;
     pub use crate::native::{
-        Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, LifoQueue, Lock,
-        PriorityQueue, Queue, QueueEmpty, QueueFull, Semaphore,
+        AsyncGenerator, AsyncIterable, AsyncIterator, Barrier, BoundedSemaphore,
+        BrokenBarrierError, Condition, Event, LifoQueue, Lock, PriorityQueue, Queue, QueueEmpty,
+        QueueFull, Semaphore, StopAsyncIteration, aiter, anext, anext_or,
     };
     pub use crate::native::{
         LoopThread, ReturnWhen, StreamReader, StreamWriter, Task, TaskRef, all_tasks, as_completed,
         async_with, create_task, current_task, gather, gather_return_exceptions, open_connection,
         run, run_coroutine_threadsafe, run_with_clock, sleep, start_server, ticker, wait, wait_for,
     };
-    pub use futures::StreamExt;
+    pub use futures::{StreamExt, TryStreamExt};
 }

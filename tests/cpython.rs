@@ -709,3 +709,13 @@ fn an_exception_that_escapes_a_program_is_reported_as_cpython_reports_it() {
     assert_eq!(pycoro::exceptions::format_exception(&error), report);
     assert!(report.starts_with("Traceback (most recent call last):\nTypeError: "));
 }
+
+#[test]
+fn the_async_generator_rules_the_book_shows_hold_on_cpython() {
+    rules_hold_on_cpython("async_generators.py");
+}
+
+#[test]
+fn the_context_manager_rules_the_book_shows_hold_on_cpython() {
+    rules_hold_on_cpython("context_managers.py");
+}

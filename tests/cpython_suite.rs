@@ -17,6 +17,12 @@ mod common;
 #[path = "cpython_suite/support.rs"]
 mod support;
 
+#[path = "cpython_suite/test_asyncgen.rs"]
+mod test_asyncgen;
+#[path = "cpython_suite/test_contextlib.rs"]
+mod test_contextlib;
+#[path = "cpython_suite/test_contextlib_async.rs"]
+mod test_contextlib_async;
 #[path = "cpython_suite/test_generators.rs"]
 mod test_generators;
 #[path = "cpython_suite/test_yield_from.rs"]

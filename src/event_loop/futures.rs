@@ -347,10 +347,14 @@ impl<T> AnyFuture for Cell<T> {
 /// retrieved", then `future: <Task finished ... exception=...>` and the report).
 impl<T> Drop for Cell<T> {
     fn drop(&mut self) {
+        if !matches!(self.state.get_mut(), State::Done(Err(_))) {
+            return; // the common case, at every task's end: no look-up at all
+        }
+        // Only a failed task's name was kept: taken back whether or not it is reported.
         let coroutine = self
             .task_number()
             .and_then(|number| self.event_loop.take_failed_coroutine(number));
-        if self.retrieved() || !matches!(self.state.get_mut(), State::Done(Err(_))) {
+        if self.retrieved() {
             return;
         }
         let (what, head) = match self.task_number() {

@@ -115,6 +115,9 @@ struct Inner {
     /// The coroutine of each task that finished with an exception, by task number, for
     /// the report if nobody retrieves it (a result cell keeps no name: every byte counts).
     failed_coroutines: RefCell<std::collections::HashMap<u64, &'static str>>,
+    /// asyncio's `_asyncgens`: the async generators first iterated while this loop ran,
+    /// weakly, for `shutdown_asyncgens` to close (see [`AsyncGen`]).
+    asyncgens: RefCell<Vec<Weak<dyn AsyncGen>>>,
 }
 
 /// What `loop.call_exception_handler(context)` is given: asyncio's context dict, for the
@@ -131,6 +134,20 @@ pub struct ExceptionContext {
 
 /// A handler for `loop.set_exception_handler`.
 pub type ExceptionHandler = Rc<dyn Fn(&EventLoop, &ExceptionContext)>;
+
+// ANCHOR: asyncgen_hook
+/// An async generator as the loop sees it: something to close at shutdown and to name in
+/// a report, nothing more (its type is `native`'s). asyncio's `sys.set_asyncgen_hooks`
+/// registers each async generator with the loop it is first iterated on, weakly
+/// ([`EventLoop::register_asyncgen`]); `shutdown_asyncgens` closes those still alive.
+pub(crate) trait AsyncGen {
+    /// `agen.aclose()`.
+    fn aclose(self: Rc<Self>)
+    -> std::pin::Pin<Box<dyn std::future::Future<Output = PyResult<()>>>>;
+    /// `repr(agen)`.
+    fn repr(&self) -> String;
+}
+// ANCHOR_END: asyncgen_hook
 
 /// A `call_at`, or a native `sleep`: when it is due, its place among timers due at the
 /// same moment, and what it does then.
@@ -343,6 +360,7 @@ impl EventLoop {
             reactor: RefCell::default(),
             exception_handler: RefCell::default(),
             failed_coroutines: RefCell::default(),
+            asyncgens: RefCell::default(),
         }))
     }
 
@@ -589,6 +607,23 @@ impl EventLoop {
             self.0.tasks_swept.set(tasks.len());
         }
         tasks.push(task);
+    }
+
+    /// asyncio's `_asyncgen_firstiter_hook`: an async generator is iterated for the first
+    /// time while this loop runs. Held weakly; the dead are swept when the list doubles.
+    pub(crate) fn register_asyncgen(&self, agen: Weak<dyn AsyncGen>) {
+        let mut asyncgens = self.0.asyncgens.borrow_mut();
+        if asyncgens.len() >= 32 && asyncgens.len().is_power_of_two() {
+            asyncgens.retain(|agen| agen.strong_count() > 0);
+        }
+        asyncgens.push(agen);
+    }
+
+    /// What `shutdown_asyncgens` closes: the registered async generators still alive,
+    /// taken out of the registry.
+    pub(crate) fn take_asyncgens(&self) -> Vec<Rc<dyn AsyncGen>> {
+        let asyncgens = std::mem::take(&mut *self.0.asyncgens.borrow_mut());
+        asyncgens.iter().filter_map(Weak::upgrade).collect()
     }
 
     /// How many tasks are not done yet (`len(asyncio.all_tasks(loop))`).

@@ -24,6 +24,8 @@ static TARGET: Mutex<Option<Clock>> = Mutex::new(None);
 /// How many interruptions were queued on a loop.
 static DELIVERED: AtomicU64 = AtomicU64::new(0);
 static INSTALLED: OnceLock<bool> = OnceLock::new();
+/// Held while a `send_sigint` waits for its interruption to be delivered.
+static SENDING: Mutex<()> = Mutex::new(());
 
 fn install() -> bool {
     *INSTALLED.get_or_init(|| {
@@ -97,6 +99,10 @@ impl Drop for Interruptible {
 /// SIGINT, and returns once the interruption is queued on that loop, keeping the
 /// virtual clock's turn meanwhile so that the trace stays exact.
 pub fn send_sigint(clock: &Clock) -> io::Result<()> {
+    // One at a time in the process: signal-hook folds the signals that arrive before its
+    // thread looks into one, so two sent at once (two tests running Ctrl+C programs)
+    // were one interruption, and the other sender waited for ever.
+    let _one_at_a_time = SENDING.lock().unwrap_or_else(PoisonError::into_inner);
     let before = DELIVERED.load(Ordering::SeqCst);
     *TARGET.lock().unwrap_or_else(PoisonError::into_inner) = Some(clock.clone());
     signal_hook::low_level::raise(SIGINT)?;

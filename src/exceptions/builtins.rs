@@ -149,6 +149,15 @@ builtins! { "asyncio.exceptions":
     InvalidStateError(Exception);
     /// `readuntil` found no separator within the stream's limit.
     LimitOverrunError(Exception);
+    /// `asyncio.BrokenBarrierError`: a barrier was aborted or reset while a task waited.
+    BrokenBarrierError(RuntimeError);
+}
+
+builtins! { "asyncio.queues":
+    /// `asyncio.QueueEmpty`: `get_nowait()` on an empty queue.
+    QueueEmpty(Exception);
+    /// `asyncio.QueueFull`: `put_nowait()` on a full queue.
+    QueueFull(Exception);
 }
 
 /// Every class of this module, from `BaseException` down.
@@ -205,6 +214,9 @@ pub static CLASSES: &[&Class] = &[
     TimeoutError::CLASS,
     InvalidStateError::CLASS,
     LimitOverrunError::CLASS,
+    BrokenBarrierError::CLASS,
+    QueueEmpty::CLASS,
+    QueueFull::CLASS,
 ];
 
 /// `KeyError.__str__`: the repr of a lone key (`'k'`, so an empty string shows).

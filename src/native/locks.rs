@@ -54,12 +54,7 @@ use std::rc::Rc;
 
 use super::iteration::AsyncClose;
 use super::waiters::{LoopBound, Waiters, wait_in_line};
-
-crate::py_exception! {
-    /// `asyncio.BrokenBarrierError`: the barrier was aborted, or reset while a task
-    /// waited at it.
-    pub BrokenBarrierError(RuntimeError) in "asyncio.exceptions"
-}
+pub use crate::exceptions::BrokenBarrierError;
 use crate::exceptions::{CancelledError, PyResult, RuntimeError, ValueError, write_unraisable};
 
 /// `id(x)` for a primitive's repr: the address of what its handles share.

@@ -51,6 +51,7 @@
 //! # Ok::<(), pycoro::exceptions::Exception>(())
 //! ```
 
+mod asyncgen;
 mod iteration;
 mod locks;
 mod queues;
@@ -73,6 +74,10 @@ use crate::event_loop::{
     with_running_loop,
 };
 use crate::exceptions::{CancelledError, PyResult, TimeoutError, clone_exception};
+pub use asyncgen::{
+    Aclose, Asend, AsyncGenerator, AsyncIterable, AsyncIterator, Athrow, Co, StopAsyncIteration,
+    Yield, aiter, anext, anext_or,
+};
 pub use iteration::{AsyncClose, async_with, ticker};
 pub use locks::{
     Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Guard, Lock, Release,
@@ -109,6 +114,15 @@ pub fn sleep(delay: f64) -> Sleep {
 /// future's done callback steps the task on the next pass. Here the timer steps the task
 /// itself, on the pass it fires (one pass earlier): no future, no callback, no handle,
 /// only a place in the loop's heap of timers.
+///
+/// Like every future, it does nothing unless awaited, and the compiler says so
+/// (`unused_must_use`), as CPython warns of a coroutine never awaited:
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// pycoro::native::sleep(1.0); // asyncio.sleep(1) without await
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep(Sleeping);
 
 enum Sleeping {
@@ -732,7 +746,8 @@ pub async fn to_thread<T: Clone + Send + 'static>(
 }
 
 /// `asyncio.run(main())` on the real clock: a new loop, run until `main` is done; the
-/// tasks still pending are cancelled, and the loop is closed.
+/// tasks still pending are cancelled, the async generators still alive closed
+/// ([`EventLoop::shutdown_asyncgens`]), and the loop is closed.
 pub fn run<T: Clone + 'static>(
     main: impl StdFuture<Output = PyResult<T>> + 'static,
 ) -> PyResult<T> {
@@ -749,9 +764,13 @@ pub fn run_with_clock<T: Clone + 'static>(
         .create_native_task(main)
         .and_then(|task| event_loop.run_until_complete(task));
     let cleanup = event_loop.cancel_all_tasks();
+    let shutdown = event_loop
+        .create_native_task(event_loop.shutdown_asyncgens())
+        .and_then(|task| event_loop.run_until_complete(task));
     event_loop.close()?;
     let value = result?;
     cleanup?;
+    shutdown?;
     Ok(value)
 }
 

@@ -52,16 +52,7 @@ use std::rc::Rc;
 use super::locks::Event;
 use super::waiters::{LoopBound, Waiters, wait_in_line};
 use crate::exceptions::{PyResult, ValueError};
-
-crate::py_exception! {
-    /// `asyncio.QueueEmpty`: `get_nowait()` on an empty queue.
-    pub QueueEmpty(crate::exceptions::Exception) in "asyncio.queues"
-}
-
-crate::py_exception! {
-    /// `asyncio.QueueFull`: `put_nowait()` on a full queue.
-    pub QueueFull(crate::exceptions::Exception) in "asyncio.queues"
-}
+pub use crate::exceptions::{QueueEmpty, QueueFull};
 use crate::trace::PyRepr;
 
 /// How a queue keeps its items: the part `Queue`, `LifoQueue` and `PriorityQueue`

@@ -584,6 +584,7 @@ where
 
 /// `await future` from a native coroutine: suspends until the future is done, then
 /// gives its result (or raises its exception).
+#[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Waiting<T> {
     future: Future<T>,
     /// What a task awaiting this waits on, for `cancel` to reach: the task itself when

@@ -53,6 +53,8 @@ pub mod s004_06_aiohttp_app;
 pub mod three_substrates;
 pub mod x01_queue_pipeline;
 pub mod x02_semaphore_rate_limit;
+pub mod x05_async_generator_pipeline;
+pub mod x06_aclose_finally;
 
 /// How closely a program's output can be compared with CPython's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +176,10 @@ pub static PROGRAMS: &[Program] = &[
         "a producer, a bounded Queue, three workers; join, then cancel the workers"),
     program!("x02-semaphore-rate-limit", x02_semaphore_rate_limit, gen 3, Exact, "toolkit.md",
         "at most three requests a second: a Semaphore whose units come back a second later"),
+    program!("x05-async-generator-pipeline", x05_async_generator_pipeline, gen 3, Exact, "async-generators.md",
+        "async for over async generators that await; an async comprehension with a condition"),
+    program!("x06-aclose-finally", x06_aclose_finally, gen 3, Exact, "async-generators.md",
+        "aclose() runs a finally that awaits; asyncio.run closes a generator left suspended"),
 ];
 
 /// A program's `run_on`: runs it with its generators on the given substrate.

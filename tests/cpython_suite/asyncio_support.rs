@@ -8,12 +8,13 @@ use std::rc::Rc;
 pub use pycoro::clock::Clock;
 pub use pycoro::event_loop::get_running_loop;
 pub use pycoro::exceptions::{
-    CancelledError, Exception, PyResult, RuntimeError, TimeoutError, ValueError,
+    BrokenBarrierError, CancelledError, Exception, PyResult, QueueEmpty, QueueFull, RuntimeError,
+    TimeoutError, ValueError,
 };
 pub use pycoro::native::{
-    Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, LifoQueue, Lock,
-    PriorityQueue, Queue, QueueEmpty, QueueFull, Semaphore, Task, async_with, create_task, gather,
-    gather_return_exceptions, run_with_clock, sleep, wait, wait_for,
+    Barrier, BoundedSemaphore, Condition, Event, LifoQueue, Lock, PriorityQueue, Queue, Semaphore,
+    Task, async_with, create_task, gather, gather_return_exceptions, run_with_clock, sleep, wait,
+    wait_for,
 };
 
 /// `IsolatedAsyncioTestCase`: each test's coroutine runs on a loop of its own (here on

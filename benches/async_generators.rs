@@ -1,0 +1,83 @@
+//! Async generators (PEP 525) against the `async-stream` crate on tokio's current-thread
+//! runtime, in the same run: 1,000,000 items of a generator iterated by `async for`
+//! (`while let Some(x) = stream.next().await`), summed. The baseline is `try_stream!`,
+//! a stream whose body may fail, as a Python async generator's may raise: both give
+//! `Result<u64, Exception>` items.
+//!
+//! `cargo bench --bench async_generators`, then `python3 scripts/bench_ratios.py`.
+
+use criterion::{Criterion, Throughput, criterion_group};
+use futures::StreamExt;
+use pycoro::clock::Clock;
+use pycoro::exceptions::PyResult;
+use pycoro::native::{AsyncGenerator, run_with_clock};
+
+const ITEMS: u64 = 1_000_000;
+
+// ANCHOR: counter
+// async def counter(n):
+//     for i in range(n):
+//         yield i
+fn counter(n: u64) -> AsyncGenerator<u64> {
+    AsyncGenerator::new(async move |co| {
+        for i in 0..n {
+            co.yield_(i).await?;
+        }
+        Ok(())
+    })
+}
+// ANCHOR_END: counter
+
+fn iterate_1m_items(c: &mut Criterion) {
+    let mut group = c.benchmark_group("async_generator_1m_items");
+    group
+        .sample_size(10)
+        .throughput(Throughput::Elements(ITEMS));
+    group.bench_function("tokio", |b| {
+        b.iter(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("a tokio runtime");
+            runtime.block_on(async {
+                let items = async_stream::try_stream! {
+                    for i in 0..ITEMS {
+                        yield i;
+                    }
+                };
+                let mut items = std::pin::pin!(items);
+                let mut sum = 0;
+                while let Some(i) = items.next().await {
+                    let i: PyResult<u64> = i;
+                    sum += std::hint::black_box(i.unwrap());
+                }
+                sum
+            })
+        })
+    });
+    group.bench_function("pycoro", |b| {
+        b.iter(|| {
+            run_with_clock(
+                async {
+                    let mut items = counter(ITEMS);
+                    let mut sum = 0;
+                    while let Some(i) = items.next().await {
+                        sum += std::hint::black_box(i?);
+                    }
+                    Ok(sum)
+                },
+                Clock::new_virtual(),
+            )
+            .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, iterate_1m_items);
+
+fn main() {
+    benches();
+    criterion::Criterion::default()
+        .configure_from_args()
+        .final_summary();
+}

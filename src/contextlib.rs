@@ -1,0 +1,651 @@
+//! Python's `with` and `async with`, and `contextlib`'s context managers: from a generator
+//! ([`contextmanager`]), from an async generator ([`asynccontextmanager`]), [`ExitStack`]
+//! and [`AsyncExitStack`], [`suppress`], [`closing`], [`aclosing`], [`nullcontext`].
+//!
+//! Book: chapter "Async generators and context managers".
+//!
+//! | Python                                         | pycoro                                                     |
+//! |------------------------------------------------|------------------------------------------------------------|
+//! | `with cm as v: body`                           | `with(cm, \|v\| { body })?` (`Some(value)`, `None` if suppressed) |
+//! | `async with cm as v: body`                     | `async_with(cm, async \|v\| { body }).await?`              |
+//! | `def __enter__(self)` / `def __exit__(self, t, e, tb)` | `impl ContextManager { fn enter(..); fn exit(.., exc: Option<Exception>) }` |
+//! | `__exit__` returns `True` (suppress)           | `exit` returns `Ok(())` when given an exception            |
+//! | `__exit__` returns `False` (re-raise)          | `exit` returns `Err(exc)`, the exception it was given      |
+//! | `@contextmanager def cm(): ... yield v ...`    | `contextmanager(Generator::new(#[coroutine] \|_\| { .. yield_!(v)?; .. }))` |
+//! | `@asynccontextmanager async def cm(): ...`     | `asynccontextmanager(AsyncGenerator::new(async move \|co\| { .. }))` |
+//! | `with ExitStack() as stack:`                   | `with(ExitStack::new(), \|stack\| { stack.enter_context(cm)?; .. })` |
+//! | `with suppress(ValueError):`                   | `with(suppress(\|e\| e.is::<ValueError>()), \|()\| { .. })`  |
+//! | `with closing(thing) as t:`                    | `with(closing(&thing), \|t\| { .. })`                      |
+//! | `async with aclosing(agen) as g:`              | `async_with(aclosing(agen), async \|g\| { .. }).await`     |
+//!
+//! Python's `__exit__` is told the body's exception and answers whether to suppress it; the
+//! `with` statement then re-raises it or not. A Rust exception is a value with one owner,
+//! so [`ContextManager::exit`] takes the exception and gives back what goes on: `Ok(())`
+//! (nothing: the body ended, or its exception is suppressed) or `Err(e)` (the exception
+//! it was given, or one it raised). A context manager built on a generator throws the
+//! very exception into the generator, and gets it back if the generator lets it through.
+//!
+//! ```
+//! #![feature(coroutines)]
+//! use pycoro::contextlib::{contextmanager, with, GeneratorContextManager};
+//! use pycoro::exceptions::{PyResult, ValueError};
+//! use pycoro::generators::Generator;
+//! use pycoro::yield_;
+//! use std::{cell::RefCell, rc::Rc};
+//!
+//! // @contextmanager
+//! // def tag(log, name):
+//! //     log.append('<%s>' % name)
+//! //     try:
+//! //         yield name
+//! //     finally:
+//! //         log.append('</%s>' % name)
+//! fn tag(log: Rc<RefCell<Vec<String>>>, name: &'static str) -> GeneratorContextManager<&'static str> {
+//!     contextmanager(Generator::new(#[coroutine] move |_| {
+//!         log.borrow_mut().push(format!("<{name}>"));
+//!         let body = yield_!(name); // the with block runs here, or raises here
+//!         log.borrow_mut().push(format!("</{name}>"));
+//!         body.map(drop)
+//!     }))
+//! }
+//!
+//! let log = Rc::new(RefCell::new(Vec::new()));
+//! let raised: PyResult<Option<()>> = with(tag(log.clone(), "b"), |name| {
+//!     log.borrow_mut().push(format!("in {name}"));
+//!     Err(ValueError::new("inside").into())
+//! });
+//! assert_eq!(raised.unwrap_err().to_string(), "inside"); // not suppressed: raised again
+//! assert_eq!(*log.borrow(), ["<b>", "in b", "</b>"]);
+//! ```
+
+use std::cell::RefCell;
+use std::future::Future as StdFuture;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::rc::Rc;
+
+use crate::exceptions::{Exception, PyResult, RuntimeError, StopIteration, clone_exception};
+use crate::generators::{Generator, Step};
+use crate::native::{AsyncClose, AsyncGenerator, StopAsyncIteration};
+
+/// Python's context manager protocol, `__enter__` and `__exit__`.
+pub trait ContextManager {
+    /// What `enter` gives: the `v` of `with cm as v`.
+    type Target;
+
+    /// `__enter__()`.
+    fn enter(&mut self) -> PyResult<Self::Target>;
+
+    /// `__exit__(type, value, traceback)`: run however the body ended; `exc` is its
+    /// exception, if it raised. Gives `Ok(())` if nothing is to propagate (the body ended,
+    /// or its exception is suppressed: Python's `return True`), else `Err`: `exc` itself
+    /// (Python's `return False`), or an exception raised while exiting.
+    fn exit(&mut self, exc: Option<Exception>) -> PyResult<()>;
+}
+
+/// A context manager borrowed: `with cm:` twice, on one that can be reused.
+impl<C: ContextManager + ?Sized> ContextManager for &mut C {
+    type Target = C::Target;
+
+    fn enter(&mut self) -> PyResult<C::Target> {
+        (**self).enter()
+    }
+
+    fn exit(&mut self, exc: Option<Exception>) -> PyResult<()> {
+        (**self).exit(exc)
+    }
+}
+
+// ANCHOR: with
+/// `with cm as target: body(target)`: enters, runs the body, and exits however the body
+/// ended. `Some` of the body's value, or `None` if its exception was suppressed.
+///
+/// A body that panics is also exited, told a `RuntimeError` naming the panic (it cannot
+/// suppress it), before the panic goes on.
+pub fn with<C: ContextManager, T>(
+    mut cm: C,
+    body: impl FnOnce(C::Target) -> PyResult<T>,
+) -> PyResult<Option<T>> {
+    let target = cm.enter()?;
+    match panic::catch_unwind(AssertUnwindSafe(|| body(target))) {
+        Ok(Ok(value)) => cm.exit(None).map(|()| Some(value)),
+        Ok(Err(e)) => cm.exit(Some(e)).map(|()| None),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let _ = cm.exit(Some(RuntimeError::new(format!("panic: {message}")).into()));
+            panic::resume_unwind(payload)
+        }
+    }
+}
+// ANCHOR_END: with
+
+/// Python's asynchronous context manager protocol, `__aenter__` and `__aexit__`: as
+/// [`ContextManager`], each of them awaitable.
+pub trait AsyncContextManager {
+    /// The `v` of `async with cm as v`.
+    type Target;
+
+    /// `await cm.__aenter__()`.
+    fn aenter(&mut self) -> impl StdFuture<Output = PyResult<Self::Target>>;
+
+    /// `await cm.__aexit__(type, value, traceback)`: as [`ContextManager::exit`].
+    fn aexit(&mut self, exc: Option<Exception>) -> impl StdFuture<Output = PyResult<()>>;
+}
+
+impl<C: AsyncContextManager + ?Sized> AsyncContextManager for &mut C {
+    type Target = C::Target;
+
+    fn aenter(&mut self) -> impl StdFuture<Output = PyResult<C::Target>> {
+        (**self).aenter()
+    }
+
+    fn aexit(&mut self, exc: Option<Exception>) -> impl StdFuture<Output = PyResult<()>> {
+        (**self).aexit(exc)
+    }
+}
+
+/// `async with cm as target: body(target)`: as [`with`], awaiting `aenter`, the body and
+/// `aexit`. (A panic cannot await an exit: it goes through without one.)
+pub async fn async_with<C: AsyncContextManager, T>(
+    mut cm: C,
+    body: impl AsyncFnOnce(C::Target) -> PyResult<T>,
+) -> PyResult<Option<T>> {
+    let target = cm.aenter().await?;
+    match body(target).await {
+        Ok(value) => cm.aexit(None).await.map(|()| Some(value)),
+        Err(e) => cm.aexit(Some(e)).await.map(|()| None),
+    }
+}
+
+// ANCHOR: contextmanager
+/// `@contextmanager`: a context manager from a generator that yields once. Its `yield`
+/// gives the target; the body of the `with` runs while it is suspended there; the
+/// generator is then resumed (the body ended) or the body's exception is thrown in at the
+/// `yield` (it raised), so that a `try`/`finally` or `except` around the `yield` sees it.
+pub fn contextmanager<T>(generator: Generator<'static, T>) -> GeneratorContextManager<T> {
+    GeneratorContextManager { generator }
+}
+
+/// What [`contextmanager`] makes (contextlib's `_GeneratorContextManager`).
+pub struct GeneratorContextManager<T> {
+    generator: Generator<'static, T>,
+}
+
+impl<T> ContextManager for GeneratorContextManager<T> {
+    type Target = T;
+
+    fn enter(&mut self) -> PyResult<T> {
+        match self.generator.next() {
+            Ok(Step::Yielded(target)) => Ok(target),
+            Ok(Step::Returned(())) => Err(RuntimeError::new("generator didn't yield").into()),
+            Err(e) if e.is::<StopIteration>() => {
+                Err(RuntimeError::new("generator didn't yield").into())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn exit(&mut self, exc: Option<Exception>) -> PyResult<()> {
+        let Some(value) = exc else {
+            return match self.generator.next() {
+                Ok(Step::Returned(())) => Ok(()),
+                Err(e) if e.is::<StopIteration>() => Ok(()),
+                Err(e) => Err(e),
+                Ok(Step::Yielded(_)) => {
+                    self.generator.close()?;
+                    Err(RuntimeError::new("generator didn't stop").into())
+                }
+            };
+        };
+        // PEP 479 turns a StopIteration thrown in and let through into a RuntimeError:
+        // then the StopIteration is what goes on (contextlib checks `__cause__`).
+        let stop_iteration = value.is::<StopIteration>().then(|| clone_exception(&value));
+        match self.generator.throw(value) {
+            // It returned: a StopIteration that is not the one thrown, suppressed.
+            Ok(Step::Returned(())) => Ok(()),
+            Ok(Step::Yielded(_)) => {
+                self.generator.close()?;
+                Err(RuntimeError::new("generator didn't stop after throw()").into())
+            }
+            Err(e)
+                if e.is::<RuntimeError>() && e.to_string() == "generator raised StopIteration" =>
+            {
+                Err(stop_iteration.unwrap_or(e))
+            }
+            // The exception thrown in, let through, or another one raised: it goes on.
+            Err(e) => Err(e),
+        }
+    }
+}
+// ANCHOR_END: contextmanager
+
+// ANCHOR: asynccontextmanager
+/// `@asynccontextmanager`: an async context manager from an async generator that yields
+/// once, as [`contextmanager`] is from a generator; `aclose`/`athrow` play the part of
+/// `close`/`throw`, so the generator's clean-up may await.
+pub fn asynccontextmanager<T: 'static>(
+    generator: AsyncGenerator<T>,
+) -> AsyncGeneratorContextManager<T> {
+    AsyncGeneratorContextManager { generator }
+}
+
+/// What [`asynccontextmanager`] makes (contextlib's `_AsyncGeneratorContextManager`).
+pub struct AsyncGeneratorContextManager<T: 'static> {
+    generator: AsyncGenerator<T>,
+}
+
+impl<T: 'static> AsyncContextManager for AsyncGeneratorContextManager<T> {
+    type Target = T;
+
+    async fn aenter(&mut self) -> PyResult<T> {
+        match self.generator.anext().await {
+            Err(e) if StopAsyncIteration::is(&e) => {
+                Err(RuntimeError::new("generator didn't yield").into())
+            }
+            other => other,
+        }
+    }
+
+    async fn aexit(&mut self, exc: Option<Exception>) -> PyResult<()> {
+        let Some(value) = exc else {
+            return match self.generator.anext().await {
+                Err(e) if StopAsyncIteration::is(&e) => Ok(()),
+                Err(e) => Err(e),
+                Ok(_) => {
+                    self.generator.aclose().await?;
+                    Err(RuntimeError::new("generator didn't stop").into())
+                }
+            };
+        };
+        let stop = (value.is::<StopIteration>() || StopAsyncIteration::is(&value))
+            .then(|| clone_exception(&value));
+        match self.generator.athrow(value).await {
+            // It returned: a StopAsyncIteration that is not the one thrown, suppressed.
+            Err(e) if StopAsyncIteration::is(&e) => Ok(()),
+            Err(e)
+                if e.is::<RuntimeError>()
+                    && e.to_string().starts_with("async generator raised Stop") =>
+            {
+                Err(stop.unwrap_or(e))
+            }
+            Err(e) => Err(e),
+            Ok(_) => {
+                self.generator.aclose().await?;
+                Err(RuntimeError::new("generator didn't stop after athrow()").into())
+            }
+        }
+    }
+}
+// ANCHOR_END: asynccontextmanager
+
+/// `contextlib.suppress(*exceptions)`: suppresses an exception of the body that `matches`
+/// accepts (`|e| e.is::<ValueError>()`); reusable, and reentrant.
+pub fn suppress<F: Fn(&Exception) -> bool>(matches: F) -> Suppress<F> {
+    Suppress(matches)
+}
+
+/// What [`suppress`] makes.
+pub struct Suppress<F>(F);
+
+impl<F: Fn(&Exception) -> bool> ContextManager for Suppress<F> {
+    type Target = ();
+
+    fn enter(&mut self) -> PyResult<()> {
+        Ok(())
+    }
+
+    fn exit(&mut self, exc: Option<Exception>) -> PyResult<()> {
+        (&*self).exit(exc)
+    }
+}
+
+/// Shared: a `suppress` has no state, so one may be entered inside itself.
+impl<F: Fn(&Exception) -> bool> ContextManager for &Suppress<F> {
+    type Target = ();
+
+    fn enter(&mut self) -> PyResult<()> {
+        Ok(())
+    }
+
+    fn exit(&mut self, exc: Option<Exception>) -> PyResult<()> {
+        match exc {
+            Some(e) if !(self.0)(&e) => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Something with a `close()`, for [`closing`].
+pub trait Close {
+    /// `thing.close()`.
+    fn close(&self) -> PyResult<()>;
+}
+
+impl<Y, S, R> Close for Generator<'_, Y, S, R> {
+    fn close(&self) -> PyResult<()> {
+        Generator::close(self)
+    }
+}
+
+/// `contextlib.closing(thing)`: gives `thing`, and closes it at the end of the block.
+pub fn closing<T: Close + ?Sized>(thing: &T) -> Closing<'_, T> {
+    Closing(thing)
+}
+
+/// What [`closing`] makes.
+pub struct Closing<'a, T: ?Sized>(&'a T);
+
+impl<'a, T: Close + ?Sized> ContextManager for Closing<'a, T> {
+    type Target = &'a T;
+
+    fn enter(&mut self) -> PyResult<&'a T> {
+        Ok(self.0)
+    }
+
+    fn exit(&mut self, exc: Option<Exception>) -> PyResult<()> {
+        self.0.close()?; // an error while closing replaces the body's
+        exc.map_or(Ok(()), Err)
+    }
+}
+
+/// `contextlib.aclosing(thing)`: gives `thing` (a handle to it), and awaits its close at
+/// the end of the block: an async generator's `aclose()`.
+pub fn aclosing<T: AsyncClose + Clone>(thing: T) -> Aclosing<T> {
+    Aclosing(thing)
+}
+
+/// What [`aclosing`] makes.
+pub struct Aclosing<T>(T);
+
+impl<T: AsyncClose + Clone> AsyncContextManager for Aclosing<T> {
+    type Target = T;
+
+    async fn aenter(&mut self) -> PyResult<T> {
+        Ok(self.0.clone())
+    }
+
+    async fn aexit(&mut self, exc: Option<Exception>) -> PyResult<()> {
+        self.0.close().await?;
+        exc.map_or(Ok(()), Err)
+    }
+}
+
+/// `contextlib.nullcontext(enter_result)`: does nothing; gives `enter_result`, once.
+pub fn nullcontext<T>(enter_result: T) -> NullContext<T> {
+    NullContext(Some(enter_result))
+}
+
+/// What [`nullcontext`] makes, for `with` and `async with` alike.
+pub struct NullContext<T>(Option<T>);
+
+impl<T> NullContext<T> {
+    fn take(&mut self) -> PyResult<T> {
+        self.0
+            .take()
+            .ok_or_else(|| RuntimeError::new("nullcontext entered twice").into())
+    }
+}
+
+impl<T> ContextManager for NullContext<T> {
+    type Target = T;
+
+    fn enter(&mut self) -> PyResult<T> {
+        self.take()
+    }
+
+    fn exit(&mut self, exc: Option<Exception>) -> PyResult<()> {
+        exc.map_or(Ok(()), Err)
+    }
+}
+
+impl<T> AsyncContextManager for NullContext<T> {
+    type Target = T;
+
+    async fn aenter(&mut self) -> PyResult<T> {
+        self.take()
+    }
+
+    async fn aexit(&mut self, exc: Option<Exception>) -> PyResult<()> {
+        exc.map_or(Ok(()), Err)
+    }
+}
+
+type ExitFn = Box<dyn FnOnce(Option<Exception>) -> PyResult<()>>;
+type AsyncExitFn =
+    Box<dyn FnOnce(Option<Exception>) -> Pin<Box<dyn StdFuture<Output = PyResult<()>>>>>;
+
+/// An exit callback of a stack.
+enum Exit {
+    Sync(ExitFn),
+    Async(AsyncExitFn),
+}
+
+/// The callbacks of a stack, last pushed first out; shared by the stack's handles.
+#[derive(Clone, Default)]
+struct Callbacks(Rc<RefCell<Vec<Exit>>>);
+
+impl Callbacks {
+    fn push(&self, exit: Exit) {
+        self.0.borrow_mut().push(exit);
+    }
+
+    fn pop(&self) -> Option<Exit> {
+        self.0.borrow_mut().pop()
+    }
+
+    fn take(&self) -> Vec<Exit> {
+        std::mem::take(&mut *self.0.borrow_mut())
+    }
+}
+
+/// What a callback does with the exception going through the stack: gives it back as it
+/// is (`callback` never suppresses), unless it raised one of its own.
+fn after_callback(exc: Option<Exception>, called: PyResult<()>) -> PyResult<()> {
+    called?;
+    exc.map_or(Ok(()), Err)
+}
+
+// ANCHOR: exit_stack
+/// `contextlib.ExitStack`: a stack of exit callbacks, run last in, first out when it
+/// exits, each told the exception still going on (one may suppress it, or raise another,
+/// which the next ones see). Cloning shares the stack; as a context manager it gives
+/// itself, as `with ExitStack() as stack:` does.
+///
+/// ```
+/// #![feature(coroutines)]
+/// use pycoro::contextlib::{ExitStack, with};
+/// use std::{cell::RefCell, rc::Rc};
+///
+/// let log = Rc::new(RefCell::new(Vec::new()));
+/// with(ExitStack::new(), |stack| {
+///     for name in ["a", "b", "c"] {
+///         let log = log.clone();
+///         stack.callback(move || {
+///             log.borrow_mut().push(name);
+///             Ok(())
+///         });
+///     }
+///     Ok(())
+/// })?;
+/// assert_eq!(*log.borrow(), ["c", "b", "a"]);
+/// # Ok::<(), pycoro::exceptions::Exception>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct ExitStack(Callbacks);
+
+impl ExitStack {
+    /// `ExitStack()`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `stack.enter_context(cm)`: enters `cm` and pushes its exit.
+    pub fn enter_context<C: ContextManager + 'static>(&self, mut cm: C) -> PyResult<C::Target> {
+        let target = cm.enter()?;
+        self.push_cm(cm);
+        Ok(target)
+    }
+
+    /// `stack.push(cm)` for a context manager: pushes its exit, without entering it.
+    pub fn push_cm<C: ContextManager + 'static>(&self, mut cm: C) {
+        self.push(move |exc| cm.exit(exc));
+    }
+
+    /// `stack.push(exit)`: pushes an exit callback, told the exception going on, which it
+    /// may suppress (`Ok(())`), give back (`Err(exc)`), or replace (`Err(other)`).
+    pub fn push(&self, exit: impl FnOnce(Option<Exception>) -> PyResult<()> + 'static) {
+        self.0.push(Exit::Sync(Box::new(exit)));
+    }
+
+    /// `stack.callback(f)`: pushes `f`, which is not told of an exception and cannot
+    /// suppress one.
+    pub fn callback(&self, f: impl FnOnce() -> PyResult<()> + 'static) {
+        self.push(move |exc| after_callback(exc, f()));
+    }
+
+    /// `stack.pop_all()`: a new stack with this one's callbacks; this one is left empty.
+    pub fn pop_all(&self) -> ExitStack {
+        let stack = ExitStack::new();
+        *stack.0.0.borrow_mut() = self.0.take();
+        stack
+    }
+
+    /// `stack.close()`: runs the callbacks now, as the end of a `with` without exception.
+    pub fn close(&self) -> PyResult<()> {
+        self.unwind(None)
+    }
+
+    /// The callbacks, last first, each given the exception left by the one before.
+    fn unwind(&self, mut exc: Option<Exception>) -> PyResult<()> {
+        while let Some(exit) = self.0.pop() {
+            let Exit::Sync(exit) = exit else {
+                unreachable!("an ExitStack holds no async callback")
+            };
+            exc = exit(exc).err();
+        }
+        exc.map_or(Ok(()), Err)
+    }
+}
+
+impl ContextManager for ExitStack {
+    type Target = ExitStack;
+
+    fn enter(&mut self) -> PyResult<ExitStack> {
+        Ok(self.clone())
+    }
+
+    fn exit(&mut self, exc: Option<Exception>) -> PyResult<()> {
+        self.unwind(exc)
+    }
+}
+// ANCHOR_END: exit_stack
+
+/// `contextlib.AsyncExitStack`: an [`ExitStack`] whose callbacks may also be async
+/// (`enter_async_context`, `push_async_exit`, `push_async_callback`), awaited in turn.
+#[derive(Clone, Default)]
+pub struct AsyncExitStack(Callbacks);
+
+impl AsyncExitStack {
+    /// `AsyncExitStack()`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `await stack.enter_async_context(cm)`: enters `cm` and pushes its `aexit`.
+    pub async fn enter_async_context<C: AsyncContextManager + 'static>(
+        &self,
+        mut cm: C,
+    ) -> PyResult<C::Target> {
+        let target = cm.aenter().await?;
+        self.push_async_cm(cm);
+        Ok(target)
+    }
+
+    /// `stack.push_async_exit(cm)` for an async context manager: pushes its `aexit`.
+    pub fn push_async_cm<C: AsyncContextManager + 'static>(&self, cm: C) {
+        self.push_async_exit(move |exc| async move {
+            let mut cm = cm;
+            cm.aexit(exc).await
+        });
+    }
+
+    /// `stack.push_async_exit(exit)`: pushes an async exit callback (as [`ExitStack::push`]).
+    pub fn push_async_exit<F, B>(&self, exit: F)
+    where
+        F: FnOnce(Option<Exception>) -> B + 'static,
+        B: StdFuture<Output = PyResult<()>> + 'static,
+    {
+        let exit: AsyncExitFn = Box::new(move |exc| Box::pin(exit(exc)));
+        self.0.push(Exit::Async(exit));
+    }
+
+    /// `stack.push_async_callback(f)`: pushes an async `f`, which cannot suppress.
+    pub fn push_async_callback<F, B>(&self, f: F)
+    where
+        F: FnOnce() -> B + 'static,
+        B: StdFuture<Output = PyResult<()>> + 'static,
+    {
+        self.push_async_exit(move |exc| async move { after_callback(exc, f().await) });
+    }
+
+    /// `stack.enter_context(cm)`: a synchronous context manager on the same stack.
+    pub fn enter_context<C: ContextManager + 'static>(&self, mut cm: C) -> PyResult<C::Target> {
+        let target = cm.enter()?;
+        self.push_cm(cm);
+        Ok(target)
+    }
+
+    /// `stack.push(cm)`: a synchronous context manager's exit, without entering it.
+    pub fn push_cm<C: ContextManager + 'static>(&self, mut cm: C) {
+        self.push(move |exc| cm.exit(exc));
+    }
+
+    /// `stack.push(exit)`: a synchronous exit callback.
+    pub fn push(&self, exit: impl FnOnce(Option<Exception>) -> PyResult<()> + 'static) {
+        self.0.push(Exit::Sync(Box::new(exit)));
+    }
+
+    /// `stack.callback(f)`: a synchronous callback, which cannot suppress.
+    pub fn callback(&self, f: impl FnOnce() -> PyResult<()> + 'static) {
+        self.push(move |exc| after_callback(exc, f()));
+    }
+
+    /// `stack.pop_all()`.
+    pub fn pop_all(&self) -> AsyncExitStack {
+        let stack = AsyncExitStack::new();
+        *stack.0.0.borrow_mut() = self.0.take();
+        stack
+    }
+
+    /// `await stack.aclose()`.
+    pub async fn aclose(&self) -> PyResult<()> {
+        self.unwind(None).await
+    }
+
+    async fn unwind(&self, mut exc: Option<Exception>) -> PyResult<()> {
+        while let Some(exit) = self.0.pop() {
+            exc = match exit {
+                Exit::Sync(exit) => exit(exc),
+                Exit::Async(exit) => exit(exc).await,
+            }
+            .err();
+        }
+        exc.map_or(Ok(()), Err)
+    }
+}
+
+impl AsyncContextManager for AsyncExitStack {
+    type Target = AsyncExitStack;
+
+    async fn aenter(&mut self) -> PyResult<AsyncExitStack> {
+        Ok(self.clone())
+    }
+
+    async fn aexit(&mut self, exc: Option<Exception>) -> PyResult<()> {
+        self.unwind(exc).await
+    }
+}

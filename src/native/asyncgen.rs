@@ -1,0 +1,1016 @@
+//! Async generators (PEP 525): a body that both `await`s and yields, driven by
+//! `asend`, `athrow`, `aclose` and `async for`, and closed by its loop when it is dropped.
+//!
+//! Book: chapter "Async generators and context managers".
+//!
+//! | Python                                          | pycoro                                                          |
+//! |-------------------------------------------------|-----------------------------------------------------------------|
+//! | `async def ticks(): ... v = yield x ...`         | `AsyncGenerator::new(async move \|co\| { .. let v = co.yield_(x).await?; .. Ok(()) })` |
+//! | `await agen.__anext__()`, `await anext(agen)`   | `agen.anext().await?`, `anext(&agen).await?`                    |
+//! | `await anext(agen, default)`                    | `anext_or(&agen, default).await?`                               |
+//! | `await agen.asend(v)`                           | `agen.asend(v).await?`                                          |
+//! | `await agen.athrow(exc)`                        | `agen.athrow(exc).await?` (`Some(y)`; `None` if it had finished) |
+//! | `await agen.aclose()`                           | `agen.aclose().await?`                                          |
+//! | `async for x in agen:`                          | `while let Some(x) = agen.try_next().await? { .. }` (`TryStreamExt`) |
+//! | `[x async for x in agen]`                       | `agen.try_collect::<Vec<_>>().await?`                           |
+//! | `[x async for x in agen if p(x)]`               | `agen.try_filter(\|x\| ready(p(x))).try_collect::<Vec<_>>().await?` |
+//! | `agen.ag_running`                               | `agen.ag_running()`                                             |
+//! | `aiter(agen)`                                   | `aiter(&agen)` (the same generator: `is` holds)                 |
+//! | `except StopAsyncIteration:`                    | `Err(e) if StopAsyncIteration::is(&e)`                          |
+//! | `try: yield x finally: await cleanup()`         | `let r = co.yield_(x).await; cleanup().await?; r?;`             |
+//! | `loop.shutdown_asyncgens()`                     | `event_loop.shutdown_asyncgens()` (called by [`run`](super::run)) |
+//!
+//! ## The shape of the body, and why
+//!
+//! Two ways of writing a body that awaits and yields were tried on this toolchain:
+//!
+//! - **Nightly `async gen` blocks** (`#![feature(gen_blocks, async_iterator)]`) compile
+//!   and read best: `async gen { yield 1; sleep(1.0).await; yield 2; }`. But the block is
+//!   a `core::async_iter::AsyncIterator`, whose `poll_next` takes no argument: nothing can
+//!   be *sent in* at a `yield`. `asend(v)` could not deliver `v`, `athrow(exc)` could not
+//!   raise at the `yield`, and `aclose()` could only drop the block, so a `finally` that
+//!   awaits (the reason async generators have `aclose` at all) could never run.
+//! - **An async closure given a yielder handle**, genawaiter's shape (the crate behind
+//!   pycoro's stable-Rust generators): `async move |co| { .. co.yield_(v).await? .. }`.
+//!   `co.yield_(v)` hands `v` out and suspends; it evaluates to what the generator was
+//!   resumed with, a [`Resume<S>`](crate::generators::Resume) exactly as Generation 1's
+//!   `yield_!`: `Ok(None)` for `anext`, `Ok(Some(s))` for `asend(s)`, `Err(exc)` for
+//!   `athrow(exc)`, and `Err(GeneratorExit)` for `aclose()`. So `?` re-raises at the
+//!   `yield`, a `match` catches, and clean-up code after it may `await`.
+//!
+//! pycoro takes the second: PEP 525 is the protocol of `asend`/`athrow`/`aclose`, and only
+//! the second can say it. The body is an ordinary `async` block, polled inside whatever
+//! task iterates the generator, so `sleep`, tasks, futures and cancellation work in it as
+//! in any coroutine. A `yield_` is a future that leaves its value in a slot shared with
+//! the generator and returns `Pending` once: the generator, having polled the body, finds
+//! the value there and gives it to its caller, without a pass of the loop.
+//!
+//! Python's `try: ... finally: await cleanup()` around a `yield` is written by matching the
+//! `yield_`'s result before raising it: `aclose()` delivers `GeneratorExit` there,
+//!
+//! ```
+//! use pycoro::prelude::native::*;
+//!
+//! // async def numbers(log):
+//! //     try:
+//! //         yield 1
+//! //         yield 2
+//! //     finally:
+//! //         await asyncio.sleep(1)
+//! //         log.append('cleaned up')
+//! fn numbers(log: std::rc::Rc<std::cell::RefCell<Vec<&'static str>>>) -> AsyncGenerator<i32> {
+//!     AsyncGenerator::new(async move |co| {
+//!         let body = async {
+//!             co.yield_(1).await?;
+//!             co.yield_(2).await?;
+//!             Ok(())
+//!         };
+//!         let result: PyResult<()> = body.await; // the `try:`
+//!         sleep(1.0).await?; // the `finally:`, which may await
+//!         log.borrow_mut().push("cleaned up");
+//!         result
+//!     })
+//! }
+//!
+//! let log = std::rc::Rc::default();
+//! let agen = numbers(std::rc::Rc::clone(&log));
+//! let first = run_with_clock(async move {
+//!     let first = agen.anext().await?;
+//!     agen.aclose().await?; // GeneratorExit at `yield 1`; the finally sleeps
+//!     Ok((first, get_running_loop()?.time()))
+//! }, Clock::new_virtual())?;
+//! assert_eq!(first, (1, 1.0));
+//! assert_eq!(*log.borrow(), ["cleaned up"]);
+//! # Ok::<(), Exception>(())
+//! ```
+//!
+//! Python's syntax errors are Rust's compile errors: an async generator cannot return a
+//! value (the body's type is `PyResult<()>`),
+//!
+//! ```compile_fail
+//! use pycoro::prelude::native::*;
+//! // async def foo():
+//! //     yield
+//! //     return 123      # SyntaxError: 'return' with value in async generator
+//! let foo = AsyncGenerator::new(async move |co| {
+//!     co.yield_(()).await?;
+//!     Ok(123)
+//! });
+//! ```
+//!
+//! and its body, an `async` closure, cannot hold a `yield` (so neither a `yield_from!`):
+//!
+//! ```compile_fail
+//! #![feature(coroutines)]
+//! use pycoro::prelude::native::*;
+//! // async def foo():
+//! //     yield from 123  # SyntaxError: 'yield from' inside async function
+//! let foo: AsyncGenerator<i32> = AsyncGenerator::new(async move |co| {
+//!     yield 123;
+//!     Ok(())
+//! });
+//! ```
+//!
+//! ## Finalization
+//!
+//! As asyncio's `sys.set_asyncgen_hooks` arranges: the first time a generator is iterated
+//! while a loop runs, it is registered with that loop, weakly (`firstiter`). Dropped
+//! before it finished, it is not lost: its loop schedules `aclose()` as a task, so its
+//! clean-up runs, awaits included (`finalizer`). [`run`](super::run) calls the loop's
+//! [`shutdown_asyncgens`](EventLoop::shutdown_asyncgens) before closing it, which closes
+//! those still alive. A generator never iterated on a loop is closed where it is dropped,
+//! as CPython closes one without hooks: its body gets `GeneratorExit` once, and an await
+//! there is reported, `RuntimeError: async generator ignored GeneratorExit`.
+//!
+//! Two things Rust adds. An operation future dropped midway (a Rust cancellation, say by
+//! `select`) leaves the body where it is, and the generator not running, so the next
+//! operation goes on from there (CPython, 3.11 to 3.13, leaves a generator whose
+//! awaitable was abandoned "already running" for ever); an await the body had begun stays
+//! registered with the task that polled it. And a generator dropped while an operation is
+//! in progress (its body inside an await) is dropped as a Rust future is, without
+//! `aclose()`: there is no `yield` to deliver `GeneratorExit` to.
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::fmt;
+use std::future::Future as StdFuture;
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::task::{Context, Poll};
+
+use futures::Stream;
+use futures::stream::FusedStream;
+
+use super::gather_return_exceptions;
+use crate::event_loop::{AsyncGen, EventLoop, with_running_loop};
+use crate::exceptions::{
+    CancelledError, Exception, GeneratorExit, KeyboardInterrupt, PyException, PyResult,
+    RuntimeError, StopIteration, TypeError, write_unraisable,
+};
+use crate::generators::{GeneratorState, Resume, function_name};
+
+/// `StopAsyncIteration`: an async iterator has no more items. Raised by `anext` and
+/// `asend` at a generator's end; raised inside a body, it becomes
+/// `RuntimeError: async generator raised StopAsyncIteration` (PEP 479's rule, as PEP 525
+/// extends it).
+///
+/// Defined here until the exception hierarchy has it: once raised it is a
+/// [`PyException`] named `StopAsyncIteration`, so that its name survives a future's
+/// result; [`StopAsyncIteration::is`] is `except StopAsyncIteration:`.
+///
+/// ```
+/// use pycoro::exceptions::{Exception, format_exception_only};
+/// use pycoro::native::StopAsyncIteration;
+///
+/// let e: Exception = StopAsyncIteration.into();
+/// assert!(StopAsyncIteration::is(&e));
+/// assert_eq!(format_exception_only(&e), "StopAsyncIteration");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StopAsyncIteration;
+
+impl StopAsyncIteration {
+    /// `except StopAsyncIteration:`: whether `e` is one.
+    pub fn is(e: &Exception) -> bool {
+        e.downcast_ref::<PyException>()
+            .is_some_and(|e| e.name() == "StopAsyncIteration")
+    }
+}
+
+impl From<StopAsyncIteration> for Exception {
+    fn from(_: StopAsyncIteration) -> Exception {
+        PyException::new("StopAsyncIteration", "").into()
+    }
+}
+
+/// PEP 479 as PEP 525 has it: a `StopAsyncIteration` or `StopIteration` escaping the body
+/// becomes `RuntimeError`.
+fn pep_479(e: Exception) -> Exception {
+    if StopAsyncIteration::is(&e) {
+        RuntimeError::new("async generator raised StopAsyncIteration").into()
+    } else if e.is::<StopIteration>() {
+        RuntimeError::new("async generator raised StopIteration").into()
+    } else {
+        e
+    }
+}
+
+/// `isinstance(e, Exception)`: not one of the `BaseException`s that are not errors.
+fn is_error(e: &Exception) -> bool {
+    !(e.is::<GeneratorExit>() || e.is::<CancelledError>() || e.is::<KeyboardInterrupt>())
+}
+
+/// Where a `yield_` leaves its value and finds what the generator was resumed with.
+struct Channel<Y, S> {
+    yielded: Cell<Option<Y>>,
+    /// Empty for `Ok(None)` (`anext`, `asend(None)`), the common case.
+    resumed: Cell<Option<Resume<S>>>,
+    /// The generator is polling its body: a `yield_` polled at any other time is misused.
+    polling: Cell<bool>,
+}
+
+/// The yielder a body is given: `co.yield_(value).await` is Python's `yield value`.
+///
+/// `Y` is what the generator yields, `S` what `asend` sends it.
+pub struct Co<Y, S = ()> {
+    channel: Rc<Channel<Y, S>>,
+}
+
+impl<Y, S> Co<Y, S> {
+    /// `yield value`: hands `value` to whoever iterates the generator and suspends the
+    /// body. Evaluates to what it was resumed with: `Ok(None)` for `anext`/`asend(None)`,
+    /// `Ok(Some(s))` for `asend(s)`, `Err(exc)` for `athrow(exc)`, `Err(GeneratorExit)`
+    /// for `aclose()`. Await it in the body itself (not in a task it starts, nor beside
+    /// another future in a `join`): the generator is what resumes it.
+    pub fn yield_(&self, value: Y) -> Yield<'_, Y, S> {
+        Yield {
+            channel: &self.channel,
+            value: Some(value),
+        }
+    }
+}
+
+// ANCHOR: yield
+/// The future of [`Co::yield_`].
+pub struct Yield<'a, Y, S> {
+    channel: &'a Channel<Y, S>,
+    value: Option<Y>,
+}
+
+// Never pinned structurally: the value is moved out by `take`.
+impl<Y, S> Unpin for Yield<'_, Y, S> {}
+
+impl<Y, S> StdFuture for Yield<'_, Y, S> {
+    type Output = Resume<S>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Resume<S>> {
+        let this = self.get_mut();
+        match this.value.take() {
+            Some(value) if this.channel.polling.get() => {
+                this.channel.yielded.set(Some(value));
+                Poll::Pending
+            }
+            Some(_) => Poll::Ready(Err(RuntimeError::new(
+                "co.yield_() awaited outside the body of its async generator",
+            )
+            .into())),
+            None => Poll::Ready(this.channel.resumed.take().unwrap_or(Ok(None))),
+        }
+    }
+}
+// ANCHOR_END: yield
+
+type Body = Pin<Box<dyn StdFuture<Output = PyResult<()>>>>;
+
+/// How one resumption of the body ended.
+enum Outcome<Y> {
+    Yielded(Y),
+    Returned,
+    Raised(Exception),
+}
+
+/// The generator object, shared by its handles and the operations in flight.
+struct Core<Y: 'static, S: 'static> {
+    /// `None` once finished (its frame is gone, as a Python frame's locals go at return).
+    body: RefCell<Option<Body>>,
+    channel: Rc<Channel<Y, S>>,
+    /// Created, Suspended or Closed; Running is `running`.
+    state: Cell<GeneratorState>,
+    /// `ag_running`: an operation is in progress (between its first poll and its end).
+    running: Cell<bool>,
+    /// Set at the first iteration: the loop that was running then, if any (`firstiter`).
+    event_loop: OnceCell<Option<EventLoop>>,
+    name: Cell<&'static str>,
+}
+
+impl<Y: 'static, S: 'static> Core<Y, S> {
+    /// asyncio's `firstiter` hook: registers the generator with the running loop, once.
+    #[inline]
+    fn first_iteration(self: &Rc<Self>) {
+        if self.event_loop.get().is_none() {
+            self.register();
+        }
+    }
+
+    #[cold]
+    fn register(self: &Rc<Self>) {
+        let event_loop = with_running_loop(|event_loop| event_loop.cloned());
+        if let Some(event_loop) = &event_loop {
+            let weak: Weak<dyn AsyncGen> = Rc::downgrade(self) as Weak<dyn AsyncGen>;
+            event_loop.register_asyncgen(weak);
+        }
+        let _ = self.event_loop.set(event_loop);
+    }
+}
+
+impl<Y: 'static, S: 'static> Core<Y, S> {
+    // ANCHOR: resume
+    /// Polls the body once (the caller has set `running`, and delivered what the
+    /// `yield_` it is suspended at evaluates to).
+    #[inline(always)]
+    fn resume(&self, cx: &mut Context<'_>) -> Poll<Outcome<Y>> {
+        let Ok(mut body) = self.body.try_borrow_mut() else {
+            return Poll::Ready(Outcome::Raised(
+                RuntimeError::new("anext(): asynchronous generator is already running").into(),
+            ));
+        };
+        let Some(future) = body.as_mut() else {
+            self.finish();
+            return Poll::Ready(Outcome::Returned);
+        };
+        // A body that panics is never resumed again: it closes the generator.
+        let poisoned = ClosesOnUnwind(self);
+        self.channel.polling.set(true);
+        let polled = future.as_mut().poll(cx);
+        self.channel.polling.set(false);
+        std::mem::forget(poisoned);
+        match polled {
+            Poll::Pending => match self.channel.yielded.take() {
+                Some(value) => {
+                    self.running.set(false);
+                    self.state.set(GeneratorState::Suspended);
+                    Poll::Ready(Outcome::Yielded(value))
+                }
+                None => Poll::Pending, // inside an await
+            },
+            Poll::Ready(result) => {
+                *body = None;
+                self.finish();
+                Poll::Ready(match result {
+                    Ok(()) => Outcome::Returned,
+                    Err(e) => Outcome::Raised(pep_479(e)),
+                })
+            }
+        }
+    }
+
+    // ANCHOR_END: resume
+
+    fn finish(&self) {
+        self.running.set(false);
+        self.state.set(GeneratorState::Closed);
+    }
+
+    /// Closes a generator that has not started: its body never runs.
+    fn close_unstarted(&self) {
+        self.finish();
+        self.body.borrow_mut().take();
+    }
+
+    /// `repr(agen)`: `<async_generator object ticker at 0x…>`.
+    fn repr(&self) -> String {
+        format!(
+            "<async_generator object {} at {:p}>",
+            self.name.get(),
+            self as *const Self
+        )
+    }
+
+    /// CPython's close of an async generator without a finalizer (never iterated on a
+    /// loop): `GeneratorExit` at its `yield`, and it must end without suspending.
+    fn close_now(&self) -> PyResult<()> {
+        self.channel
+            .resumed
+            .set(Some(Err(GeneratorExit::default().into())));
+        self.running.set(true);
+        let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+        let closed = match self.resume(&mut cx) {
+            Poll::Pending | Poll::Ready(Outcome::Yielded(_)) => {
+                Err(RuntimeError::new("async generator ignored GeneratorExit").into())
+            }
+            Poll::Ready(Outcome::Returned) => Ok(()),
+            Poll::Ready(Outcome::Raised(e)) if e.is::<GeneratorExit>() => Ok(()),
+            Poll::Ready(Outcome::Raised(e)) => Err(e),
+        };
+        self.finish();
+        self.body.borrow_mut().take();
+        closed
+    }
+}
+
+/// Closes the generator if polling its body unwinds.
+struct ClosesOnUnwind<'a, Y: 'static, S: 'static>(&'a Core<Y, S>);
+
+impl<Y: 'static, S: 'static> Drop for ClosesOnUnwind<'_, Y, S> {
+    fn drop(&mut self) {
+        self.0.channel.polling.set(false);
+        self.0.finish();
+    }
+}
+
+impl<Y: 'static, S: 'static> AsyncGen for Core<Y, S> {
+    fn aclose(self: Rc<Self>) -> Pin<Box<dyn StdFuture<Output = PyResult<()>>>> {
+        Box::pin(Aclose(Op::new(self, Deliver::Close)))
+    }
+
+    fn repr(&self) -> String {
+        Core::repr(self)
+    }
+}
+
+// ANCHOR: finalizer
+impl<Y: 'static, S: 'static> Drop for Core<Y, S> {
+    /// asyncio's `finalizer` hook: a generator dropped before it finished is closed by
+    /// its loop, with `aclose()` in a task of its own, so its clean-up may await.
+    fn drop(&mut self) {
+        let state = self.state.get();
+        if state == GeneratorState::Closed || self.running.get() || std::thread::panicking() {
+            return;
+        }
+        let Some(body) = self.body.get_mut().take() else {
+            return;
+        };
+        let event_loop = self.event_loop.take().flatten();
+        if event_loop.as_ref().is_some_and(EventLoop::is_closed) {
+            return; // as asyncio's hook does for a closed loop: nothing
+        }
+        // The body and its channel move into a generator that lives on until it is closed.
+        let core = Core {
+            body: RefCell::new(Some(body)),
+            channel: self.channel.clone(),
+            state: Cell::new(state),
+            running: Cell::new(false),
+            event_loop: OnceCell::from(event_loop.clone()),
+            name: self.name.clone(),
+        };
+        match event_loop {
+            Some(event_loop) => {
+                let core = Rc::new(core);
+                let scheduler = event_loop.clone();
+                // `call_soon_threadsafe(loop.create_task, agen.aclose())`.
+                let _ = scheduler.call_soon(move || {
+                    let _ = event_loop.create_native_task(core.close_as_task());
+                });
+            }
+            None if state == GeneratorState::Suspended => {
+                if let Err(e) = core.close_now() {
+                    write_unraisable("Exception ignored in", &core.repr(), &e);
+                }
+            }
+            None => core.close_unstarted(),
+        }
+    }
+}
+// ANCHOR_END: finalizer
+
+impl<Y: 'static, S: 'static> Core<Y, S> {
+    /// `aclose()` as the finalizer's task runs it (the core is no handle's any more).
+    fn close_as_task(self: Rc<Self>) -> impl StdFuture<Output = PyResult<()>> + 'static {
+        Aclose(Op::new(self, Deliver::Close))
+    }
+}
+
+/// A Python async generator: a body that awaits and yields, iterated by `anext`,
+/// `asend`, `athrow` and `aclose`, or as a [`Stream`] (`async for`).
+///
+/// `Y` is what it yields, `S` what `asend` sends it. Cloning shares the generator, as a
+/// Python name does. The operations' futures are `'static` (they share it too), so an
+/// `aclose()` can become a task.
+///
+/// ```
+/// use pycoro::prelude::native::*;
+///
+/// // async def ticker(n, delay):
+/// //     for i in range(n):
+/// //         yield i
+/// //         await asyncio.sleep(delay)
+/// fn ticker(n: u32, delay: f64) -> AsyncGenerator<u32> {
+///     AsyncGenerator::new(async move |co| {
+///         for i in 0..n {
+///             co.yield_(i).await?;
+///             sleep(delay).await?;
+///         }
+///         Ok(())
+///     })
+/// }
+///
+/// // [(i, loop.time()) async for i in ticker(3, 1)]
+/// let seen = run_with_clock(async {
+///     let mut seen = Vec::new();
+///     let mut ticks = ticker(3, 1.0);
+///     while let Some(i) = ticks.try_next().await? {
+///         seen.push((i, get_running_loop()?.time()));
+///     }
+///     Ok(seen)
+/// }, Clock::new_virtual())?;
+/// assert_eq!(seen, [(0, 0.0), (1, 1.0), (2, 2.0)]);
+/// # Ok::<(), Exception>(())
+/// ```
+pub struct AsyncGenerator<Y: 'static, S: 'static = ()> {
+    core: Rc<Core<Y, S>>,
+    /// This handle's `poll_next` is in progress (its body is inside an await).
+    streaming: bool,
+}
+
+impl<Y: 'static> AsyncGenerator<Y> {
+    /// An async generator whose body is `body(co)`: typically an async closure,
+    /// `AsyncGenerator::new(async move |co| { .. })`. Nothing runs until it is iterated.
+    /// Its `__name__` is the name of the function that wrote the closure.
+    ///
+    /// `asend` can send it only `None` (its `yield_` gives `Option<()>`): the common case,
+    /// which needs no type for what is sent; [`receiving`](Self::receiving) makes one that
+    /// is sent values.
+    pub fn new<F, B>(body: F) -> Self
+    where
+        F: FnOnce(Co<Y>) -> B,
+        B: StdFuture<Output = PyResult<()>> + 'static,
+    {
+        Self::receiving(body)
+    }
+}
+
+impl<Y: 'static, S: 'static> AsyncGenerator<Y, S> {
+    /// An async generator that `asend` sends values of type `S`: its `co.yield_(x).await?`
+    /// gives `Some(s)` for `asend(s)`, `None` for `anext()`.
+    ///
+    /// ```
+    /// use pycoro::prelude::native::*;
+    ///
+    /// // async def doubler():
+    /// //     v = yield 0
+    /// //     while True:
+    /// //         v = yield (v or 0) * 2
+    /// fn doubler() -> AsyncGenerator<i64, i64> {
+    ///     AsyncGenerator::receiving(async move |co| {
+    ///         let mut v = co.yield_(0).await?;
+    ///         loop {
+    ///             v = co.yield_(v.unwrap_or(0) * 2).await?;
+    ///         }
+    ///     })
+    /// }
+    /// let doubled = run_with_clock(async {
+    ///     let d = doubler();
+    ///     d.anext().await?;
+    ///     Ok((d.asend(21).await?, d.asend(5).await?))
+    /// }, Clock::new_virtual())?;
+    /// assert_eq!(doubled, (42, 10));
+    /// # Ok::<(), Exception>(())
+    /// ```
+    pub fn receiving<F, B>(body: F) -> Self
+    where
+        F: FnOnce(Co<Y, S>) -> B,
+        B: StdFuture<Output = PyResult<()>> + 'static,
+    {
+        let channel = Rc::new(Channel {
+            yielded: Cell::new(None),
+            resumed: Cell::new(None),
+            polling: Cell::new(false),
+        });
+        let body = body(Co {
+            channel: channel.clone(),
+        });
+        Self {
+            core: Rc::new(Core {
+                body: RefCell::new(Some(Box::pin(body))),
+                channel,
+                state: Cell::new(GeneratorState::Created),
+                running: Cell::new(false),
+                event_loop: OnceCell::new(),
+                name: Cell::new(function_name(std::any::type_name::<F>())),
+            }),
+            streaming: false,
+        }
+    }
+
+    /// `agen.__anext__()`: the next value, or `StopAsyncIteration` at the end.
+    pub fn anext(&self) -> Asend<Y, S> {
+        self.asend(None)
+    }
+
+    /// `agen.asend(value)`: resumes the body with `value` (`None` is `anext`), and gives
+    /// the next value it yields. A just-started generator accepts only `None`
+    /// (`TypeError: can't send non-None value to a just-started async generator`); a
+    /// finished one raises `StopAsyncIteration`.
+    pub fn asend(&self, value: impl Into<Option<S>>) -> Asend<Y, S> {
+        Asend(Op::new(self.core.clone(), Deliver::Send(value.into())))
+    }
+
+    /// `agen.athrow(exc)`: raises `exc` at the `yield` where the body is suspended, and
+    /// gives `Some` of the next value it yields (`StopAsyncIteration` if it returns
+    /// instead). A generator that has not started raises `exc` without running and is
+    /// closed; one that has finished gives `None`, as CPython 3.11's does.
+    pub fn athrow(&self, exc: impl Into<Exception>) -> Athrow<Y, S> {
+        Athrow(Op::new(self.core.clone(), Deliver::Throw(exc.into())))
+    }
+
+    /// `agen.aclose()`: raises `GeneratorExit` at the `yield` where the body is suspended,
+    /// and lets its clean-up run (awaits included). A body that yields instead gets
+    /// `RuntimeError: async generator ignored GeneratorExit` (and stays suspended);
+    /// a generator not started, or finished, is simply closed.
+    pub fn aclose(&self) -> Aclose<Y, S> {
+        Aclose(Op::new(self.core.clone(), Deliver::Close))
+    }
+}
+
+impl<Y: 'static, S: 'static> AsyncGenerator<Y, S> {
+    /// Sets `__name__`, shown in `repr` (`<async_generator object NAME at 0x…>`).
+    pub fn named(self, name: &'static str) -> Self {
+        self.core.name.set(name);
+        self
+    }
+
+    /// `agen.__name__`.
+    pub fn name(&self) -> &'static str {
+        self.core.name.get()
+    }
+
+    /// `agen.ag_running`: an `anext`, `asend`, `athrow` or `aclose` is in progress.
+    pub fn ag_running(&self) -> bool {
+        self.core.running.get()
+    }
+
+    /// `inspect.getasyncgenstate(agen)` (Python 3.12): created, running, suspended or closed.
+    pub fn state(&self) -> GeneratorState {
+        if self.core.running.get() {
+            GeneratorState::Running
+        } else {
+            self.core.state.get()
+        }
+    }
+
+    /// Python's `a is b`: both handles are the same generator.
+    pub fn is(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.core, &other.core)
+    }
+}
+
+impl<Y: 'static, S: 'static> Clone for AsyncGenerator<Y, S> {
+    fn clone(&self) -> Self {
+        Self {
+            core: self.core.clone(),
+            streaming: false,
+        }
+    }
+}
+
+impl<Y: 'static, S: 'static> Drop for AsyncGenerator<Y, S> {
+    fn drop(&mut self) {
+        if self.streaming {
+            self.core.running.set(false); // its `next` was dropped midway
+        }
+    }
+}
+
+impl<Y: 'static, S: 'static> fmt::Debug for AsyncGenerator<Y, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.core.repr())
+    }
+}
+
+/// `async for x in agen`: each value it yields, then the end. An exception escaping the
+/// body is the last item, as `Err` (Python's `async for` raises it); with `TryStreamExt`,
+/// `while let Some(x) = agen.try_next().await? { .. }` raises it, as Python does.
+impl<Y: 'static, S: 'static> Stream for AsyncGenerator<Y, S> {
+    type Item = PyResult<Y>;
+
+    #[inline(always)]
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<PyResult<Y>>> {
+        let this = self.get_mut();
+        let core = &*this.core;
+        if !this.streaming {
+            match core.state.get() {
+                GeneratorState::Closed => return Poll::Ready(None),
+                _ if core.running.get() => {
+                    return Poll::Ready(Some(Err(RuntimeError::new(
+                        "anext(): asynchronous generator is already running",
+                    )
+                    .into())));
+                }
+                // The `yield_` finds nothing delivered: `Ok(None)`. (Delivering it cost a
+                // store-forwarding stall at every item: reading the slot's old value, to
+                // drop it, right after the `yield_` emptied it.)
+                _ => {}
+            }
+            this.core.first_iteration();
+            core.running.set(true);
+            this.streaming = true;
+        }
+        match core.resume(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(outcome) => {
+                this.streaming = false;
+                Poll::Ready(match outcome {
+                    Outcome::Yielded(value) => Some(Ok(value)),
+                    Outcome::Returned => None,
+                    Outcome::Raised(e) => Some(Err(e)),
+                })
+            }
+        }
+    }
+}
+
+impl<Y: 'static, S: 'static> FusedStream for AsyncGenerator<Y, S> {
+    fn is_terminated(&self) -> bool {
+        !self.streaming && self.core.state.get() == GeneratorState::Closed
+    }
+}
+
+/// What an operation delivers at the `yield` the body is suspended at.
+enum Deliver<S> {
+    Send(Option<S>),
+    Throw(Exception),
+    Close,
+}
+
+enum Phase<S> {
+    NotStarted(Deliver<S>),
+    Running,
+    Done,
+}
+
+/// One `asend`/`athrow`/`aclose` awaitable: starts at its first poll, as Python's
+/// awaitables start at their first `send`.
+struct Op<Y: 'static, S: 'static> {
+    core: Rc<Core<Y, S>>,
+    phase: Phase<S>,
+}
+
+/// How an operation's first poll went: it resumed the body, or it is over already.
+enum Started<T> {
+    Resumed,
+    Over(PyResult<T>),
+}
+
+impl<Y: 'static, S: 'static> Op<Y, S> {
+    fn new(core: Rc<Core<Y, S>>, deliver: Deliver<S>) -> Self {
+        core.first_iteration(); // Python's awaitables call the hook when they are made
+        Self {
+            core,
+            phase: Phase::NotStarted(deliver),
+        }
+    }
+}
+
+impl<Y: 'static, S: 'static> Op<Y, S> {
+    /// Polls the operation: `start` decides its first poll (given what to deliver),
+    /// `end` maps how the body's resumption ended.
+    #[inline]
+    fn poll_with<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        names: (&str, &str),
+        start: impl FnOnce(&Core<Y, S>, Deliver<S>) -> Started<T>,
+        end: impl FnOnce(Outcome<Y>) -> PyResult<T>,
+    ) -> Poll<PyResult<T>> {
+        match std::mem::replace(&mut self.phase, Phase::Running) {
+            Phase::Done => {
+                self.phase = Phase::Done;
+                return Poll::Ready(Err(RuntimeError::new(format!(
+                    "cannot reuse already awaited {}",
+                    names.1
+                ))
+                .into()));
+            }
+            Phase::NotStarted(deliver) => {
+                if self.core.running.get() {
+                    self.phase = Phase::Done;
+                    return Poll::Ready(Err(RuntimeError::new(format!(
+                        "{}(): asynchronous generator is already running",
+                        names.0
+                    ))
+                    .into()));
+                }
+                match start(&self.core, deliver) {
+                    Started::Over(result) => {
+                        self.phase = Phase::Done;
+                        return Poll::Ready(result);
+                    }
+                    Started::Resumed => self.core.running.set(true),
+                }
+            }
+            Phase::Running => {}
+        }
+        match self.core.resume(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(outcome) => {
+                self.phase = Phase::Done;
+                Poll::Ready(end(outcome))
+            }
+        }
+    }
+}
+
+impl<Y: 'static, S: 'static> Drop for Op<Y, S> {
+    fn drop(&mut self) {
+        if matches!(self.phase, Phase::Running) {
+            self.core.running.set(false); // dropped midway: see the module's notes
+        }
+    }
+}
+
+/// The future of `anext()` and `asend(value)`: the next value the body yields.
+pub struct Asend<Y: 'static, S: 'static = ()>(Op<Y, S>);
+
+impl<Y: 'static, S: 'static> StdFuture for Asend<Y, S> {
+    type Output = PyResult<Y>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<Y>> {
+        let op = &mut self.get_mut().0;
+        op.poll_with(
+            cx,
+            ("anext", "__anext__()/asend()"),
+            |core, deliver| {
+                let Deliver::Send(value) = deliver else {
+                    unreachable!("an asend delivers a value")
+                };
+                match core.state.get() {
+                    GeneratorState::Closed => Started::Over(Err(StopAsyncIteration.into())),
+                    GeneratorState::Created if value.is_some() => {
+                        Started::Over(Err(TypeError::new(
+                            "can't send non-None value to a just-started async generator",
+                        )
+                        .into()))
+                    }
+                    GeneratorState::Created => Started::Resumed,
+                    _ => {
+                        if value.is_some() {
+                            core.channel.resumed.set(Some(Ok(value)));
+                        }
+                        Started::Resumed
+                    }
+                }
+            },
+            |outcome| match outcome {
+                Outcome::Yielded(value) => Ok(value),
+                Outcome::Returned => Err(StopAsyncIteration.into()),
+                Outcome::Raised(e) => Err(e),
+            },
+        )
+    }
+}
+
+// Python's awaitables hold their generator, never pinned structurally.
+impl<Y: 'static, S: 'static> Unpin for Asend<Y, S> {}
+impl<Y: 'static, S: 'static> Unpin for Athrow<Y, S> {}
+impl<Y: 'static, S: 'static> Unpin for Aclose<Y, S> {}
+
+/// The future of `athrow(exc)`: `Some` of the next value the body yields, `None` if the
+/// generator had already finished.
+pub struct Athrow<Y: 'static, S: 'static = ()>(Op<Y, S>);
+
+impl<Y: 'static, S: 'static> StdFuture for Athrow<Y, S> {
+    type Output = PyResult<Option<Y>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<Option<Y>>> {
+        let op = &mut self.get_mut().0;
+        op.poll_with(
+            cx,
+            ("athrow", "aclose()/athrow()"),
+            |core, deliver| {
+                let Deliver::Throw(exc) = deliver else {
+                    unreachable!("an athrow delivers an exception")
+                };
+                match core.state.get() {
+                    GeneratorState::Closed => Started::Over(Ok(None)),
+                    // Raised at its first line: it escapes at once (and PEP 479 applies).
+                    GeneratorState::Created => {
+                        core.close_unstarted();
+                        Started::Over(Err(pep_479(exc)))
+                    }
+                    _ => {
+                        core.channel.resumed.set(Some(Err(exc)));
+                        Started::Resumed
+                    }
+                }
+            },
+            |outcome| match outcome {
+                Outcome::Yielded(value) => Ok(Some(value)),
+                Outcome::Returned => Err(StopAsyncIteration.into()),
+                Outcome::Raised(e) => Err(e),
+            },
+        )
+    }
+}
+
+/// The future of `aclose()`.
+pub struct Aclose<Y: 'static, S: 'static = ()>(Op<Y, S>);
+
+impl<Y: 'static, S: 'static> StdFuture for Aclose<Y, S> {
+    type Output = PyResult<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<()>> {
+        let op = &mut self.get_mut().0;
+        op.poll_with(
+            cx,
+            ("aclose", "aclose()/athrow()"),
+            |core, _| match core.state.get() {
+                GeneratorState::Suspended => {
+                    core.channel
+                        .resumed
+                        .set(Some(Err(GeneratorExit::default().into())));
+                    Started::Resumed
+                }
+                _ => {
+                    core.close_unstarted();
+                    Started::Over(Ok(()))
+                }
+            },
+            |outcome| match outcome {
+                Outcome::Yielded(_) => {
+                    Err(RuntimeError::new("async generator ignored GeneratorExit").into())
+                }
+                Outcome::Returned => Ok(()),
+                Outcome::Raised(e) if e.is::<GeneratorExit>() => Ok(()),
+                Outcome::Raised(e) => Err(e),
+            },
+        )
+    }
+}
+
+/// `aclosing(agen)` closes an async generator with `aclose()`.
+impl<Y: 'static, S: 'static> super::AsyncClose for AsyncGenerator<Y, S> {
+    fn close(&self) -> impl StdFuture<Output = PyResult<()>> {
+        self.aclose()
+    }
+}
+
+/// Python's async iterator protocol, `__anext__`: what [`anext`] and [`anext_or`] call.
+/// An [`AsyncGenerator`] is one; so is any type that writes `anext` by hand (a class
+/// with `async def __anext__`).
+pub trait AsyncIterator {
+    /// What it gives.
+    type Item;
+    /// `__anext__()`: the next item, or `StopAsyncIteration` at the end.
+    fn anext(&self) -> impl StdFuture<Output = PyResult<Self::Item>>;
+}
+
+impl<Y: 'static, S: 'static> AsyncIterator for AsyncGenerator<Y, S> {
+    type Item = Y;
+
+    fn anext(&self) -> impl StdFuture<Output = PyResult<Y>> {
+        AsyncGenerator::anext(self)
+    }
+}
+
+/// Python's async iterable, `__aiter__`: what [`aiter`] calls.
+pub trait AsyncIterable {
+    /// The iterator it gives.
+    type Iter: AsyncIterator;
+    /// `__aiter__()`.
+    fn aiter(&self) -> Self::Iter;
+}
+
+/// An async generator is its own iterator: `aiter(agen) is agen`.
+impl<Y: 'static, S: 'static> AsyncIterable for AsyncGenerator<Y, S> {
+    type Iter = Self;
+
+    fn aiter(&self) -> Self {
+        self.clone()
+    }
+}
+
+/// `aiter(x)`: its async iterator.
+pub fn aiter<I: AsyncIterable>(iterable: &I) -> I::Iter {
+    iterable.aiter()
+}
+
+/// `await anext(it)`: its next item, or `StopAsyncIteration`.
+pub async fn anext<I: AsyncIterator>(iterator: &I) -> PyResult<I::Item> {
+    iterator.anext().await
+}
+
+/// `await anext(it, default)`: its next item, or `default` at the end.
+pub async fn anext_or<I: AsyncIterator>(iterator: &I, default: I::Item) -> PyResult<I::Item> {
+    match iterator.anext().await {
+        Err(e) if StopAsyncIteration::is(&e) => Ok(default),
+        other => other,
+    }
+}
+
+impl EventLoop {
+    // ANCHOR: shutdown
+    /// `loop.shutdown_asyncgens()`: closes every async generator first iterated on this
+    /// loop and still alive, each `aclose()` in a task of its own, all at once. An error
+    /// raised while closing one is reported (through the unraisable hook, as
+    /// `an error occurred during closing of asynchronous generator <repr>`), not raised.
+    /// [`run`](super::run) calls it after cancelling the tasks left, before closing the
+    /// loop, as `asyncio.run` does.
+    pub fn shutdown_asyncgens(&self) -> impl StdFuture<Output = PyResult<()>> + 'static {
+        let event_loop = self.clone();
+        async move {
+            let closing = event_loop.take_asyncgens();
+            if closing.is_empty() {
+                return Ok(());
+            }
+            let tasks = closing
+                .iter()
+                .map(|agen| event_loop.create_native_task(agen.clone().aclose()))
+                .collect::<PyResult<Vec<_>>>()?;
+            let results = gather_return_exceptions(tasks).await?;
+            for (result, agen) in results.iter().zip(&closing) {
+                if let Err(e) = result
+                    && is_error(e)
+                {
+                    write_unraisable(
+                        "an error occurred during closing of asynchronous generator",
+                        &agen.repr(),
+                        e,
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+    // ANCHOR_END: shutdown
+}

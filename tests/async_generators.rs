@@ -1,0 +1,391 @@
+//! Async generators (PEP 525): the rules the book shows, each beside its CPython twin in
+//! `python/rules/async_generators.py` (same names), which `tests/cpython.rs` runs.
+
+use std::cell::RefCell;
+use std::future::ready;
+use std::rc::Rc;
+
+use std::future::Future;
+
+use pycoro::prelude::native::*;
+
+#[path = "common/mod.rs"]
+mod common;
+use common::unraisable_reports;
+
+fn on_a_loop<T: Clone + 'static>(
+    main: impl std::future::Future<Output = PyResult<T>> + 'static,
+) -> PyResult<T> {
+    run_with_clock(main, Clock::new_virtual())
+}
+
+fn is_stop_async_iteration<T>(result: PyResult<T>) -> bool {
+    matches!(result, Err(e) if StopAsyncIteration::is(&e))
+}
+
+fn message<T>(result: PyResult<T>) -> String {
+    match result {
+        Ok(_) => "no exception".to_owned(),
+        Err(e) => format_exception_only(&e),
+    }
+}
+
+fn two() -> AsyncGenerator<i32> {
+    AsyncGenerator::new(async move |co| {
+        co.yield_(1).await?;
+        co.yield_(2).await?;
+        Ok(())
+    })
+}
+
+// ANCHOR: end
+#[test]
+fn an_async_generator_ends_with_stop_async_iteration() -> PyResult<()> {
+    on_a_loop(async {
+        let g = two();
+        assert_eq!([g.anext().await?, g.anext().await?], [1, 2]);
+        for _ in 0..2 {
+            // and again: a finished generator stays finished
+            let end = g.anext().await;
+            assert_eq!(message(end), "StopAsyncIteration");
+        }
+        assert_eq!(anext_or(&two(), 0).await?, 1);
+        let g = two();
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            got.push(anext_or(&g, 0).await?); // anext(g, 'default')
+        }
+        assert_eq!(got, [1, 2, 0]);
+        Ok(())
+    })
+}
+// ANCHOR_END: end
+
+// ANCHOR: pep_479
+#[test]
+fn stop_async_iteration_raised_in_the_body_becomes_runtime_error() -> PyResult<()> {
+    on_a_loop(async {
+        let leaky = AsyncGenerator::new(async move |co| {
+            co.yield_(1).await?;
+            Err(StopAsyncIteration.into())
+        });
+        leaky.anext().await?;
+        assert_eq!(
+            message(leaky.anext().await),
+            "RuntimeError: async generator raised StopAsyncIteration"
+        );
+        let leaky_sync = AsyncGenerator::new(async move |co| {
+            co.yield_(1).await?;
+            Err(StopIteration::default().into())
+        });
+        leaky_sync.anext().await?;
+        assert_eq!(
+            message(leaky_sync.anext().await),
+            "RuntimeError: async generator raised StopIteration"
+        );
+        Ok(())
+    })
+}
+// ANCHOR_END: pep_479
+
+// ANCHOR: asend
+#[test]
+fn asend_delivers_its_value_at_the_yield_but_not_to_a_just_started_generator() -> PyResult<()> {
+    // async def doubler():
+    //     v = yield 0
+    //     while True:
+    //         v = yield v * 2
+    fn doubler() -> AsyncGenerator<i64, i64> {
+        AsyncGenerator::receiving(async move |co| {
+            let mut v = co.yield_(0).await?;
+            loop {
+                v = co.yield_(v.unwrap_or(0) * 2).await?;
+            }
+        })
+    }
+    on_a_loop(async {
+        let d = doubler();
+        assert_eq!(
+            message(d.asend(21).await),
+            "TypeError: can't send non-None value to a just-started async generator"
+        );
+        assert_eq!(d.asend(None).await?, 0); // still usable
+        assert_eq!(d.asend(21).await?, 42);
+        assert_eq!(d.asend(5).await?, 10);
+        Ok(())
+    })
+}
+// ANCHOR_END: asend
+
+// ANCHOR: running
+#[test]
+fn a_second_operation_while_the_first_awaits_is_already_running() -> PyResult<()> {
+    on_a_loop(async {
+        let g = AsyncGenerator::new(async move |co| {
+            sleep(1.0).await?;
+            co.yield_(1).await?;
+            Ok(())
+        });
+        let first = create_task(g.anext())?;
+        sleep(0.0).await?; // the first anext is inside the sleep
+        assert!(g.ag_running());
+        let messages = [
+            message(g.anext().await),
+            message(g.asend(None).await),
+            message(g.athrow(ValueError::default()).await),
+            message(g.aclose().await),
+        ];
+        assert_eq!(
+            messages,
+            [
+                "RuntimeError: anext(): asynchronous generator is already running",
+                "RuntimeError: anext(): asynchronous generator is already running",
+                "RuntimeError: athrow(): asynchronous generator is already running",
+                "RuntimeError: aclose(): asynchronous generator is already running",
+            ]
+        );
+        assert_eq!(first.await?, 1);
+        assert!(!g.ag_running());
+        Ok(())
+    })
+}
+// ANCHOR_END: running
+
+// ANCHOR: athrow
+#[test]
+fn athrow_raises_at_the_yield_and_the_body_may_catch_it() -> PyResult<()> {
+    // async def catcher():
+    //     try:
+    //         yield 1
+    //     except ValueError:
+    //         await asyncio.sleep(0.1)
+    //         yield 'caught'
+    let catcher = AsyncGenerator::new(async move |co| {
+        match co.yield_("1").await {
+            Err(e) if e.is::<ValueError>() => {
+                sleep(0.1).await?;
+                co.yield_("caught").await?;
+            }
+            other => {
+                other?;
+            }
+        }
+        Ok(())
+    });
+    on_a_loop(async move {
+        catcher.anext().await?;
+        assert_eq!(catcher.athrow(ValueError::new("x")).await?, Some("caught"));
+        assert!(is_stop_async_iteration(catcher.anext().await));
+        Ok(())
+    })
+}
+// ANCHOR_END: athrow
+
+// ANCHOR: unstarted_finished
+#[test]
+fn athrow_and_aclose_on_an_unstarted_or_finished_generator() -> PyResult<()> {
+    on_a_loop(async {
+        let g = two(); // not started: athrow raises without running the body, and closes it
+        assert_eq!(
+            message(g.athrow(ValueError::new("x")).await),
+            "ValueError: x"
+        );
+        assert!(is_stop_async_iteration(g.anext().await));
+        two().aclose().await?; // aclose of an unstarted one: closed, no body run
+        let mut g = two();
+        while g.try_next().await?.is_some() {}
+        assert_eq!(g.athrow(ValueError::new("x")).await?, None); // finished: None (3.11)
+        g.aclose().await?;
+        Ok(())
+    })
+}
+// ANCHOR_END: unstarted_finished
+
+// ANCHOR: aclose
+#[test]
+fn aclose_runs_a_finally_that_awaits() -> PyResult<()> {
+    on_a_loop(async {
+        let start = get_running_loop()?.time();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let closed = log.clone();
+        // async def rows():
+        //     try:
+        //         yield 1
+        //         yield 2
+        //     finally:
+        //         await asyncio.sleep(0.5)
+        //         log.append('closed at %.1f' % (loop.time() - start))
+        let g = AsyncGenerator::new(async move |co| {
+            let body: PyResult<()> = async {
+                co.yield_(1).await?;
+                co.yield_(2).await?;
+                Ok(())
+            }
+            .await;
+            sleep(0.5).await?;
+            let at = get_running_loop()?.time() - start;
+            closed.borrow_mut().push(format!("closed at {at:.1}"));
+            body
+        });
+        g.anext().await?;
+        g.aclose().await?;
+        assert_eq!(*log.borrow(), ["closed at 0.5"]);
+        assert!(!g.ag_running());
+        Ok(())
+    })
+}
+// ANCHOR_END: aclose
+
+// ANCHOR: ignored
+#[test]
+fn a_body_that_yields_during_aclose_ignored_generator_exit() -> PyResult<()> {
+    // async def stubborn():
+    //     try:
+    //         yield 1
+    //     except GeneratorExit:
+    //         yield 2
+    //     yield 3
+    let stubborn = AsyncGenerator::new(async move |co| {
+        match co.yield_(1).await {
+            Err(e) if e.is::<GeneratorExit>() => {
+                co.yield_(2).await?;
+            }
+            other => {
+                other?;
+            }
+        }
+        co.yield_(3).await?;
+        Ok(())
+    });
+    on_a_loop(async move {
+        stubborn.anext().await?;
+        assert_eq!(
+            message(stubborn.aclose().await),
+            "RuntimeError: async generator ignored GeneratorExit"
+        );
+        assert_eq!(stubborn.anext().await?, 3); // it stays suspended, as a generator does
+        Ok(())
+    })
+}
+// ANCHOR_END: ignored
+
+// ANCHOR: finalizer
+#[test]
+fn a_dropped_async_generator_is_closed_by_its_loop_in_a_task() -> PyResult<()> {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let finally = log.clone();
+    let forever = AsyncGenerator::new(async move |co| {
+        let body: PyResult<()> = async {
+            loop {
+                co.yield_(1).await?;
+            }
+        }
+        .await;
+        sleep(0.0).await?;
+        finally.borrow_mut().push("finally ran");
+        body
+    });
+    let seen = log.clone();
+    on_a_loop(async move {
+        forever.anext().await?;
+        drop(forever); // del g
+        sleep(0.0).await?; // the loop creates the aclose() task
+        sleep(0.0).await?; // which runs the finally up to its sleep
+        sleep(0.0).await?;
+        assert_eq!(*seen.borrow(), ["finally ran"]);
+        Ok(())
+    })
+}
+// ANCHOR_END: finalizer
+
+// ANCHOR: shutdown
+#[test]
+fn asyncio_run_closes_the_async_generators_left_suspended() -> PyResult<()> {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let closed = log.clone();
+    let kept = AsyncGenerator::new(async move |co| {
+        let body: PyResult<()> = async {
+            co.yield_(1).await?;
+            co.yield_(2).await?;
+            Ok(())
+        }
+        .await;
+        sleep(0.1).await?;
+        closed.borrow_mut().push("closed by shutdown_asyncgens");
+        body
+    });
+    let (mut it, returned) = (kept.clone(), log.clone());
+    on_a_loop(async move {
+        if it.try_next().await?.is_some() {
+            // async for _ in kept: break
+        }
+        returned.borrow_mut().push("main returns");
+        Ok(())
+    })?;
+    assert_eq!(
+        *log.borrow(),
+        ["main returns", "closed by shutdown_asyncgens"]
+    );
+    Ok(())
+}
+// ANCHOR_END: shutdown
+
+// ANCHOR: comprehension
+#[test]
+fn async_comprehensions_collect_and_filter() -> PyResult<()> {
+    fn ticks(n: i32) -> AsyncGenerator<i32> {
+        AsyncGenerator::new(async move |co| {
+            for i in 0..n {
+                sleep(0.1).await?;
+                co.yield_(i).await?;
+            }
+            Ok(())
+        })
+    }
+    on_a_loop(async {
+        // [i async for i in ticks(4)]
+        assert_eq!(ticks(4).try_collect::<Vec<_>>().await?, [0, 1, 2, 3]);
+        // [i * i async for i in ticks(6) if i % 2 == 0]
+        let squares: Vec<i32> = ticks(6)
+            .try_filter(|i| ready(i % 2 == 0))
+            .map_ok(|i| i * i)
+            .try_collect()
+            .await?;
+        assert_eq!(squares, [0, 4, 16]);
+        Ok(())
+    })
+}
+// ANCHOR_END: comprehension
+
+// ANCHOR: no_loop
+#[test]
+fn without_a_loop_a_dropped_async_generator_is_closed_where_it_is_dropped() {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let finally = log.clone();
+    let g = AsyncGenerator::new(async move |co| {
+        let body = co.yield_(1).await;
+        finally.borrow_mut().push("finally");
+        // `await asyncio.sleep(0)`, a bare yield: suspends once, without a loop.
+        let mut suspended = false;
+        std::future::poll_fn(|_| match std::mem::replace(&mut suspended, true) {
+            false => std::task::Poll::Pending,
+            true => std::task::Poll::Ready(()),
+        })
+        .await;
+        body.map(drop)
+    });
+    let mut first = g.anext();
+    let waker = futures::task::noop_waker();
+    let step = std::pin::Pin::new(&mut first).poll(&mut std::task::Context::from_waker(&waker));
+    assert!(matches!(step, std::task::Poll::Ready(Ok(1))));
+    drop(first);
+    let (reports, ()) = unraisable_reports(|| drop(g)); // del it
+    assert_eq!(*log.borrow(), ["finally"]);
+    assert_eq!(reports.len(), 1);
+    assert!(
+        reports[0].ends_with("\nRuntimeError: async generator ignored GeneratorExit"),
+        "{}",
+        reports[0]
+    );
+}
+// ANCHOR_END: no_loop

@@ -1,0 +1,252 @@
+//! `with`, `async with` and `contextlib`: the rules the book shows, each beside its CPython
+//! twin in `python/rules/context_managers.py` (same names), which `tests/cpython.rs` runs.
+#![feature(coroutines)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use pycoro::contextlib::{
+    ContextManager, ExitStack, GeneratorContextManager, async_with, asynccontextmanager,
+    contextmanager, suppress, with,
+};
+use pycoro::exceptions::{
+    Exception, PyException, PyResult, TypeError, ValueError, exception_name, exception_repr,
+};
+use pycoro::prelude::native::{AsyncGenerator, Clock, get_running_loop, run_with_clock, sleep};
+use pycoro::{generators::Generator, yield_};
+
+type Log = Rc<RefCell<Vec<String>>>;
+
+fn push(log: &Log, line: impl Into<String>) {
+    log.borrow_mut().push(line.into());
+}
+
+// ANCHOR: exit
+/// `class Logged:` with `__enter__` giving `'target'` and an `__exit__` that logs what it
+/// is told and suppresses, or not.
+struct Logged {
+    log: Log,
+    suppress: bool,
+}
+
+impl ContextManager for Logged {
+    type Target = &'static str;
+
+    fn enter(&mut self) -> PyResult<&'static str> {
+        push(&self.log, "enter");
+        Ok("target")
+    }
+
+    fn exit(&mut self, exc: Option<Exception>) -> PyResult<()> {
+        let told = exc.as_ref().map_or("None".to_owned(), exception_repr);
+        push(&self.log, format!("exit {told}"));
+        match exc {
+            Some(e) if !self.suppress => Err(e), // return False: raised again
+            _ => Ok(()),                         // return True: suppressed
+        }
+    }
+}
+
+#[test]
+fn exit_runs_on_every_way_out_and_may_suppress() -> PyResult<()> {
+    let log = Log::default();
+    let logged = |suppress| Logged {
+        log: log.clone(),
+        suppress,
+    };
+    with(logged(false), |target| {
+        push(&log, format!("body with {target}"));
+        Ok(())
+    })?;
+    with(logged(true), |_| {
+        Err::<(), _>(ValueError::new("suppressed").into())
+    })?;
+    if let Err(e) = with(logged(false), |_| {
+        Err::<(), _>(ValueError::new("raised again").into())
+    }) {
+        push(&log, format!("caught {}", exception_repr(&e)));
+    }
+    assert_eq!(
+        *log.borrow(),
+        [
+            "enter",
+            "body with target",
+            "exit None",
+            "enter",
+            "exit ValueError('suppressed')",
+            "enter",
+            "exit ValueError('raised again')",
+            "caught ValueError('raised again')",
+        ]
+    );
+    Ok(())
+}
+// ANCHOR_END: exit
+
+// ANCHOR: contextmanager
+#[test]
+fn contextmanager_throws_the_exception_in_at_its_yield() -> PyResult<()> {
+    let log = Log::default();
+    // @contextmanager
+    // def catching(kind):
+    //     try:
+    //         yield
+    //     except kind as e:
+    //         log.append('caught %r' % e)
+    let catching = |kind: fn(&Exception) -> bool| -> GeneratorContextManager<()> {
+        let log = log.clone();
+        contextmanager(Generator::new(
+            #[coroutine]
+            move |_| {
+                match yield_!() {
+                    Err(e) if kind(&e) => push(&log, format!("caught {}", exception_repr(&e))),
+                    other => {
+                        other?;
+                    }
+                }
+                Ok(())
+            },
+        ))
+    };
+    let value_error: fn(&Exception) -> bool = |e| e.is::<ValueError>();
+    let key_error: fn(&Exception) -> bool = |e| exception_name(e) == "KeyError";
+    with(catching(value_error), |()| {
+        Err::<(), _>(ValueError::new("x").into()) // caught at the yield: the with goes on
+    })?;
+    if let Err(e) = with(catching(key_error), |()| {
+        Err::<(), _>(ValueError::new("y").into())
+    }) {
+        push(&log, format!("raised again {}", exception_repr(&e)));
+    }
+    assert_eq!(
+        *log.borrow(),
+        ["caught ValueError('x')", "raised again ValueError('y')"]
+    );
+    Ok(())
+}
+// ANCHOR_END: contextmanager
+
+// ANCHOR: exit_stack
+#[test]
+fn exit_stack_runs_its_callbacks_last_first_each_told_the_exception_left() -> PyResult<()> {
+    let log = Log::default();
+    let (l1, l2, l3, l4) = (log.clone(), log.clone(), log.clone(), log.clone());
+    with(ExitStack::new(), |stack| {
+        stack.callback(move || {
+            push(&l1, "callback: first pushed, last run");
+            Ok(())
+        });
+        stack.push(move |exc| {
+            push(
+                &l2,
+                format!("swallow: got {}", exception_repr(exc.as_ref().unwrap())),
+            );
+            Ok(()) // return True
+        });
+        stack.push(move |exc| {
+            push(
+                &l3,
+                format!("look: got {}", exception_repr(exc.as_ref().unwrap())),
+            );
+            exc.map_or(Ok(()), Err) // return None
+        });
+        stack.push(move |exc| {
+            push(
+                &l4,
+                format!("replace: got {}", exception_repr(exc.as_ref().unwrap())),
+            );
+            Err(PyException::new("KeyError", "replacement").into()) // raise KeyError(..)
+        });
+        Err::<(), _>(ValueError::new("body").into())
+    })?;
+    assert_eq!(
+        *log.borrow(),
+        [
+            "replace: got ValueError('body')",
+            "look: got KeyError('replacement')",
+            "swallow: got KeyError('replacement')",
+            "callback: first pushed, last run",
+        ]
+    );
+    Ok(())
+}
+// ANCHOR_END: exit_stack
+
+// ANCHOR: pop_all
+#[test]
+fn exit_stack_pop_all_moves_the_callbacks_to_a_new_stack() -> PyResult<()> {
+    let log = Log::default();
+    let closed = log.clone();
+    let kept = with(ExitStack::new(), |stack| {
+        stack.callback(move || {
+            push(&closed, "closed");
+            Ok(())
+        });
+        Ok(stack.pop_all())
+    })?
+    .expect("the body ended");
+    assert!(log.borrow().is_empty());
+    kept.close()?;
+    assert_eq!(*log.borrow(), ["closed"]);
+    Ok(())
+}
+// ANCHOR_END: pop_all
+
+// ANCHOR: suppress
+#[test]
+fn suppress_suppresses_only_what_it_is_told() -> PyResult<()> {
+    let value_error = |e: &Exception| e.is::<ValueError>();
+    with(suppress(value_error), |()| {
+        Err::<(), _>(ValueError::default().into())
+    })?;
+    let e = with(suppress(value_error), |()| {
+        Err::<(), _>(TypeError::new("not this one").into())
+    })
+    .unwrap_err();
+    assert_eq!(e.to_string(), "not this one");
+    Ok(())
+}
+// ANCHOR_END: suppress
+
+// ANCHOR: asynccontextmanager
+#[test]
+fn asynccontextmanager_awaits_in_its_clean_up() -> PyResult<()> {
+    run_with_clock(
+        async {
+            let start = get_running_loop()?.time();
+            let log = Log::default();
+            let clean_up = log.clone();
+            // @asynccontextmanager
+            // async def connection():
+            //     log.append('open')
+            //     try:
+            //         yield 'conn'
+            //     finally:
+            //         await asyncio.sleep(0.5)
+            //         log.append('closed at %.1f' % (loop.time() - start))
+            let connection = asynccontextmanager(AsyncGenerator::new(async move |co| {
+                push(&clean_up, "open");
+                let body = co.yield_("conn").await;
+                sleep(0.5).await?;
+                let at = get_running_loop()?.time() - start;
+                push(&clean_up, format!("closed at {at:.1}"));
+                body.map(drop)
+            }));
+            let used = async_with(connection, async |conn| {
+                push(&log, format!("using {conn}"));
+                Err::<(), _>(ValueError::new("failed").into())
+            })
+            .await;
+            if matches!(&used, Err(e) if e.is::<ValueError>()) {
+                push(&log, "caught");
+            }
+            assert_eq!(
+                *log.borrow(),
+                ["open", "using conn", "closed at 0.5", "caught"]
+            );
+            Ok(())
+        },
+        Clock::new_virtual(),
+    )
+}
+// ANCHOR_END: asynccontextmanager
