@@ -7,11 +7,13 @@ use common::Log;
 use pycoro::clock::Clock;
 use pycoro::event_loop::{EventLoop, get_running_loop};
 use pycoro::exceptions::{
-    CancelledError, PyResult, RuntimeError, TimeoutError, ValueError, format_exception_only,
+    CancelledError, PyResult, RuntimeError, TimeoutError, ValueError, exception_repr,
+    format_exception_only,
 };
 use pycoro::native::{
-    ReturnWhen, as_completed, create_task, current_task, gather, run_with_clock, shield, sleep,
-    sleep_with_result, timeout, timeout_at, to_thread, wait, wait_for,
+    ReturnWhen, as_completed, create_task, current_task, gather, gather_return_exceptions,
+    run_with_clock, shield, sleep, sleep_with_result, timeout, timeout_at, to_thread, wait,
+    wait_for,
 };
 
 fn run<T: Clone + 'static>(main: impl Future<Output = PyResult<T>> + 'static) -> PyResult<T> {
@@ -840,6 +842,57 @@ fn closing_the_loop_lets_go_of_pending_tasks_that_hold_each_other() -> PyResult<
 }
 
 // The rules of `python/rules/cancellation.py`, under the same names.
+
+// ANCHOR: cancel_message
+#[test]
+fn cancel_with_a_message_reaches_the_coroutine_and_whoever_awaits_the_task() -> PyResult<()> {
+    async fn sleeper() -> PyResult<()> {
+        sleep(10.0).await
+    }
+    let seen = run(async {
+        let mut seen = Vec::new();
+        let sleeping = create_task(sleeper())?;
+        let unstarted = create_task(sleeper())?;
+        sleep(0.0).await?;
+        sleeping.cancel_with_message("shutting down");
+        unstarted.cancel_with_message("never ran");
+        for task in [&sleeping, &unstarted] {
+            seen.push(exception_repr(&task.await.unwrap_err()));
+        }
+        // The first to ask gets the coroutine's own exception; after that, a new one
+        // that has no message, as the task's `Future.cancel()` was given none.
+        seen.push(exception_repr(&sleeping.result().unwrap_err()));
+        // gather(return_exceptions=True) lists a new one, '' for no message.
+        let again = create_task(sleeper())?;
+        sleep(0.0).await?;
+        again.cancel_with_message("bye");
+        let outcomes = gather_return_exceptions([again]).await?;
+        let outcomes: Vec<_> = outcomes
+            .iter()
+            .map(|o| exception_repr(o.as_ref().unwrap_err()))
+            .collect();
+        seen.push(format!("[{}]", outcomes.join(", ")));
+        // A future cancelled with a message: its waiter gets the message.
+        let future = get_running_loop()?.create_future::<()>();
+        let waiter = create_task(future.clone().into_future())?;
+        sleep(0.0).await?;
+        future.cancel_with_message("no result");
+        seen.push(exception_repr(&waiter.await.unwrap_err()));
+        Ok(seen)
+    })?;
+    assert_eq!(
+        seen,
+        [
+            "CancelledError('shutting down')",
+            "CancelledError('never ran')",
+            "CancelledError()",
+            "[CancelledError('')]",
+            "CancelledError('no result')",
+        ]
+    );
+    Ok(())
+}
+// ANCHOR_END: cancel_message
 
 // ANCHOR: before_first_step
 #[test]

@@ -222,6 +222,52 @@ async def cancelling_the_task_that_awaits_wait_for_cancels_the_inner_task():
 # ANCHOR_END: wait_for_outer_cancelled
 
 
+# ANCHOR: cancel_message
+async def cancel_with_a_message_reaches_the_coroutine_and_whoever_awaits_the_task():
+    async def sleeper():
+        await asyncio.sleep(10)
+
+    seen = []
+    sleeping = asyncio.create_task(sleeper())
+    unstarted = asyncio.create_task(sleeper())
+    await asyncio.sleep(0)
+    sleeping.cancel('shutting down')
+    unstarted.cancel('never ran')
+    for task in (sleeping, unstarted):
+        try:
+            await task
+        except asyncio.CancelledError as e:
+            seen.append(repr(e))
+    # The first to ask gets the coroutine's own exception; after that, a new one that
+    # has no message, as the task's `Future.cancel()` was given none.
+    try:
+        sleeping.result()
+    except asyncio.CancelledError as e:
+        seen.append(repr(e))
+    # gather(return_exceptions=True) lists a new one, '' for no message.
+    again = asyncio.create_task(sleeper())
+    await asyncio.sleep(0)
+    again.cancel('bye')
+    seen.append(repr(await asyncio.gather(again, return_exceptions=True)))
+    # A future cancelled with a message: its waiter gets the message.
+    future = asyncio.get_running_loop().create_future()
+
+    async def waits():
+        await future
+
+    waiter = asyncio.create_task(waits())
+    await asyncio.sleep(0)
+    future.cancel('no result')
+    try:
+        await waiter
+    except asyncio.CancelledError as e:
+        seen.append(repr(e))
+    assert seen == ["CancelledError('shutting down')", "CancelledError('never ran')",
+                    'CancelledError()', "[CancelledError('')]",
+                    "CancelledError('no result')"], seen
+# ANCHOR_END: cancel_message
+
+
 asyncio.run(a_task_cancelled_before_its_first_step_never_runs_its_body())
 asyncio.run(a_task_that_returns_while_a_cancel_is_pending_ends_cancelled())
 asyncio.run(cancelling_counts_the_requests_and_uncancel_takes_one_back())
@@ -229,3 +275,4 @@ asyncio.run(wait_for_cancels_the_inner_task_and_waits_for_it_before_timeout_erro
 asyncio.run(wait_for_returns_the_value_of_an_inner_task_that_swallows_the_cancellation())
 asyncio.run(cancelling_the_task_that_awaits_wait_for_cancels_the_inner_task())
 asyncio.run(a_finally_that_awaits_runs_when_the_task_is_cancelled())
+asyncio.run(cancel_with_a_message_reaches_the_coroutine_and_whoever_awaits_the_task())

@@ -12,7 +12,7 @@ use thin_vec::ThinVec;
 
 use super::{EventLoop, ExceptionContext, Ready};
 use crate::exceptions::{
-    CancelledError, Exception, InvalidStateError, PyResult, RuntimeError, clone_exception,
+    CancelledError, Exception, InvalidStateError, Object, PyResult, RuntimeError, clone_exception,
     exception_repr,
 };
 use crate::trace::PyRepr;
@@ -25,20 +25,44 @@ pub type FutureRef = Rc<dyn AnyFuture>;
 pub trait AnyFuture {
     /// `fut.done()`.
     fn done(&self) -> bool;
-    /// `fut.cancel()`.
-    fn cancel(&self) -> bool;
+    /// `fut.cancel(msg)`: `message` is the `CancelledError`'s argument.
+    fn cancel(&self, message: Option<Object>) -> bool;
     /// `fut.add_done_callback(...)`, for a callback that needs no result.
     fn on_done(&self, callback: Box<dyn FnOnce()>);
     /// The exception a waiter must get (its own, or `CancelledError`), if any.
     fn error(&self) -> Option<Exception>;
     /// `repr(fut)` without the result: `<Future pending>`, `<Task finished name='Task-1'>`.
     fn describe(&self) -> String;
+    /// `fut._make_cancelled_error()`: the `CancelledError` it would raise if cancelled.
+    fn make_cancelled_error(&self) -> Exception {
+        CancelledError::default().into()
+    }
 }
 
 enum State<T> {
     Pending,
-    Cancelled,
+    /// Cancelled; boxed, so that a plain `cancel()` costs no allocation and no byte.
+    Cancelled(Option<Box<Cancellation>>),
     Done(Result<T, Exception>),
+}
+
+/// What a cancelled future says when asked for its result: `_cancel_message`, and
+/// `_cancelled_exc`, the `CancelledError` a task's coroutine raised.
+#[derive(Default)]
+struct Cancellation {
+    message: Option<Object>,
+    exception: Option<Exception>,
+}
+
+impl<T> State<T> {
+    fn cancelled(message: Option<Object>, exception: Option<Exception>) -> Self {
+        match (message, exception) {
+            (None, None) => State::Cancelled(None),
+            (message, exception) => {
+                State::Cancelled(Some(Box::new(Cancellation { message, exception })))
+            }
+        }
+    }
 }
 
 /// A future's insides. Every task has one, so its fields are `Cell`s (read by taking
@@ -85,6 +109,15 @@ impl<T> Cell<T> {
             state: self.state.replace(State::Pending),
         };
         read(&lent.state)
+    }
+
+    /// Reads the state, and may take what a cancelled future keeps.
+    fn with_state_mut<R>(&self, read: impl FnOnce(&mut State<T>) -> R) -> R {
+        let mut lent = Lent {
+            cell: &self.state,
+            state: self.state.replace(State::Pending),
+        };
+        read(&mut lent.state)
     }
 
     pub(crate) fn set_task_number(&self, number: u64) {
@@ -163,27 +196,50 @@ impl<T: Clone + 'static> Future<T> {
 
     /// `fut.cancelled()`.
     pub fn cancelled(&self) -> bool {
-        self.0.with_state(|state| matches!(state, State::Cancelled))
+        self.0
+            .with_state(|state| matches!(state, State::Cancelled(_)))
     }
 
     /// `fut.result()`: the result, or the exception it finished with (each caller gets
     /// it), `CancelledError` if cancelled, `InvalidStateError` if pending.
     pub fn result(&self) -> PyResult<T> {
         self.0.mark_retrieved();
-        self.0.with_state(|state| match state {
+        self.0.with_state_mut(|state| match state {
             State::Pending => Err(InvalidStateError::new("Result is not set.").into()),
-            State::Cancelled => Err(CancelledError::default().into()),
+            State::Cancelled(cancellation) => Err(take_cancelled_error(cancellation)),
             State::Done(Ok(value)) => Ok(value.clone()),
             State::Done(Err(e)) => Err(clone_exception(e)),
         })
     }
 
+    /// What `gather(..., return_exceptions=True)` lists for it: its result, its exception,
+    /// or for a cancelled future `CancelledError(msg)`, `''` standing for no message, made
+    /// new (what its task's coroutine raised stays for whoever asks for the result).
+    pub(crate) fn gathered_outcome(&self) -> PyResult<T> {
+        let message = self.0.with_state(|state| match state {
+            State::Cancelled(cancellation) => Some(
+                cancellation
+                    .as_ref()
+                    .and_then(|c| c.message.clone())
+                    .unwrap_or_else(|| Object::new("")),
+            ),
+            _ => None,
+        });
+        match message {
+            Some(message) => {
+                self.0.mark_retrieved();
+                Err(CancelledError::new(message).into())
+            }
+            None => self.result(),
+        }
+    }
+
     /// `fut.exception()`: the exception it finished with, if any.
     pub fn exception(&self) -> PyResult<Option<Exception>> {
         self.0.mark_retrieved();
-        self.0.with_state(|state| match state {
+        self.0.with_state_mut(|state| match state {
             State::Pending => Err(InvalidStateError::new("Exception is not set.").into()),
-            State::Cancelled => Err(CancelledError::default().into()),
+            State::Cancelled(cancellation) => Err(take_cancelled_error(cancellation)),
             State::Done(Ok(_)) => Ok(None),
             State::Done(Err(e)) => Ok(Some(clone_exception(e))),
         })
@@ -233,7 +289,32 @@ impl<T: Clone + 'static> Future<T> {
 
     /// `fut.cancel()`: false if it is already done.
     pub fn cancel(&self) -> bool {
-        self.finish(State::Cancelled).is_ok()
+        self.finish(State::Cancelled(None)).is_ok()
+    }
+
+    /// `fut.cancel(msg)`: whoever awaits it, or asks for its result, gets
+    /// `CancelledError(msg)`.
+    ///
+    /// ```
+    /// use pycoro::clock::Clock;
+    /// use pycoro::event_loop::EventLoop;
+    /// use pycoro::exceptions::exception_repr;
+    ///
+    /// let lp = EventLoop::new(Clock::new_virtual());
+    /// let fut = lp.create_future::<i32>();
+    /// assert!(fut.cancel_with_message("no longer needed"));
+    /// let e = fut.result().unwrap_err();
+    /// assert_eq!(exception_repr(&e), "CancelledError('no longer needed')");
+    /// ```
+    pub fn cancel_with_message(&self, message: impl Into<Object>) -> bool {
+        self.finish(State::cancelled(Some(message.into()), None))
+            .is_ok()
+    }
+
+    /// A task ends cancelled: with the message of the `cancel(msg)` that its coroutine
+    /// did not see (it returned first), or with the `CancelledError` the coroutine raised.
+    pub(crate) fn set_task_cancelled(&self, message: Option<Object>, exception: Option<Exception>) {
+        let _ = self.finish(State::cancelled(message, exception));
     }
 
     fn finish(&self, new: State<T>) -> PyResult<()> {
@@ -306,7 +387,7 @@ impl<T> Cell<T> {
     fn state_word(&self) -> &'static str {
         self.with_state(|state| match state {
             State::Pending => "pending",
-            State::Cancelled => "cancelled",
+            State::Cancelled(_) => "cancelled",
             State::Done(_) => "finished",
         })
     }
@@ -317,8 +398,8 @@ impl<T> AnyFuture for Cell<T> {
         self.with_state(|state| !matches!(state, State::Pending))
     }
 
-    fn cancel(&self) -> bool {
-        self.finish(State::Cancelled).is_ok()
+    fn cancel(&self, message: Option<Object>) -> bool {
+        self.finish(State::cancelled(message, None)).is_ok()
     }
 
     fn on_done(&self, callback: Box<dyn FnOnce()>) {
@@ -327,10 +408,17 @@ impl<T> AnyFuture for Cell<T> {
 
     fn error(&self) -> Option<Exception> {
         self.mark_retrieved();
-        self.with_state(|state| match state {
+        self.with_state_mut(|state| match state {
             State::Pending | State::Done(Ok(_)) => None,
-            State::Cancelled => Some(CancelledError::default().into()),
+            State::Cancelled(cancellation) => Some(take_cancelled_error(cancellation)),
             State::Done(Err(e)) => Some(clone_exception(e)),
+        })
+    }
+
+    fn make_cancelled_error(&self) -> Exception {
+        self.with_state_mut(|state| match state {
+            State::Cancelled(cancellation) => take_cancelled_error(cancellation),
+            _ => CancelledError::default().into(),
         })
     }
 
@@ -390,7 +478,7 @@ impl<T: PyRepr> Future<T> {
         let head = format!("name='{name}' coro=<{coro}()>");
         self.0.with_state(|state| match state {
             State::Pending => write!(f, "<Task pending {head}>"),
-            State::Cancelled => write!(f, "<Task cancelled {head}>"),
+            State::Cancelled(_) => write!(f, "<Task cancelled {head}>"),
             State::Done(Ok(value)) => {
                 write!(f, "<Task finished {head} result={}>", value.py_repr())
             }
@@ -407,9 +495,30 @@ impl<T: Clone + PyRepr + 'static> fmt::Display for Future<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.with_state(|state| match state {
             State::Pending => f.write_str("<Future pending>"),
-            State::Cancelled => f.write_str("<Future cancelled>"),
+            State::Cancelled(_) => f.write_str("<Future cancelled>"),
             State::Done(Ok(value)) => write!(f, "<Future finished result={}>", value.py_repr()),
             State::Done(Err(e)) => write!(f, "<Future finished exception={}>", exception_repr(e)),
         })
+    }
+}
+
+/// `fut._make_cancelled_error()`: the `CancelledError` a cancelled future raises. The
+/// one its task's coroutine raised comes out once (so the first to ask sees how the task
+/// was cancelled); after that, a new one with the cancel message, as in Python.
+fn take_cancelled_error(cancellation: &mut Option<Box<Cancellation>>) -> Exception {
+    match cancellation {
+        Some(cancellation) => match cancellation.exception.take() {
+            Some(exception) => exception,
+            None => cancelled_error(cancellation.message.as_ref()),
+        },
+        None => CancelledError::default().into(),
+    }
+}
+
+/// `CancelledError()`, or `CancelledError(msg)`.
+pub(crate) fn cancelled_error(message: Option<&Object>) -> Exception {
+    match message {
+        Some(message) => CancelledError::new(message.clone()).into(),
+        None => CancelledError::default().into(),
     }
 }

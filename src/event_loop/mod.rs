@@ -45,6 +45,7 @@ pub(crate) mod reactor;
 pub mod signals;
 pub(crate) mod tasks;
 
+pub(crate) use futures::cancelled_error;
 pub use futures::{AnyFuture, Future, FutureRef};
 pub use handles::Handle;
 pub(crate) use handles::run_reporting_panics;
@@ -1026,7 +1027,7 @@ struct Owned(RunningRef);
 
 impl AnyTask for Owned {
     fn cancel(&self) -> bool {
-        self.0.clone().cancel()
+        self.0.clone().cancel(None)
     }
 
     fn done(&self) -> bool {

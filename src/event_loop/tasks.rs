@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use super::futures::AnyFuture;
+use crate::exceptions::{Exception, Object};
 
 /// A native task's place in the loop's slab, and its number, which tells it from a
 /// later task in the same slot: what a `Waker` (which must be `Send`) can carry.
@@ -45,12 +46,13 @@ pub(crate) trait Running {
     fn step_if(self: Pin<&Self>, number: u64);
     /// The loop closes with it pending: its coroutine, and what it waits on, go now.
     fn abandon(self: Pin<&Self>);
-    /// A cancellation requested by `cancel()`, to be raised at this await point.
-    fn take_cancellation(&self) -> bool;
+    /// A cancellation requested by `cancel()`, to be raised at this await point: the
+    /// `CancelledError`, with the message given to `cancel(msg)`.
+    fn take_cancellation(&self) -> Option<Exception>;
     /// The pycoro future the task now waits for.
     fn wait_on(&self, future: Awaited);
-    /// `task.cancel()`.
-    fn cancel(&self) -> bool;
+    /// `task.cancel(msg)`.
+    fn cancel(&self, message: Option<Object>) -> bool;
     /// `task.cancelling()`: the cancellation requests not taken back.
     fn cancelling(&self) -> u32;
     /// `task.uncancel()`: takes one request back; gives how many are left.

@@ -57,6 +57,7 @@ mod locks;
 mod queues;
 pub mod streams;
 pub(crate) mod task;
+mod taskgroups;
 mod threads;
 mod timeouts;
 mod waiters;
@@ -73,7 +74,7 @@ use crate::event_loop::{
     AnyFuture, EventLoop, Future, Handle, Ready, get_running_loop, no_running_loop,
     with_running_loop,
 };
-use crate::exceptions::{CancelledError, PyResult, TimeoutError, clone_exception};
+use crate::exceptions::{CancelledError, Object, PyResult, TimeoutError, clone_exception};
 pub use asyncgen::{
     Aclose, Asend, AsyncGenerator, AsyncIterable, AsyncIterator, Athrow, Co, StopAsyncIteration,
     Yield, aiter, anext, anext_or,
@@ -86,6 +87,7 @@ pub use locks::{
 pub use queues::{LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull};
 pub use streams::{Server, StreamReader, StreamWriter, open_connection, start_server};
 pub use task::{Task, TaskRef, Waiting, current_task};
+pub use taskgroups::TaskGroup;
 pub use threads::{ConcurrentFuture, LoopThread, run_coroutine_threadsafe};
 pub use timeouts::{Timeout, timeout, timeout_at};
 
@@ -249,7 +251,7 @@ pub fn gather<T: Clone + 'static>(tasks: impl IntoIterator<Item = Task<T>>) -> W
         } else if let Some(all) = all {
             // Every task succeeded; if the gather was cancelled, they swallowed it.
             let results = match cancel_requested {
-                true => Err(CancelledError::default().into()),
+                true => Err(last_cancelled_error(all)),
                 false => all.iter().map(|t| t.result()).collect::<PyResult<Vec<T>>>(),
             };
             let _ = match results {
@@ -258,6 +260,23 @@ pub fn gather<T: Clone + 'static>(tasks: impl IntoIterator<Item = Task<T>>) -> W
             };
         }
     })
+}
+
+/// The exception a cancelled gather ends with: as Python's `gather`, the last task's
+/// `_make_cancelled_error()` (the `CancelledError` it ended with, if it was cancelled).
+fn last_cancelled_error<T: Clone + 'static>(tasks: &[Task<T>]) -> crate::exceptions::Exception {
+    match tasks.last() {
+        Some(last) => last.awaited().make_cancelled_error(),
+        None => CancelledError::default().into(),
+    }
+}
+
+/// [`last_cancelled_error`] for futures of any types.
+fn last_cancelled_error_of(children: &[Awaited]) -> crate::exceptions::Exception {
+    match children.last() {
+        Some(last) => last.make_cancelled_error(),
+        None => CancelledError::default().into(),
+    }
 }
 
 /// `asyncio.gather(*tasks, return_exceptions=True)`: every task's outcome in argument
@@ -287,15 +306,15 @@ pub async fn gather_return_exceptions<T: Clone + 'static>(
 ) -> PyResult<Vec<PyResult<T>>> {
     let tasks: Vec<Task<T>> = tasks.into_iter().collect();
     gathering(tasks.clone(), |outer, _, all, cancel_requested| {
-        if all.is_some() {
+        if let Some(all) = all {
             let _ = match cancel_requested {
-                true => outer.set_exception(CancelledError::default()),
+                true => outer.set_exception(last_cancelled_error(all)),
                 false => outer.set_result(()),
             };
         }
     })
     .await?;
-    Ok(tasks.iter().map(|task| task.result()).collect())
+    Ok(tasks.iter().map(|task| task.gathered_outcome()).collect())
 }
 
 /// What [`gather!`](crate::gather) takes: a task, a pycoro future, or a coroutine (which
@@ -422,7 +441,7 @@ pub async fn gather_tuple<G: GatherTuple>(members: G) -> PyResult<G::Output> {
     let cancel_requested = Rc::new(Cell::new(false));
     for child in children.iter() {
         let (outer, left, this) = (outer.clone(), left.clone(), child.clone());
-        let cancel_requested = cancel_requested.clone();
+        let (cancel_requested, all) = (cancel_requested.clone(), children.clone());
         child.on_done(Box::new(move || {
             left.set(left.get() - 1);
             if outer.done() {
@@ -431,7 +450,9 @@ pub async fn gather_tuple<G: GatherTuple>(members: G) -> PyResult<G::Output> {
             let _ = match this.error() {
                 Some(e) => outer.set_exception(e), // the first to fail, `CancelledError` included
                 None if left.get() > 0 => return,
-                None if cancel_requested.get() => outer.set_exception(CancelledError::default()),
+                None if cancel_requested.get() => {
+                    outer.set_exception(last_cancelled_error_of(&all))
+                }
                 None => outer.set_result(()),
             };
         }));
@@ -503,13 +524,13 @@ impl<R: Clone + 'static> AnyFuture for Gathering<R> {
         self.outer.done()
     }
 
-    fn cancel(&self) -> bool {
+    fn cancel(&self, message: Option<Object>) -> bool {
         if self.outer.done() {
             return false;
         }
         let mut cancelled = false;
         for child in self.children.iter() {
-            cancelled |= child.cancel(); // every one, even after the first says yes
+            cancelled |= child.cancel(message.clone()); // every one, even after the first says yes
         }
         if cancelled {
             self.cancel_requested.set(true);
@@ -527,6 +548,10 @@ impl<R: Clone + 'static> AnyFuture for Gathering<R> {
 
     fn describe(&self) -> String {
         self.outer.0.describe()
+    }
+
+    fn make_cancelled_error(&self) -> crate::exceptions::Exception {
+        self.outer.0.make_cancelled_error()
     }
 }
 // ANCHOR_END: gather

@@ -24,10 +24,11 @@ use crate::clock::Clock;
 use crate::event_loop::executor::catch_panic;
 use crate::event_loop::tasks::{Awaited, Running, RunningRef, TaskId};
 use crate::event_loop::{
-    AnyFuture, EnsureFuture, EventLoop, Future, Ready, get_running_loop, with_running_loop,
+    AnyFuture, EnsureFuture, EventLoop, Future, Ready, cancelled_error, get_running_loop,
+    with_running_loop,
 };
 use crate::exceptions::{
-    CancelledError, Exception, PyResult, RuntimeError, write_unraisable_message,
+    CancelledError, Exception, Object, PyResult, RuntimeError, write_unraisable_message,
 };
 use crate::trace::PyRepr;
 
@@ -58,6 +59,9 @@ pin_project_lite::pin_project! {
         started: Cell<bool>,
         // `task.cancelling()`: the cancellation requests not taken back by `uncancel()`.
         cancels: Cell<u16>,
+        // `cancel(msg)`'s message, for the `CancelledError` raised at the next await.
+        // Boxed: most tasks are never cancelled with one.
+        cancel_message: Cell<Option<Box<Object>>>,
         // The pycoro future the coroutine waits for, which `cancel` cancels too.
         waiting_on: Cell<Option<Awaited>>,
         // The waker its coroutine kept, once it has kept one (see `lend_waker`): the
@@ -132,12 +136,22 @@ impl TaskRef {
 
     /// `task.cancel()`.
     pub fn cancel(&self) -> bool {
-        self.0.cancel()
+        self.0.cancel(None)
+    }
+
+    /// `task.cancel(msg)`.
+    pub fn cancel_with_message(&self, message: impl Into<Object>) -> bool {
+        self.0.cancel(Some(message.into()))
     }
 
     /// `task.cancelling()` (Python 3.11).
     pub fn cancelling(&self) -> u32 {
         self.0.cancelling()
+    }
+
+    /// `N` in its name `Task-N`: which task it is.
+    pub(crate) fn number(&self) -> u64 {
+        self.0.number()
     }
 
     /// `task.uncancel()` (Python 3.11).
@@ -181,9 +195,9 @@ pub(crate) fn check_cancelled() -> PyResult<()> {
     let cancelled = with_running_loop(|event_loop| {
         event_loop?.with_native_task(id, |task| task.take_cancellation())
     });
-    match cancelled {
-        Some(true) => Err(CancelledError::default().into()),
-        _ => Ok(()),
+    match cancelled.flatten() {
+        Some(cancelled) => Err(cancelled),
+        None => Ok(()),
     }
 }
 // ANCHOR_END: check_cancelled
@@ -284,6 +298,7 @@ impl<T: Clone + 'static> Task<T> {
             must_cancel: Cell::new(false),
             started: Cell::new(false),
             cancels: Cell::new(0),
+            cancel_message: Cell::new(None),
             waiting_on: Cell::default(),
             waker: std::cell::OnceCell::new(),
             coro: PinCell::new(Some(coro)),
@@ -305,7 +320,33 @@ impl<T: Clone + 'static> Task<T> {
     /// `task.cancel()`: the coroutine gets `CancelledError` at the await it is suspended
     /// in (or its next one); it may catch it. False if the task is already done.
     pub fn cancel(&self) -> bool {
-        Running::cancel(&*self.0)
+        Running::cancel(&*self.0, None)
+    }
+
+    /// `task.cancel(msg)`: as [`cancel`](Self::cancel), and the `CancelledError` says
+    /// `msg`: the coroutine sees `CancelledError(msg)`, and so does whoever awaits the
+    /// task if the coroutine lets it go.
+    ///
+    /// ```
+    /// use pycoro::exceptions::{CancelledError, exception_repr};
+    /// use pycoro::native::{create_task, run, sleep};
+    ///
+    /// run(async {
+    ///     let task = create_task(async {
+    ///         sleep(10.0).await?;
+    ///         Ok(())
+    ///     })?;
+    ///     sleep(0.0).await?;
+    ///     task.cancel_with_message("shutting down");
+    ///     let e = task.await.unwrap_err();
+    ///     assert!(e.is::<CancelledError>());
+    ///     assert_eq!(exception_repr(&e), "CancelledError('shutting down')");
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), pycoro::exceptions::Exception>(())
+    /// ```
+    pub fn cancel_with_message(&self, message: impl Into<Object>) -> bool {
+        Running::cancel(&*self.0, Some(message.into()))
     }
 
     /// `task.cancelling()` (Python 3.11): how many cancellation requests it has had,
@@ -325,6 +366,11 @@ impl<T: Clone + 'static> Task<T> {
         self.0.clone()
     }
 
+    /// The task whatever its result type, as `current_task()` gives it.
+    pub fn as_task_ref(&self) -> TaskRef {
+        TaskRef(self.as_running())
+    }
+
     /// The task as what another waits on (so that a cancellation reaches it).
     pub(crate) fn awaited(&self) -> Awaited {
         self.0.clone()
@@ -334,7 +380,7 @@ impl<T: Clone + 'static> Task<T> {
 impl<T: Clone + 'static, F> Inner<T, F> {
     // ANCHOR: cancel
     /// Python's `Task.cancel`. `wake` schedules the task's step.
-    fn request_cancel(&self, wake: impl FnOnce()) -> bool {
+    fn request_cancel(&self, message: Option<Object>, wake: impl FnOnce()) -> bool {
         if self.future.done() {
             return false;
         }
@@ -345,11 +391,14 @@ impl<T: Clone + 'static, F> Inner<T, F> {
         // this one its result, as in Python; it stays the one waited for, so that a
         // second `cancel` reaches it again.
         let waiting_on = self.waiting_on.take();
-        let passed_on = waiting_on.as_ref().is_some_and(|future| future.cancel());
+        let passed_on = waiting_on
+            .as_ref()
+            .is_some_and(|future| future.cancel(message.clone()));
         self.waiting_on.set(waiting_on);
         if !passed_on {
             // Nothing to pass it to: raised at the task's next await, in a step now.
             self.must_cancel.set(true);
+            self.cancel_message.set(message.map(Box::new));
             wake();
         }
         true
@@ -365,8 +414,8 @@ impl<T: Clone + 'static, F> AnyFuture for Inner<T, F> {
         self.future.done()
     }
 
-    fn cancel(&self) -> bool {
-        self.request_cancel(|| self.future.event_loop().wake(self.id()))
+    fn cancel(&self, message: Option<Object>) -> bool {
+        self.request_cancel(message, || self.future.event_loop().wake(self.id()))
     }
 
     fn on_done(&self, callback: Box<dyn FnOnce()>) {
@@ -379,6 +428,10 @@ impl<T: Clone + 'static, F> AnyFuture for Inner<T, F> {
 
     fn describe(&self) -> String {
         self.future.0.describe()
+    }
+
+    fn make_cancelled_error(&self) -> Exception {
+        self.future.0.make_cancelled_error()
     }
 }
 
@@ -420,11 +473,11 @@ where
             if coro.is_none() {
                 return;
             }
-            if !this.started.replace(true) && this.must_cancel.replace(false) {
+            if !this.started.replace(true) && this.must_cancel.get() {
                 // Cancelled before its first step: Python throws `CancelledError` into a
                 // coroutine that has not started, which raises it without running a line.
                 PinMut::as_mut(&mut coro).set(None);
-                Some(Err(CancelledError::default().into()))
+                self.take_cancellation().map(Err)
             } else {
                 self.poll_coroutine(coro)
             }
@@ -440,13 +493,16 @@ where
             // own task, say) ends cancelled, as `Task.__step` decides; one that raises
             // keeps its exception.
             Some(Ok(_)) if this.must_cancel.replace(false) => {
-                this.future.cancel();
+                let message = this.cancel_message.take().map(|message| *message);
+                this.future.set_task_cancelled(message, None);
             }
             Some(Ok(value)) => {
                 let _ = this.future.set_task_outcome(Ok(value));
             }
+            // Kept, as Python's `_cancelled_exc`: whoever awaits the task first gets this
+            // very exception, message and all.
             Some(Err(e)) if e.is::<CancelledError>() => {
-                this.future.cancel();
+                this.future.set_task_cancelled(None, Some(e));
             }
             Some(Err(e)) => {
                 let coroutine = crate::generators::function_name(std::any::type_name::<F>());
@@ -534,16 +590,23 @@ where
         }
     }
 
-    fn take_cancellation(&self) -> bool {
-        self.must_cancel.replace(false)
+    fn take_cancellation(&self) -> Option<Exception> {
+        if !self.must_cancel.replace(false) {
+            return None;
+        }
+        // The message stays, as Python's `_cancel_message` does, for a later request.
+        let message = self.cancel_message.take();
+        let cancelled = cancelled_error(message.as_deref());
+        self.cancel_message.set(message);
+        Some(cancelled)
     }
 
     fn wait_on(&self, future: Awaited) {
         self.waiting_on.replace(Some(future));
     }
 
-    fn cancel(&self) -> bool {
-        self.request_cancel(|| self.future.event_loop().wake(self.id()))
+    fn cancel(&self, message: Option<Object>) -> bool {
+        self.request_cancel(message, || self.future.event_loop().wake(self.id()))
     }
 
     fn cancelling(&self) -> u32 {

@@ -20,8 +20,10 @@ use std::task::{Context, Poll, Waker};
 
 use super::task::current_id;
 use crate::event_loop::tasks::{Awaited, TaskId};
-use crate::event_loop::{AnyFuture, EventLoop, Ready, no_running_loop, with_running_loop};
-use crate::exceptions::{CancelledError, Exception, PyResult, RuntimeError};
+use crate::event_loop::{
+    AnyFuture, EventLoop, Ready, cancelled_error, no_running_loop, with_running_loop,
+};
+use crate::exceptions::{Exception, Object, PyResult, RuntimeError};
 
 /// `mixins._LoopBoundMixin`: a primitive belongs to the loop it first waits on, and
 /// refuses any other (`RuntimeError: ... is bound to a different event loop`). As in
@@ -82,6 +84,8 @@ pub(crate) struct Inner {
     /// A `cancel()` reached it (the task awaiting it was cancelled), whether or not it
     /// was still pending: then, and only then, its task may have a cancellation to take.
     cancel_requested: Cell<bool>,
+    /// `cancel(msg)`'s message, for the `CancelledError` its task gets.
+    message: RefCell<Option<Object>>,
     /// `add_done_callback`, which no primitive uses, but a future must offer.
     callbacks: RefCell<Vec<Box<dyn FnOnce()>>>,
     event_loop: EventLoop,
@@ -111,6 +115,11 @@ impl Waiter {
 }
 
 impl Inner {
+    /// The `CancelledError` a cancelled waiter raises: `CancelledError(msg)`.
+    fn cancelled_error(&self) -> Exception {
+        cancelled_error(self.message.borrow().as_ref())
+    }
+
     /// Done now, if it was not: the task (or waker) awaiting it is woken.
     fn finish(&self, state: State) -> bool {
         if self.state.get() != State::Pending {
@@ -138,8 +147,11 @@ impl AnyFuture for Inner {
         self.state.get() != State::Pending
     }
 
-    fn cancel(&self) -> bool {
+    fn cancel(&self, message: Option<Object>) -> bool {
         self.cancel_requested.set(true);
+        if self.state.get() == State::Pending {
+            *self.message.borrow_mut() = message;
+        }
         self.finish(State::Cancelled)
     }
 
@@ -152,7 +164,7 @@ impl AnyFuture for Inner {
     }
 
     fn error(&self) -> Option<Exception> {
-        (self.state.get() == State::Cancelled).then(|| CancelledError::default().into())
+        (self.state.get() == State::Cancelled).then(|| self.cancelled_error())
     }
 
     fn describe(&self) -> String {
@@ -183,18 +195,16 @@ fn poll_waiter(waiter: &Waiter, registered: &mut bool, cx: &mut Context<'_>) -> 
             // that its `cancel()` cancels the waiter).
             let register = pending && !*registered;
             let cancelled = cell.event_loop.with_native_task(id, |task| {
-                if task.take_cancellation() {
-                    return true;
-                }
-                if register {
+                let cancelled = task.take_cancellation();
+                if cancelled.is_none() && register {
                     let inner: Pin<Rc<Inner>> = Pin::new(cell.clone());
                     let awaited: Awaited = inner;
                     task.wait_on(awaited);
                 }
-                false
+                cancelled
             });
-            if cancelled == Some(true) {
-                return Poll::Ready(Err(CancelledError::default().into()));
+            if let Some(cancelled) = cancelled.flatten() {
+                return Poll::Ready(Err(cancelled));
             }
             if register {
                 cell.wake.set(Wake::Task(id));
@@ -205,7 +215,7 @@ fn poll_waiter(waiter: &Waiter, registered: &mut bool, cx: &mut Context<'_>) -> 
     }
     match cell.state.get() {
         State::Woken => Poll::Ready(Ok(())),
-        State::Cancelled => Poll::Ready(Err(CancelledError::default().into())),
+        State::Cancelled => Poll::Ready(Err(cell.cancelled_error())),
         State::Pending => {
             *registered = true;
             Poll::Pending
@@ -273,6 +283,7 @@ impl Waiters {
                 state: Cell::new(State::Pending),
                 wake: Cell::new(Wake::Nobody),
                 cancel_requested: Cell::new(false),
+                message: RefCell::default(),
                 callbacks: RefCell::default(),
                 event_loop: event_loop.clone(),
             }))
@@ -307,6 +318,7 @@ impl Waiters {
             inner.state.set(State::Pending);
             inner.wake.set(Wake::Nobody);
             inner.cancel_requested.set(false);
+            *inner.message.get_mut() = None;
             spares.push(waiter);
         }
     }

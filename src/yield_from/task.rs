@@ -133,7 +133,7 @@ impl<T: Clone + 'static> Task<T> {
                 let task = self.clone();
                 let awaited = waiting_on.clone();
                 waiting_on.on_done(Box::new(move || task.step(awaited.error())));
-                if inner.must_cancel.get() && waiting_on.cancel() {
+                if inner.must_cancel.get() && waiting_on.cancel(None) {
                     inner.must_cancel.set(false);
                 }
                 inner.waiting_on.replace(Some(waiting_on));
@@ -169,7 +169,7 @@ impl<T: Clone + 'static> AnyTask for Inner<T> {
             return false;
         }
         if let Some(waiting_on) = &*self.waiting_on.borrow()
-            && waiting_on.cancel()
+            && waiting_on.cancel(None)
         {
             return true;
         }
