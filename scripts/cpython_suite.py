@@ -68,6 +68,7 @@ MODULES = [
     Module("test_contextlib_async"),
     Module("test_asyncio.test_queues"),
     Module("test_asyncio.test_locks"),
+    Module("test_asyncio.test_taskgroups"),
 ]
 
 

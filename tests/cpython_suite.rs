@@ -37,4 +37,5 @@ mod asyncio_support;
 mod test_asyncio {
     mod test_locks;
     mod test_queues;
+    mod test_taskgroups;
 }

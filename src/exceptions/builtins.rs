@@ -30,8 +30,8 @@ use std::io;
 
 pub use super::class::{BaseException, Exception};
 use super::class::{
-    Class, Downcaster, ExceptionData, ExceptionObject, Object, PyClass, PyException, downcaster,
-    object, repr, tuple_repr,
+    Class, Downcaster, ExceptionData, ExceptionObject, Object, PyClass, PyException, copy,
+    downcaster, object, object_mut, repr, tuple_repr,
 };
 use super::{Exception as Raised, PyResult};
 
@@ -545,6 +545,91 @@ macro_rules! groups {
 groups! {
     BaseExceptionGroup(BaseException);
     ExceptionGroup(BaseExceptionGroup, Exception);
+}
+
+/// `eg.split(condition)`: the exceptions of the group `e` that match `condition`, and
+/// those that do not, each as a group of `e`'s shape (nested groups kept, with their
+/// messages, causes and contexts), or `None` where there are none. A group that matches
+/// as a whole goes whole to the first; an exception that is not a group is split as
+/// itself.
+///
+/// ```
+/// use pycoro::exceptions::{Exception, ExceptionExt, ExceptionGroup, KeyError, ValueError};
+/// use pycoro::exceptions::{exception_repr, split};
+///
+/// let group: Exception =
+///     ExceptionGroup::new("two", vec![ValueError::new("a").into(), KeyError::new("b").into()])?.into();
+/// let (values, rest) = split(&group, |e| e.isinstance::<ValueError>());
+/// assert_eq!(exception_repr(&values.unwrap()), "ExceptionGroup('two', [ValueError('a')])");
+/// assert_eq!(exception_repr(&rest.unwrap()), "ExceptionGroup('two', [KeyError('b')])");
+/// # Ok::<(), Exception>(())
+/// ```
+pub fn split(e: &Raised, condition: impl Fn(&Raised) -> bool) -> (Option<Raised>, Option<Raised>) {
+    split_by(e, &condition)
+}
+
+fn split_by(e: &Raised, condition: &dyn Fn(&Raised) -> bool) -> (Option<Raised>, Option<Raised>) {
+    if condition(e) {
+        return (Some(copy(e)), None);
+    }
+    let Some(members) = object(e).and_then(|o| o.exceptions()) else {
+        return (None, Some(copy(e)));
+    };
+    let (mut matched, mut rest) = (Vec::new(), Vec::new());
+    for member in members {
+        let (m, r) = split_by(member, condition);
+        matched.extend(m);
+        rest.extend(r);
+    }
+    (derive(e, matched), derive(e, rest))
+}
+
+/// `eg.derive(exceptions)`, with what `split` copies: the same message, cause and context.
+fn derive(group: &Raised, exceptions: Vec<Raised>) -> Option<Raised> {
+    if exceptions.is_empty() {
+        return None;
+    }
+    let object = object(group)?;
+    let message = object
+        .data()
+        .args()
+        .first()
+        .map(Object::str)
+        .unwrap_or_default();
+    let mut derived = BaseExceptionGroup::new(message, exceptions).ok()?;
+    let data = object.data();
+    if let Some(target) = object_mut(&mut derived).and_then(|o| o.data_mut()) {
+        target.set_cause(data.cause().map(copy));
+        target.set_context(data.context().map(copy));
+        target.set_suppress_context(data.suppress_context());
+    }
+    Some(derived)
+}
+
+/// `except* condition`: what its handler is given (the matching part of the group, or
+/// an exception that is not a group and matches, wrapped in `ExceptionGroup('', [e])`),
+/// and what goes on past it.
+///
+/// ```
+/// use pycoro::exceptions::{Exception, ExceptionExt, ValueError, except_star, exception_repr};
+///
+/// let raised: Exception = ValueError::new("a").into();
+/// let (handled, rest) = except_star(&raised, |e| e.isinstance::<ValueError>());
+/// assert_eq!(exception_repr(&handled.unwrap()), "ExceptionGroup('', [ValueError('a')])");
+/// assert!(rest.is_none());
+/// ```
+pub fn except_star(
+    e: &Raised,
+    condition: impl Fn(&Raised) -> bool,
+) -> (Option<Raised>, Option<Raised>) {
+    if object(e).and_then(|o| o.exceptions()).is_some() {
+        return split_by(e, &condition);
+    }
+    if condition(e) {
+        (BaseExceptionGroup::new("", vec![copy(e)]).ok(), None)
+    } else {
+        (None, Some(copy(e)))
+    }
 }
 
 fn group_members(exceptions: Vec<Raised>) -> PyResult<Vec<Raised>> {

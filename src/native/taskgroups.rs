@@ -119,16 +119,17 @@ impl TaskGroup {
         let inner = &self.0;
         if inner.entered.get() {
             return Err(
-                RuntimeError::new(format!("TaskGroup {self} has been already entered")).into(),
+                RuntimeError::new(format!("TaskGroup {self} has already been entered")).into(),
             );
         }
-        inner.entered.set(true);
         if inner.event_loop.borrow().is_none() {
             *inner.event_loop.borrow_mut() = Some(get_running_loop()?);
         }
         let parent = current_task().ok_or_else(|| {
             RuntimeError::new(format!("TaskGroup {self} cannot determine the parent task"))
         })?;
+        // Entered only now: without a parent task it was never entered.
+        inner.entered.set(true);
         *inner.parent_task.borrow_mut() = Some(parent);
         Ok(())
     }

@@ -87,8 +87,14 @@ impl Shared<usize> {
 }
 
 /// A list the tasks of a test append to (`result = []`).
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct List<T>(Rc<std::cell::RefCell<Vec<T>>>);
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        Self(Rc::default())
+    }
+}
 
 impl<T: Clone> List<T> {
     pub fn push(&self, item: T) {
