@@ -66,7 +66,10 @@ use std::rc::Rc;
 
 use crate::exceptions::{Exception, PyResult, RuntimeError, StopIteration, clone_exception};
 use crate::generators::{Generator, Step};
-use crate::native::{AsyncClose, AsyncGenerator, StopAsyncIteration};
+use crate::native::{
+    AsyncClose, AsyncGenerator, BoundedSemaphore, Condition, Lock, Release, Semaphore,
+    StopAsyncIteration, TaskGroup,
+};
 
 /// Python's context manager protocol, `__enter__` and `__exit__`.
 pub trait ContextManager {
@@ -647,5 +650,53 @@ impl AsyncContextManager for AsyncExitStack {
 
     async fn aexit(&mut self, exc: Option<Exception>) -> PyResult<()> {
         self.unwind(exc).await
+    }
+}
+
+// ANCHOR: primitives
+/// asyncio's primitives as async context managers: `async with lock:` acquires (waiting
+/// its turn), and releases however the body ended, without suppressing anything.
+macro_rules! acquire_release {
+    ($($primitive:ty),*) => {$(
+        impl AsyncContextManager for &$primitive {
+            type Target = ();
+
+            fn aenter(&mut self) -> impl StdFuture<Output = PyResult<()>> {
+                let primitive = *self;
+                async move {
+                    primitive.acquire().await?.forget();
+                    Ok(())
+                }
+            }
+
+            fn aexit(&mut self, exc: Option<Exception>) -> impl StdFuture<Output = PyResult<()>> {
+                let released = Release::release(*self);
+                async move {
+                    released?;
+                    exc.map_or(Ok(()), Err)
+                }
+            }
+        }
+    )*};
+}
+
+acquire_release!(Lock, Condition, Semaphore, BoundedSemaphore);
+// ANCHOR_END: primitives
+
+/// `async with asyncio.TaskGroup() as tg:`, the protocol form of [`TaskGroup::run`].
+impl AsyncContextManager for &TaskGroup {
+    type Target = TaskGroup;
+
+    fn aenter(&mut self) -> impl StdFuture<Output = PyResult<TaskGroup>> {
+        let entered = TaskGroup::aenter(self).map(|()| (*self).clone());
+        async move { entered }
+    }
+
+    fn aexit(&mut self, exc: Option<Exception>) -> impl StdFuture<Output = PyResult<()>> {
+        let group = (*self).clone();
+        async move {
+            group.aexit(exc.as_ref()).await?;
+            exc.map_or(Ok(()), Err)
+        }
     }
 }

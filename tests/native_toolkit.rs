@@ -354,3 +354,73 @@ fn put_nowait_on_a_full_queue_raises_queue_full_and_the_item_goes_with_it() -> P
     );
     Ok(())
 }
+
+// async with lock / sem / cond: acquired in __aenter__, released in __aexit__ however
+// the body ended; the body's exception goes on.
+#[test]
+fn the_primitives_are_async_context_managers_that_release_however_the_body_ends() -> PyResult<()> {
+    use pycoro::contextlib::async_with as with_protocol;
+    use pycoro::native::BoundedSemaphore;
+    run(async {
+        let lock = Lock::new();
+        let held = with_protocol(&lock, async |()| Ok(lock.locked())).await?;
+        assert_eq!(held, Some(true));
+        assert!(!lock.locked());
+        let failed = with_protocol(&lock, async |()| {
+            Err::<(), _>(ValueError::new("in the body").into())
+        })
+        .await;
+        assert_eq!(
+            format_exception_only(&failed.unwrap_err()),
+            "ValueError: in the body"
+        );
+        assert!(!lock.locked());
+
+        let sem = BoundedSemaphore::new(1);
+        with_protocol(&sem, async |()| {
+            assert!(sem.locked());
+            Ok(())
+        })
+        .await?;
+        assert!(!sem.locked());
+        let sem = Semaphore::new(2);
+        with_protocol(&sem, async |()| Ok(assert_eq!(sem.value(), 1))).await?;
+        assert_eq!(sem.value(), 2);
+
+        let cond = Condition::new();
+        with_protocol(&cond, async |()| Ok(assert!(cond.locked()))).await?;
+        assert!(!cond.locked());
+        Ok(())
+    })
+}
+
+// async with asyncio.TaskGroup() as tg: the protocol form of TaskGroup::run.
+#[test]
+fn a_task_group_is_an_async_context_manager() -> PyResult<()> {
+    use pycoro::contextlib::async_with as with_protocol;
+    use pycoro::exceptions::ExceptionGroup;
+    use pycoro::native::TaskGroup;
+    run(async {
+        let tg = TaskGroup::new();
+        let task = with_protocol(&tg, async |tg| tg.create_task(sleep_with(1.0, 7)))
+            .await?
+            .expect("not suppressed");
+        assert_eq!(task.result()?, 7);
+        assert_eq!(now(), 1.0);
+        let tg = TaskGroup::new();
+        let failed = with_protocol(&tg, async |tg| {
+            tg.create_task(async { Err::<(), _>(ValueError::new("child").into()) })?;
+            sleep(10.0).await
+        })
+        .await
+        .unwrap_err();
+        assert!(failed.is::<ExceptionGroup>());
+        assert_eq!(now(), 1.0, "the body was cancelled at once");
+        Ok(())
+    })
+}
+
+async fn sleep_with(delay: f64, value: i32) -> PyResult<i32> {
+    sleep(delay).await?;
+    Ok(value)
+}

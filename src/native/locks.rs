@@ -670,6 +670,12 @@ impl Semaphore {
     }
 }
 
+impl Release for Condition {
+    fn release(&self) -> PyResult<()> {
+        Condition::release(self)
+    }
+}
+
 impl Release for Semaphore {
     fn release(&self) -> PyResult<()> {
         Semaphore::release(self);

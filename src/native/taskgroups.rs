@@ -115,7 +115,7 @@ impl TaskGroup {
     // ANCHOR_END: run
 
     /// `__aenter__`.
-    fn aenter(&self) -> PyResult<()> {
+    pub(crate) fn aenter(&self) -> PyResult<()> {
         let inner = &self.0;
         if inner.entered.get() {
             return Err(
@@ -136,7 +136,7 @@ impl TaskGroup {
 
     /// `__aexit__`, told the body's exception: `Ok` if the block ends quietly, else what
     /// it raises.
-    async fn aexit(&self, exc: Option<&Exception>) -> PyResult<()> {
+    pub(crate) async fn aexit(&self, exc: Option<&Exception>) -> PyResult<()> {
         let inner = &self.0;
         inner.exiting.set(true);
         if let Some(exc) = exc
