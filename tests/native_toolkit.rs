@@ -384,11 +384,13 @@ fn the_primitives_are_async_context_managers_that_release_however_the_body_ends(
         .await?;
         assert!(!sem.locked());
         let sem = Semaphore::new(2);
-        with_protocol(&sem, async |()| Ok(assert_eq!(sem.value(), 1))).await?;
+        let inside = with_protocol(&sem, async |()| Ok(sem.value())).await?;
+        assert_eq!(inside, Some(1));
         assert_eq!(sem.value(), 2);
 
         let cond = Condition::new();
-        with_protocol(&cond, async |()| Ok(assert!(cond.locked()))).await?;
+        let inside = with_protocol(&cond, async |()| Ok(cond.locked())).await?;
+        assert_eq!(inside, Some(true));
         assert!(!cond.locked());
         Ok(())
     })
