@@ -105,14 +105,9 @@ mod test_task_group {
     }
 
     /// `async def f(): try: await asyncio.sleep(delay) finally: raise exc`.
-    fn sleep_finally_raise(
-        delay: f64,
-        exc: fn() -> Exception,
-    ) -> impl Future<Output = PyResult<()>> + 'static {
-        async move {
-            let _ = sleep(delay).await;
-            Err(exc())
-        }
+    async fn sleep_finally_raise(delay: f64, exc: fn() -> Exception) -> PyResult<()> {
+        let _ = sleep(delay).await;
+        Err(exc())
     }
 
     /// `async def crash_soon(): await asyncio.sleep(delay); 1 / 0`.
@@ -122,15 +117,13 @@ mod test_task_group {
     }
 
     /// `async def foo(): try: await asyncio.sleep(delay) except CancelledError: NUM += 1; raise`
-    fn counting_sleeper(delay: f64, num: Shared<usize>) -> impl Future<Output = PyResult<()>> {
-        async move {
-            match sleep(delay).await {
-                Err(e) if e.is::<CancelledError>() => {
-                    num.incr();
-                    Err(e)
-                }
-                other => other,
+    async fn counting_sleeper(delay: f64, num: Shared<usize>) -> PyResult<()> {
+        match sleep(delay).await {
+            Err(e) if e.is::<CancelledError>() => {
+                num.incr();
+                Err(e)
             }
+            other => other,
         }
     }
 
