@@ -57,6 +57,7 @@ pub mod x02_semaphore_rate_limit;
 pub mod x05_async_generator_pipeline;
 pub mod x06_aclose_finally;
 pub mod x07_contextmanager_timer;
+pub mod x08_asynccontextmanager_connection;
 
 /// How closely a program's output can be compared with CPython's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +185,8 @@ pub static PROGRAMS: &[Program] = &[
         "aclose() runs a finally that awaits; asyncio.run closes a generator left suspended"),
     program!("x07-contextmanager-timer", x07_contextmanager_timer, gen 1, Exact, "async-generators.md",
         "a @contextmanager timer: the with block runs at its yield; one raises through it, one is suppressed"),
+    program!("x08-asynccontextmanager-connection", x08_asynccontextmanager_connection, gen 3, Exact, "async-generators.md",
+        "an @asynccontextmanager connection that awaits to open and to close; two tasks, one block raises"),
 ];
 
 /// A program's `run_on`: runs it with its generators on the given substrate.
