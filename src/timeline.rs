@@ -263,14 +263,24 @@ pub fn svg(timeline: &Timeline) -> Option<String> {
     let loop_column = if on_loop { 120.0 } else { 0.0 };
     let first = usize::from(on_loop);
     let lanes = timeline.lanes.len() + first;
+    let title = if on_loop {
+        "one lane per task, and the loop's; arrows are switches, rules are the loop's passes"
+    } else {
+        "one lane per generator or task; arrows are switches"
+    };
+    let title = format!("{} — {title}", timeline.id);
+    // SVG text does not wrap: a diagram is made as wide as its title (bold, about seven
+    // pixels a character), and its lanes are centred in it.
+    let lanes_width = loop_column + column * timeline.lanes.len() as f64;
+    let width = (left * 2.0 + lanes_width).max(left * 2.0 + 7.0 * title.chars().count() as f64);
+    let inset = (width - lanes_width) / 2.0;
     let center = |lane: usize| {
         if on_loop && lane == 0 {
-            left + loop_column / 2.0
+            inset + loop_column / 2.0
         } else {
-            left + loop_column + column * ((lane - first) as f64 + 0.5)
+            inset + loop_column + column * ((lane - first) as f64 + 0.5)
         }
     };
-    let width = left * 2.0 + loop_column + column * timeline.lanes.len() as f64;
     // Where each line's row starts, and where a pass of the loop begins.
     let mut rows = Vec::with_capacity(lines.len());
     let mut passes = Vec::new();
@@ -297,15 +307,10 @@ pub fn svg(timeline: &Timeline) -> Option<String> {
         svg,
         r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#c0392b"/></marker></defs>"##
     );
-    let title = if on_loop {
-        "one lane per task, and the loop's; arrows are switches, rules are the loop's passes"
-    } else {
-        "one lane per generator or task; arrows are switches"
-    };
     let _ = writeln!(
         svg,
-        r#"<text x="{left}" y="18" font-weight="bold">{} — {title}</text>"#,
-        escape(timeline.id)
+        r#"<text x="{left}" y="18" font-weight="bold">{}</text>"#,
+        escape(&title)
     );
     for lane in 0..lanes {
         let name = if on_loop && lane == 0 {
