@@ -126,7 +126,8 @@ fn list(out: &mut impl Write) -> io::Result<()> {
     }
     writeln!(
         out,
-        "\nBeyond the documents, asyncio's toolkit at work (the same way to run them):\n"
+        "\nBeyond the documents, pycoro's own: asyncio's toolkit, async generators and context\n\
+         managers at work (the same way to run them):\n"
     )?;
     for p in PROGRAMS.iter().filter(|p| !p.from_the_documents()) {
         writeln!(out, "  {:<34} {:>3}  {}", p.id, p.generation, p.summary)?;

@@ -24,6 +24,10 @@ pub struct Timeline {
     pub lanes: &'static [&'static str],
     /// The lane (an index into `lanes`) of the line at `index` of the trace.
     pub lane_of: fn(index: usize, line: &str) -> usize,
+    /// Whether the lanes are generators that one task drives (async generators pulling
+    /// from each other), not tasks: control then passes from lane to lane directly, and
+    /// through the loop only where the task waited, between two of the loop's passes.
+    pub one_task: bool,
 }
 
 /// Document 003's programs: lines from `b` on the second lane, from `a` on the first.
@@ -38,28 +42,32 @@ fn first_matching(line: &str, markers: &[&[&str]]) -> usize {
         .unwrap_or(0)
 }
 
-/// Every program of the documents where two or more generators or tasks take turns.
+/// Every program where two or more generators or tasks take turns.
 pub static TIMELINES: &[Timeline] = &[
     Timeline {
         id: "s000-01-interleave",
         lanes: &["A", "B"],
         lane_of: |_, line| usize::from(["x", "y", "z"].contains(&line)),
+        one_task: false,
     },
     Timeline {
         id: "s000-02-producer-consumer",
         lanes: &["produce (caller)", "consumer (generator)"],
         lane_of: |_, line| first_matching(line, &[&["[PRODUCER]"], &["[CONSUMER]"]]),
+        one_task: false,
     },
     Timeline {
         id: "s000-03-producer-consumer-init",
         lanes: &["produce (caller)", "consumer (generator)"],
         lane_of: |_, line| first_matching(line, &[&["[Producer]"], &["[Consumer]", "return has"]]),
+        one_task: false,
     },
     Timeline {
         id: "s001-02-consumer-status",
         // The producer generator prints nothing: it only passes the status on.
         lanes: &["main (for loop)", "consumer (generator)"],
         lane_of: |_, line| first_matching(line, &[&["只要", "结束"], &["我拿到了"]]),
+        one_task: false,
     },
     Timeline {
         id: "s002-01-bones",
@@ -76,21 +84,25 @@ pub static TIMELINES: &[Timeline] = &[
                 1 + index / 2 % 2
             }
         },
+        one_task: false,
     },
     Timeline {
         id: "s003-01-tasks-concurrent",
         lanes: &["task a", "task b"],
         lane_of: a_or_b,
+        one_task: false,
     },
     Timeline {
         id: "s003-02-serial",
         lanes: &["a (delegated to)", "b (delegated to)"],
         lane_of: a_or_b,
+        one_task: false,
     },
     Timeline {
         id: "s003-03-run-in-executor",
         lanes: &["a (executor thread)", "b (executor thread)"],
         lane_of: a_or_b,
+        one_task: false,
     },
     Timeline {
         id: "s003-04-yield-from-done-task",
@@ -106,37 +118,44 @@ pub static TIMELINES: &[Timeline] = &[
                 ],
             )
         },
+        one_task: false,
     },
     Timeline {
         id: "s002-05b-hello-wait-tasks",
         lanes: &["task 1", "task 2", "task 3", "task 4"],
         // Each task prints its two lines without suspending in between.
         lane_of: |index, _| index / 2 % 4,
+        one_task: false,
     },
     Timeline {
         id: "s002-06-nested-wait",
         lanes: WORK_1_2_4,
         lane_of: waiting_by_seconds,
+        one_task: false,
     },
     Timeline {
         id: "s002-07-gather-return",
         lanes: WORK_1_2_4,
         lane_of: waiting_by_seconds,
+        one_task: false,
     },
     Timeline {
         id: "s002-08-wait-return",
         lanes: WORK_1_2_4,
         lane_of: waiting_by_seconds,
+        one_task: false,
     },
     Timeline {
         id: "s002-09-as-completed",
         lanes: WORK_1_2_4,
         lane_of: waiting_by_seconds,
+        one_task: false,
     },
     Timeline {
         id: "s002-10-cancel-ctrl-c",
         lanes: &["main", "do_some_work(1)", "do_some_work(2), twice"],
         lane_of: |_, line| first_matching(line, &[&[], &["Waiting: 1"], &["Waiting: 2"]]),
+        one_task: false,
     },
     Timeline {
         id: "s002-11-thread-loop",
@@ -146,6 +165,7 @@ pub static TIMELINES: &[Timeline] = &[
             "more_work(3) (loop thread)",
         ],
         lane_of: |_, line| first_matching(line, &[&["TIME"], &["work 6"], &["work 3"]]),
+        one_task: false,
     },
     Timeline {
         id: "s002-12-thread-coroutines",
@@ -160,16 +180,90 @@ pub static TIMELINES: &[Timeline] = &[
                 ],
             )
         },
+        one_task: false,
     },
     Timeline {
         id: "s004-04-gather",
         lanes: &["main", "say Bob", "say Alice"],
         lane_of: |_, line| first_matching(line, &[&["['"], &["Bob"], &["Alice"]]),
+        one_task: false,
     },
     Timeline {
         id: "s004-05-wget",
         lanes: &["wget sina", "wget sohu", "wget 163"],
         lane_of: |_, line| first_matching(line, &[&["sina"], &["sohu"], &["163"]]),
+        one_task: false,
+    },
+    Timeline {
+        id: "x01-queue-pipeline",
+        // main awaits the producer itself: the producer is not a task of its own.
+        lanes: &["main (producer)", "worker 1", "worker 2", "worker 3"],
+        lane_of: |_, line| {
+            first_matching(line, &[&[], &["worker 1"], &["worker 2"], &["worker 3"]])
+        },
+        one_task: false,
+    },
+    Timeline {
+        id: "x02-semaphore-rate-limit",
+        lanes: &[
+            "main",
+            "request 1",
+            "request 2",
+            "request 3",
+            "request 4",
+            "request 5",
+            "request 6",
+            "request 7",
+            "request 8",
+        ],
+        // "0.0s request 4 waits for its turn": the number after "request"; main's line
+        // ("every request is done") has none.
+        lane_of: |_, line| {
+            line.split("request ")
+                .nth(1)
+                .and_then(|rest| rest.split(' ').next()?.parse().ok())
+                .unwrap_or(0)
+        },
+        one_task: false,
+    },
+    Timeline {
+        id: "x05-async-generator-pipeline",
+        lanes: &[
+            "main",
+            "squares_of_evens",
+            "ticker(5, 0.5)",
+            "ticker(4, 0.1)",
+        ],
+        // The comprehension's ticker prints the last four ticker lines, before main's last.
+        lane_of: |index, line| match first_matching(line, &[&["[main]"], &["[squares]"]]) {
+            0 if line.starts_with("[ticker]") => 2 + usize::from(index >= 11),
+            lane => lane,
+        },
+        one_task: true,
+    },
+    Timeline {
+        id: "x06-aclose-finally",
+        lanes: &["main", "rows('a')", "rows('b')"],
+        lane_of: |_, line| first_matching(line, &[&["[main]", "[after"], &["[a]"], &["[b]"]]),
+        one_task: true,
+    },
+    Timeline {
+        id: "x07-contextmanager-timer",
+        lanes: &["main", "timer('load')", "timer('parse')", "timer('lookup')"],
+        lane_of: |_, line| {
+            first_matching(
+                line,
+                &[&["[main]"], &["[load]"], &["[parse]"], &["[lookup]"]],
+            )
+        },
+        one_task: false,
+    },
+    Timeline {
+        id: "x08-asynccontextmanager-connection",
+        // Each task's lane holds its connection too: the generator runs inside the task.
+        lanes: &["main", "query('a', 0.4, False)", "query('b', 0.2, True)"],
+        lane_of: |_, line| first_matching(line, &[&["[main]"], &["[a]"], &["[b]"]]),
+        one_task: false,
     },
 ];
 
@@ -263,14 +357,28 @@ pub fn svg(timeline: &Timeline) -> Option<String> {
     let loop_column = if on_loop { 120.0 } else { 0.0 };
     let first = usize::from(on_loop);
     let lanes = timeline.lanes.len() + first;
+    let title = match (on_loop, timeline.one_task) {
+        (true, false) => {
+            "one lane per task, and the loop's; arrows are switches, rules are the loop's passes"
+        }
+        (true, true) => {
+            "one lane per generator of one task, and the loop's; arrows are switches, rules are the loop's passes"
+        }
+        (false, _) => "one lane per generator or task; arrows are switches",
+    };
+    let title = format!("{} — {title}", timeline.id);
+    // SVG text does not wrap: a diagram is made as wide as its title (bold, about seven
+    // pixels a character), and its lanes are centred in it.
+    let lanes_width = loop_column + column * timeline.lanes.len() as f64;
+    let width = (left * 2.0 + lanes_width).max(left * 2.0 + 7.0 * title.chars().count() as f64);
+    let inset = (width - lanes_width) / 2.0;
     let center = |lane: usize| {
         if on_loop && lane == 0 {
-            left + loop_column / 2.0
+            inset + loop_column / 2.0
         } else {
-            left + loop_column + column * ((lane - first) as f64 + 0.5)
+            inset + loop_column + column * ((lane - first) as f64 + 0.5)
         }
     };
-    let width = left * 2.0 + loop_column + column * timeline.lanes.len() as f64;
     // Where each line's row starts, and where a pass of the loop begins.
     let mut rows = Vec::with_capacity(lines.len());
     let mut passes = Vec::new();
@@ -297,15 +405,10 @@ pub fn svg(timeline: &Timeline) -> Option<String> {
         svg,
         r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#c0392b"/></marker></defs>"##
     );
-    let title = if on_loop {
-        "one lane per task, and the loop's; arrows are switches, rules are the loop's passes"
-    } else {
-        "one lane per generator or task; arrows are switches"
-    };
     let _ = writeln!(
         svg,
-        r#"<text x="{left}" y="18" font-weight="bold">{} — {title}</text>"#,
-        escape(timeline.id)
+        r#"<text x="{left}" y="18" font-weight="bold">{}</text>"#,
+        escape(&title)
     );
     for lane in 0..lanes {
         let name = if on_loop && lane == 0 {
@@ -355,16 +458,20 @@ pub fn svg(timeline: &Timeline) -> Option<String> {
             r##"<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#c0392b" stroke-width="1.5" marker-end="url(#arrow)"/>"##
         );
     };
-    let mut previous: Option<(usize, f64, bool)> = None;
+    let mut previous: Option<(usize, f64, Option<Stamp>)> = None;
     for (index, (line, stamp)) in lines.iter().enumerate() {
         let lane = first + (timeline.lane_of)(index, line).min(timeline.lanes.len() - 1);
         let y = rows[index];
         let middle = |y: f64| y + (row - 6.0) / 2.0;
-        if let Some((from, from_y, from_loop)) = previous
+        if let Some((from, from_y, from_stamp)) = previous
             && from != lane
         {
             let side = |lane: usize, toward: f64| center(lane) + toward * box_width(lane) / 2.0;
-            if on_loop && from_loop && stamp.is_some() {
+            let through_loop = match (from_stamp, stamp) {
+                (Some(from), Some(to)) => !timeline.one_task || from.pass != to.pass,
+                _ => false,
+            };
+            if through_loop {
                 // Through the loop: the task gives control back, the loop steps the next.
                 let via = (center(0), (middle(from_y) + middle(y)) / 2.0);
                 arrow(&mut svg, (side(from, -1.0), middle(from_y)), via);
@@ -389,7 +496,7 @@ pub fn svg(timeline: &Timeline) -> Option<String> {
             y + 13.0,
             escape(&clip(line, 30))
         );
-        previous = Some((lane, y, stamp.is_some()));
+        previous = Some((lane, y, *stamp));
     }
     svg.push_str(&labels);
     svg.push_str("</svg>\n");

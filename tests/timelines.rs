@@ -55,3 +55,21 @@ fn a_program_on_the_loop_is_drawn_with_the_loops_lane_and_its_passes() {
     let generators = drawn("s000-02-producer-consumer");
     assert!(!generators.contains("event loop") && !generators.contains(">pass "));
 }
+
+#[test]
+fn generators_of_one_task_switch_directly_and_through_the_loop_only_between_passes() {
+    let timeline = TIMELINES
+        .iter()
+        .find(|t| t.id == "x05-async-generator-pipeline")
+        .unwrap();
+    let drawn = svg(timeline).unwrap();
+    assert!(drawn.contains("one lane per generator of one task"));
+    // The loop's lane is centred at x=76: an arrow into it ends there.
+    let into_the_loop = drawn
+        .lines()
+        .filter(|l| l.contains("marker-end") && l.contains(r#"x2="76""#))
+        .count();
+    // main's task waits three times with another lane next (ticker's sleeps); a value
+    // going from ticker to squares to main, within a pass, never goes through the loop.
+    assert_eq!(into_the_loop, 3, "{drawn}");
+}

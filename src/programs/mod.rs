@@ -1,5 +1,6 @@
 //! Every program of the five documents, as a Rust function that prints its trace, and
-//! a few of pycoro's own beyond them (`x01-queue-pipeline`: asyncio's toolkit at work).
+//! a few of pycoro's own beyond them (`x01-queue-pipeline`: asyncio's toolkit at work;
+//! `x05` onwards: async generators and context managers).
 //!
 //! Each program is a module named after its ID (`s000-02-producer-consumer` is
 //! [`s000_02_producer_consumer`]) with a `run` function that prints to an
@@ -55,6 +56,8 @@ pub mod x01_queue_pipeline;
 pub mod x02_semaphore_rate_limit;
 pub mod x05_async_generator_pipeline;
 pub mod x06_aclose_finally;
+pub mod x07_contextmanager_timer;
+pub mod x08_asynccontextmanager_connection;
 
 /// How closely a program's output can be compared with CPython's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,6 +183,10 @@ pub static PROGRAMS: &[Program] = &[
         "async for over async generators that await; an async comprehension with a condition"),
     program!("x06-aclose-finally", x06_aclose_finally, gen 3, Exact, "async-generators.md",
         "aclose() runs a finally that awaits; asyncio.run closes a generator left suspended"),
+    program!("x07-contextmanager-timer", x07_contextmanager_timer, gen 1, Exact, "async-generators.md",
+        "a @contextmanager timer: the with block runs at its yield; one raises through it, one is suppressed"),
+    program!("x08-asynccontextmanager-connection", x08_asynccontextmanager_connection, gen 3, Exact, "async-generators.md",
+        "an @asynccontextmanager connection that awaits to open and to close; two tasks, one block raises"),
 ];
 
 /// A program's `run_on`: runs it with its generators on the given substrate.
