@@ -22,6 +22,8 @@ pub struct LoopThread {
     handle: ThreadsafeHandle,
     clock: Clock,
     finished: Arc<AtomicBool>,
+    /// `loop.close()` was called (once the loop had stopped).
+    closed: AtomicBool,
     thread: JoinHandle<PyResult<()>>,
 }
 
@@ -48,8 +50,49 @@ impl LoopThread {
             handle: ThreadsafeHandle::new(clock.clone()),
             clock,
             finished,
+            closed: AtomicBool::new(false),
             thread,
         }
+    }
+
+    /// `loop.is_running()`: until the loop, stopped, has finished its last pass.
+    pub fn is_running(&self) -> bool {
+        !self.finished.load(Ordering::SeqCst)
+    }
+
+    /// `loop.is_closed()`: `close()` has been called.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    /// `loop.close()`: `RuntimeError: Cannot close a running event loop` while it runs
+    /// (stop it, and wait for that, first); closing twice does nothing, as in Python.
+    ///
+    /// ```
+    /// use pycoro::clock::Clock;
+    /// use pycoro::native::LoopThread;
+    ///
+    /// let loop_thread = LoopThread::start(Clock::new_virtual());
+    /// assert!(loop_thread.close().is_err()); // still running
+    /// loop_thread.stop();
+    /// loop_thread.wait_stopped();
+    /// loop_thread.close()?;
+    /// assert!(loop_thread.is_closed());
+    /// loop_thread.join()?;
+    /// # Ok::<(), pycoro::exceptions::Exception>(())
+    /// ```
+    pub fn close(&self) -> PyResult<()> {
+        if self.is_running() {
+            return Err(RuntimeError::new("Cannot close a running event loop").into());
+        }
+        self.closed.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Blocks this thread until the loop has stopped (after [`stop`](Self::stop)).
+    pub fn wait_stopped(&self) {
+        let finished = self.finished.clone();
+        self.clock.block_until(|| finished.load(Ordering::SeqCst));
     }
 
     /// `loop.call_soon_threadsafe(callback)`: runs it in the loop's thread;
@@ -71,8 +114,7 @@ impl LoopThread {
     /// `t.join()`: waits for the loop's thread to end (it ends when the loop stops), and
     /// gives what `run_forever` gave.
     pub fn join(self) -> PyResult<()> {
-        let finished = self.finished.clone();
-        self.clock.block_until(|| finished.load(Ordering::SeqCst));
+        self.wait_stopped();
         self.thread
             .join()
             .unwrap_or_else(|_| Err(RuntimeError::new("the loop's thread panicked").into()))
