@@ -64,9 +64,12 @@ use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
 
-use crate::exceptions::{Exception, PyResult, RuntimeError, StopIteration, clone_exception};
+use crate::exceptions::{
+    Exception, ExceptionExt, PyResult, RuntimeError, StopAsyncIteration, StopIteration, cause,
+    clone_exception, exception_name, same_exception,
+};
 use crate::generators::{Generator, Step};
-use crate::native::{AsyncClose, AsyncGenerator, StopAsyncIteration};
+use crate::native::{AsyncClose, AsyncGenerator};
 
 /// Python's context manager protocol, `__enter__` and `__exit__`.
 pub trait ContextManager {
@@ -201,9 +204,10 @@ impl<T> ContextManager for GeneratorContextManager<T> {
                 }
             };
         };
-        // PEP 479 turns a StopIteration thrown in and let through into a RuntimeError:
-        // then the StopIteration is what goes on (contextlib checks `__cause__`).
-        let stop_iteration = value.is::<StopIteration>().then(|| clone_exception(&value));
+        // Kept to know it again inside the RuntimeError it may come back as.
+        let stop = value
+            .isinstance::<StopIteration>()
+            .then(|| clone_exception(&value));
         match self.generator.throw(value) {
             // It returned: a StopIteration that is not the one thrown, suppressed.
             Ok(Step::Returned(())) => Ok(()),
@@ -211,10 +215,8 @@ impl<T> ContextManager for GeneratorContextManager<T> {
                 self.generator.close()?;
                 Err(RuntimeError::new("generator didn't stop after throw()").into())
             }
-            Err(e)
-                if e.is::<RuntimeError>() && e.to_string() == "generator raised StopIteration" =>
-            {
-                Err(stop_iteration.unwrap_or(e))
+            Err(e) if stop.as_ref().is_some_and(|stop| wraps(&e, stop)) => {
+                Err(stop.expect("checked by the guard"))
             }
             // The exception thrown in, let through, or another one raised: it goes on.
             Err(e) => Err(e),
@@ -222,6 +224,21 @@ impl<T> ContextManager for GeneratorContextManager<T> {
     }
 }
 // ANCHOR_END: contextmanager
+
+/// contextlib's `exc.__cause__ is value`: `e` is a RuntimeError made of the `StopIteration`
+/// thrown in, by PEP 479 or by the generator's own `raise RuntimeError(..) from exc`.
+/// contextlib cannot tell the two apart, and lets the `StopIteration` go on either way; a
+/// RuntimeError raised from any other exception goes on as it is (issue 29692).
+fn wraps(e: &Exception, thrown: &Exception) -> bool {
+    e.isinstance::<RuntimeError>() && cause(e).is_some_and(|c| same_exception(c, thrown))
+}
+
+/// `isinstance(e, StopAsyncIteration)`. An async generator ends with its own
+/// `native::StopAsyncIteration`, a `PyException` by that name and no instance of the
+/// class: both are recognised.
+fn is_stop_async_iteration(e: &Exception) -> bool {
+    e.isinstance::<StopAsyncIteration>() || exception_name(e) == "StopAsyncIteration"
+}
 
 // ANCHOR: asynccontextmanager
 /// `@asynccontextmanager`: an async context manager from an async generator that yields
@@ -243,7 +260,7 @@ impl<T: 'static> AsyncContextManager for AsyncGeneratorContextManager<T> {
 
     async fn aenter(&mut self) -> PyResult<T> {
         match self.generator.anext().await {
-            Err(e) if StopAsyncIteration::is(&e) => {
+            Err(e) if is_stop_async_iteration(&e) => {
                 Err(RuntimeError::new("generator didn't yield").into())
             }
             other => other,
@@ -253,7 +270,7 @@ impl<T: 'static> AsyncContextManager for AsyncGeneratorContextManager<T> {
     async fn aexit(&mut self, exc: Option<Exception>) -> PyResult<()> {
         let Some(value) = exc else {
             return match self.generator.anext().await {
-                Err(e) if StopAsyncIteration::is(&e) => Ok(()),
+                Err(e) if is_stop_async_iteration(&e) => Ok(()),
                 Err(e) => Err(e),
                 Ok(_) => {
                     self.generator.aclose().await?;
@@ -261,16 +278,24 @@ impl<T: 'static> AsyncContextManager for AsyncGeneratorContextManager<T> {
                 }
             };
         };
-        let stop = (value.is::<StopIteration>() || StopAsyncIteration::is(&value))
+        let stop = (value.isinstance::<StopIteration>() || is_stop_async_iteration(&value))
             .then(|| clone_exception(&value));
+        let thrown = |e: &Exception| stop.as_ref().is_some_and(|stop| same_exception(e, stop));
         match self.generator.athrow(value).await {
             // It returned: a StopAsyncIteration that is not the one thrown, suppressed.
-            Err(e) if StopAsyncIteration::is(&e) => Ok(()),
+            Err(e) if is_stop_async_iteration(&e) && !thrown(&e) => Ok(()),
+            Err(e) if stop.as_ref().is_some_and(|stop| wraps(&e, stop)) => {
+                Err(stop.expect("checked by the guard"))
+            }
+            // An async generator's own PEP 479 RuntimeError names no `__cause__` (CPython's
+            // does): known by its message instead.
             Err(e)
-                if e.is::<RuntimeError>()
+                if stop.is_some()
+                    && e.is::<RuntimeError>()
+                    && cause(&e).is_none()
                     && e.to_string().starts_with("async generator raised Stop") =>
             {
-                Err(stop.unwrap_or(e))
+                Err(stop.expect("checked by the guard"))
             }
             Err(e) => Err(e),
             Ok(_) => {
