@@ -79,34 +79,81 @@ def snake_case(name):
 
 def cpython_tests(source):
     """The `Class.method` names of the test methods of the module's TestCase classes:
-    classes deriving, directly or through classes of the same module, from a base
-    whose name ends in TestCase (unittest.TestCase, IsolatedAsyncioTestCase, ...).
-    A class runs the test methods it inherits from the module's other classes too (a
-    mixin's, as test_queues' _QueueJoinTestMixin), as unittest finds them."""
-    tree = ast.parse(source.read_text(encoding="utf-8"))
-    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    classes deriving, directly or through other classes, from a base whose name ends in
+    TestCase (unittest.TestCase, IsolatedAsyncioTestCase, ...). A class runs the test
+    methods it inherits from its other bases too (a mixin's, as test_queues'
+    _QueueJoinTestMixin), as unittest finds them; a base imported from another of
+    CPython's test modules (test_contextlib_async's `from test.test_contextlib import
+    TestBaseExitStack`) is looked up in that module's source."""
+    classes = module_classes(source)
 
-    def base_name(base):
-        return ast.unparse(base).rsplit(".", 1)[-1]
-
-    def is_test_case(name, seen=()):
-        node = classes.get(name)
-        if node is None or name in seen:
+    def is_test_case(entry, seen=()):
+        if entry is None or entry[0] in seen:
             return False
-        return any(base_name(b).endswith("TestCase") or is_test_case(base_name(b), (*seen, name))
+        node, namespace = entry
+        return any(base_name(b).endswith("TestCase")
+                   or is_test_case(namespace.get(base_name(b)), (*seen, node))
                    for b in node.bases)
 
-    def test_methods(name, seen=()):
-        node = classes.get(name)
-        if node is None or name in seen:
+    def test_methods(entry, seen=()):
+        if entry is None or entry[0] in seen:
             return []
+        node, namespace = entry
         own = [item.name for item in node.body
                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
                and item.name.startswith("test")]
-        inherited = [m for b in node.bases for m in test_methods(base_name(b), (*seen, name))]
+        inherited = [m for b in node.bases
+                     for m in test_methods(namespace.get(base_name(b)), (*seen, node))]
         return list(dict.fromkeys([*own, *inherited]))
 
-    return [f"{cls}.{method}" for cls in classes if is_test_case(cls) for method in test_methods(cls)]
+    # The module's own classes: an imported one's namespace is its module's.
+    return [f"{cls}.{method}" for cls, entry in classes.items()
+            if entry[1] is classes and is_test_case(entry) for method in test_methods(entry)]
+
+
+def base_name(base):
+    """A base class as its name: `unittest.TestCase` is `TestCase`."""
+    return ast.unparse(base).rsplit(".", 1)[-1]
+
+
+def module_classes(source, importing=()):
+    """{name: (ClassDef, the namespace its bases are named in)} for the classes a test
+    module defines, and for those it imports from another of CPython's test modules to
+    derive from."""
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    defined = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    bases = {base_name(b) for node in defined for b in node.bases}
+    namespace = {}
+    for node in tree.body:
+        imported = isinstance(node, ast.ImportFrom) and imported_module(source, node)
+        if imported and imported not in importing:
+            names = {alias.asname or alias.name: alias.name for alias in node.names}
+            if bases & names.keys():
+                theirs = module_classes(imported, (*importing, source))
+                namespace.update({name: theirs[original] for name, original in names.items()
+                                  if name in bases and original in theirs})
+    namespace.update({node.name: (node, namespace) for node in defined})
+    return namespace
+
+
+def imported_module(source, node):
+    """The source file of the module a `from ... import` in `source` names, if it is in
+    CPython's test package: `from .X import` (relative) or `from test.X import`."""
+    parts = node.module.split(".") if node.module else []
+    if node.level:
+        package = source.parents[node.level - 1]
+    elif parts[:1] == ["test"]:
+        package = source.parent
+        while (package.parent / "__init__.py").is_file():
+            package = package.parent
+        if package.name != "test":
+            return None
+        parts = parts[1:]
+    else:
+        return None
+    path = package.joinpath(*parts)
+    path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+    return path if path.is_file() else None
 
 
 def rust_results():

@@ -64,11 +64,13 @@ use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
 
-use crate::exceptions::{Exception, PyResult, RuntimeError, StopIteration, clone_exception};
+use crate::exceptions::{
+    Exception, ExceptionExt, PyResult, RuntimeError, StopAsyncIteration, StopIteration, cause,
+    clone_exception, context, context_mut, exception_name, same_exception, set_context,
+};
 use crate::generators::{Generator, Step};
 use crate::native::{
-    AsyncClose, AsyncGenerator, BoundedSemaphore, Condition, Lock, Release, Semaphore,
-    StopAsyncIteration, TaskGroup,
+    AsyncClose, AsyncGenerator, BoundedSemaphore, Condition, Lock, Release, Semaphore, TaskGroup,
 };
 
 /// Python's context manager protocol, `__enter__` and `__exit__`.
@@ -204,9 +206,10 @@ impl<T> ContextManager for GeneratorContextManager<T> {
                 }
             };
         };
-        // PEP 479 turns a StopIteration thrown in and let through into a RuntimeError:
-        // then the StopIteration is what goes on (contextlib checks `__cause__`).
-        let stop_iteration = value.is::<StopIteration>().then(|| clone_exception(&value));
+        // Kept to know it again inside the RuntimeError it may come back as.
+        let stop = value
+            .isinstance::<StopIteration>()
+            .then(|| clone_exception(&value));
         match self.generator.throw(value) {
             // It returned: a StopIteration that is not the one thrown, suppressed.
             Ok(Step::Returned(())) => Ok(()),
@@ -214,10 +217,8 @@ impl<T> ContextManager for GeneratorContextManager<T> {
                 self.generator.close()?;
                 Err(RuntimeError::new("generator didn't stop after throw()").into())
             }
-            Err(e)
-                if e.is::<RuntimeError>() && e.to_string() == "generator raised StopIteration" =>
-            {
-                Err(stop_iteration.unwrap_or(e))
+            Err(e) if stop.as_ref().is_some_and(|stop| wraps(&e, stop)) => {
+                Err(stop.expect("checked by the guard"))
             }
             // The exception thrown in, let through, or another one raised: it goes on.
             Err(e) => Err(e),
@@ -225,6 +226,21 @@ impl<T> ContextManager for GeneratorContextManager<T> {
     }
 }
 // ANCHOR_END: contextmanager
+
+/// contextlib's `exc.__cause__ is value`: `e` is a RuntimeError made of the `StopIteration`
+/// thrown in, by PEP 479 or by the generator's own `raise RuntimeError(..) from exc`.
+/// contextlib cannot tell the two apart, and lets the `StopIteration` go on either way; a
+/// RuntimeError raised from any other exception goes on as it is (issue 29692).
+fn wraps(e: &Exception, thrown: &Exception) -> bool {
+    e.isinstance::<RuntimeError>() && cause(e).is_some_and(|c| same_exception(c, thrown))
+}
+
+/// `isinstance(e, StopAsyncIteration)`. An async generator ends with its own
+/// `native::StopAsyncIteration`, a `PyException` by that name and no instance of the
+/// class: both are recognised.
+fn is_stop_async_iteration(e: &Exception) -> bool {
+    e.isinstance::<StopAsyncIteration>() || exception_name(e) == "StopAsyncIteration"
+}
 
 // ANCHOR: asynccontextmanager
 /// `@asynccontextmanager`: an async context manager from an async generator that yields
@@ -246,7 +262,7 @@ impl<T: 'static> AsyncContextManager for AsyncGeneratorContextManager<T> {
 
     async fn aenter(&mut self) -> PyResult<T> {
         match self.generator.anext().await {
-            Err(e) if StopAsyncIteration::is(&e) => {
+            Err(e) if is_stop_async_iteration(&e) => {
                 Err(RuntimeError::new("generator didn't yield").into())
             }
             other => other,
@@ -256,7 +272,7 @@ impl<T: 'static> AsyncContextManager for AsyncGeneratorContextManager<T> {
     async fn aexit(&mut self, exc: Option<Exception>) -> PyResult<()> {
         let Some(value) = exc else {
             return match self.generator.anext().await {
-                Err(e) if StopAsyncIteration::is(&e) => Ok(()),
+                Err(e) if is_stop_async_iteration(&e) => Ok(()),
                 Err(e) => Err(e),
                 Ok(_) => {
                     self.generator.aclose().await?;
@@ -264,16 +280,24 @@ impl<T: 'static> AsyncContextManager for AsyncGeneratorContextManager<T> {
                 }
             };
         };
-        let stop = (value.is::<StopIteration>() || StopAsyncIteration::is(&value))
+        let stop = (value.isinstance::<StopIteration>() || is_stop_async_iteration(&value))
             .then(|| clone_exception(&value));
+        let thrown = |e: &Exception| stop.as_ref().is_some_and(|stop| same_exception(e, stop));
         match self.generator.athrow(value).await {
             // It returned: a StopAsyncIteration that is not the one thrown, suppressed.
-            Err(e) if StopAsyncIteration::is(&e) => Ok(()),
+            Err(e) if is_stop_async_iteration(&e) && !thrown(&e) => Ok(()),
+            Err(e) if stop.as_ref().is_some_and(|stop| wraps(&e, stop)) => {
+                Err(stop.expect("checked by the guard"))
+            }
+            // An async generator's own PEP 479 RuntimeError names no `__cause__` (CPython's
+            // does): known by its message instead.
             Err(e)
-                if e.is::<RuntimeError>()
+                if stop.is_some()
+                    && e.is::<RuntimeError>()
+                    && cause(&e).is_none()
                     && e.to_string().starts_with("async generator raised Stop") =>
             {
-                Err(stop.unwrap_or(e))
+                Err(stop.expect("checked by the guard"))
             }
             Err(e) => Err(e),
             Ok(_) => {
@@ -421,10 +445,18 @@ type ExitFn = Box<dyn FnOnce(Option<Exception>) -> PyResult<()>>;
 type AsyncExitFn =
     Box<dyn FnOnce(Option<Exception>) -> Pin<Box<dyn StdFuture<Output = PyResult<()>>>>>;
 
-/// An exit callback of a stack.
-enum Exit {
+/// How an exit callback of a stack is called.
+enum Call {
     Sync(ExitFn),
     Async(AsyncExitFn),
+}
+
+/// An exit callback of a stack.
+struct Exit {
+    call: Call,
+    /// Told the exception going on, as an `__exit__` is (`push`, `enter_context`), or
+    /// not (`callback`): what a `None` at the end of its exception's chain means.
+    told: bool,
 }
 
 /// The callbacks of a stack, last pushed first out; shared by the stack's handles.
@@ -432,8 +464,8 @@ enum Exit {
 struct Callbacks(Rc<RefCell<Vec<Exit>>>);
 
 impl Callbacks {
-    fn push(&self, exit: Exit) {
-        self.0.borrow_mut().push(exit);
+    fn push(&self, call: Call, told: bool) {
+        self.0.borrow_mut().push(Exit { call, told });
     }
 
     fn pop(&self) -> Option<Exit> {
@@ -452,11 +484,93 @@ fn after_callback(exc: Option<Exception>, called: PyResult<()>) -> PyResult<()> 
     exc.map_or(Ok(()), Err)
 }
 
+/// The exception going through a stack while its callbacks run, as contextlib's
+/// `__exit__` keeps it: each callback is told it, and leaves what goes on to the next.
+struct Unwinding {
+    /// The exception the stack exited with (contextlib's `frame_exc`), to know it again.
+    frame: Option<Exception>,
+    /// What goes on: the exception the next callback is told.
+    exc: Option<Exception>,
+}
+
+impl Unwinding {
+    fn new(exc: Option<Exception>) -> Self {
+        let frame = exc.as_ref().map(clone_exception);
+        Self { frame, exc }
+    }
+
+    /// The exception to tell the next callback, and a copy of it, to know it if it comes
+    /// back and to link a new one to.
+    fn tell(&mut self) -> (Option<Exception>, Option<Exception>) {
+        let exc = self.exc.take();
+        let old = exc.as_ref().map(clone_exception);
+        (exc, old)
+    }
+
+    /// What the callback told `old` gave: nothing goes on (it suppressed, or there was
+    /// nothing), `old` goes on, or an exception it raised, linked to `old`.
+    fn after(&mut self, told: bool, old: Option<Exception>, outcome: PyResult<()>) {
+        self.exc = match outcome {
+            Ok(()) => None,
+            Err(e) if old.as_ref().is_some_and(|old| same_exception(&e, old)) => Some(e),
+            Err(mut e) => {
+                fix_exception_context(&mut e, old, self.frame.as_ref(), told);
+                Some(e)
+            }
+        };
+    }
+
+    fn end(self) -> PyResult<()> {
+        self.exc.map_or(Ok(()), Err)
+    }
+}
+
+/// contextlib's `_fix_exception_context`: links `new`, raised by a callback, to `old`,
+/// the exception the callback was told, as nested `with` statements would have chained
+/// them.
+///
+/// In Python every callback runs while the stack's `frame` exception is handled, so what
+/// it raises has `frame` at the end of its chain of contexts, and that link is moved to
+/// `old`; a chain that reaches `old` already, or ends in `None` (set by hand), is left
+/// as it is. A Rust callback links nothing by itself: one told the exception says what it
+/// raised during ([`Raise::during`](crate::exceptions::Raise::during)), as an exit does
+/// for [`with`], so a `None` at its end is its own; a `callback` is not told, and where its
+/// chain ends Python's implicit link to `frame` would be.
+fn fix_exception_context(
+    new: &mut Exception,
+    old: Option<Exception>,
+    frame: Option<&Exception>,
+    told: bool,
+) {
+    enum Link {
+        Next,
+        ToOld,
+        Kept,
+    }
+    let is = |e: Option<&Exception>, link: &Exception| e.is_some_and(|e| same_exception(e, link));
+    let mut at = new;
+    loop {
+        let link = match context(at) {
+            None if !told && frame.is_some() => Link::ToOld,
+            None => Link::Kept,
+            Some(link) if is(old.as_ref(), link) => Link::Kept,
+            Some(link) if is(frame, link) => Link::ToOld,
+            Some(_) => Link::Next,
+        };
+        match link {
+            Link::Next => at = context_mut(at).expect("a context to follow"),
+            Link::ToOld => return set_context(at, old),
+            Link::Kept => return,
+        }
+    }
+}
+
 // ANCHOR: exit_stack
 /// `contextlib.ExitStack`: a stack of exit callbacks, run last in, first out when it
 /// exits, each told the exception still going on (one may suppress it, or raise another,
-/// which the next ones see). Cloning shares the stack; as a context manager it gives
-/// itself, as `with ExitStack() as stack:` does.
+/// which the next ones see, its `__context__` the one it replaced, as in nested `with`
+/// statements). Cloning shares the stack; as a context manager it gives itself, as
+/// `with ExitStack() as stack:` does.
 ///
 /// ```
 /// #![feature(coroutines)]
@@ -501,13 +615,14 @@ impl ExitStack {
     /// `stack.push(exit)`: pushes an exit callback, told the exception going on, which it
     /// may suppress (`Ok(())`), give back (`Err(exc)`), or replace (`Err(other)`).
     pub fn push(&self, exit: impl FnOnce(Option<Exception>) -> PyResult<()> + 'static) {
-        self.0.push(Exit::Sync(Box::new(exit)));
+        self.0.push(Call::Sync(Box::new(exit)), true);
     }
 
     /// `stack.callback(f)`: pushes `f`, which is not told of an exception and cannot
-    /// suppress one.
+    /// suppress one; one it raises has the exception going on as its `__context__`.
     pub fn callback(&self, f: impl FnOnce() -> PyResult<()> + 'static) {
-        self.push(move |exc| after_callback(exc, f()));
+        let call = move |exc| after_callback(exc, f());
+        self.0.push(Call::Sync(Box::new(call)), false);
     }
 
     /// `stack.pop_all()`: a new stack with this one's callbacks; this one is left empty.
@@ -522,15 +637,17 @@ impl ExitStack {
         self.unwind(None)
     }
 
-    /// The callbacks, last first, each given the exception left by the one before.
-    fn unwind(&self, mut exc: Option<Exception>) -> PyResult<()> {
-        while let Some(exit) = self.0.pop() {
-            let Exit::Sync(exit) = exit else {
+    /// The callbacks, last first, each told the exception left by the one before.
+    fn unwind(&self, exc: Option<Exception>) -> PyResult<()> {
+        let mut unwinding = Unwinding::new(exc);
+        while let Some(Exit { call, told }) = self.0.pop() {
+            let Call::Sync(call) = call else {
                 unreachable!("an ExitStack holds no async callback")
             };
-            exc = exit(exc).err();
+            let (exc, old) = unwinding.tell();
+            unwinding.after(told, old, call(exc));
         }
-        exc.map_or(Ok(()), Err)
+        unwinding.end()
     }
 }
 
@@ -582,17 +699,20 @@ impl AsyncExitStack {
         F: FnOnce(Option<Exception>) -> B + 'static,
         B: StdFuture<Output = PyResult<()>> + 'static,
     {
-        let exit: AsyncExitFn = Box::new(move |exc| Box::pin(exit(exc)));
-        self.0.push(Exit::Async(exit));
+        self.0
+            .push(Call::Async(Box::new(move |exc| Box::pin(exit(exc)))), true);
     }
 
-    /// `stack.push_async_callback(f)`: pushes an async `f`, which cannot suppress.
+    /// `stack.push_async_callback(f)`: pushes an async `f`, which cannot suppress (as
+    /// [`ExitStack::callback`]).
     pub fn push_async_callback<F, B>(&self, f: F)
     where
         F: FnOnce() -> B + 'static,
         B: StdFuture<Output = PyResult<()>> + 'static,
     {
-        self.push_async_exit(move |exc| async move { after_callback(exc, f().await) });
+        let call = move |exc| async move { after_callback(exc, f().await) };
+        self.0
+            .push(Call::Async(Box::new(move |exc| Box::pin(call(exc)))), false);
     }
 
     /// `stack.enter_context(cm)`: a synchronous context manager on the same stack.
@@ -609,12 +729,13 @@ impl AsyncExitStack {
 
     /// `stack.push(exit)`: a synchronous exit callback.
     pub fn push(&self, exit: impl FnOnce(Option<Exception>) -> PyResult<()> + 'static) {
-        self.0.push(Exit::Sync(Box::new(exit)));
+        self.0.push(Call::Sync(Box::new(exit)), true);
     }
 
     /// `stack.callback(f)`: a synchronous callback, which cannot suppress.
     pub fn callback(&self, f: impl FnOnce() -> PyResult<()> + 'static) {
-        self.push(move |exc| after_callback(exc, f()));
+        let call = move |exc| after_callback(exc, f());
+        self.0.push(Call::Sync(Box::new(call)), false);
     }
 
     /// `stack.pop_all()`.
@@ -629,15 +750,17 @@ impl AsyncExitStack {
         self.unwind(None).await
     }
 
-    async fn unwind(&self, mut exc: Option<Exception>) -> PyResult<()> {
-        while let Some(exit) = self.0.pop() {
-            exc = match exit {
-                Exit::Sync(exit) => exit(exc),
-                Exit::Async(exit) => exit(exc).await,
-            }
-            .err();
+    async fn unwind(&self, exc: Option<Exception>) -> PyResult<()> {
+        let mut unwinding = Unwinding::new(exc);
+        while let Some(Exit { call, told }) = self.0.pop() {
+            let (exc, old) = unwinding.tell();
+            let outcome = match call {
+                Call::Sync(call) => call(exc),
+                Call::Async(call) => call(exc).await,
+            };
+            unwinding.after(told, old, outcome);
         }
-        exc.map_or(Ok(()), Err)
+        unwinding.end()
     }
 }
 

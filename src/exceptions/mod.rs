@@ -76,6 +76,7 @@ pub use report::{
 };
 
 pub(crate) use builtins::os_error;
+pub(crate) use raise::{context_mut, set_context};
 pub(crate) use report::write_unraisable_message;
 
 /// A raised Python exception: any error type, boxed.

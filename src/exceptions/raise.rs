@@ -221,6 +221,25 @@ pub fn context(e: &Exception) -> Option<&Exception> {
     object(e)?.data().context()
 }
 
+/// `e.__context__ = context`, by hand: how contextlib's exit stacks re-link the
+/// exceptions of their callbacks to chain as those of nested `with` statements do. A Rust
+/// error that is not a pycoro exception becomes the Python exception it stands for, which
+/// can hold the link.
+pub(crate) fn set_context(e: &mut Exception, context: Option<Exception>) {
+    if object(e).is_none() {
+        let foreign = std::mem::replace(e, Exception::msg(""));
+        *e = pycoro_exception(foreign);
+    }
+    if let Some(data) = object_mut(e).and_then(|o| o.data_mut()) {
+        data.set_context(context.map(pycoro_exception));
+    }
+}
+
+/// `e.__context__`, to re-link further down the chain with [`set_context`].
+pub(crate) fn context_mut(e: &mut Exception) -> Option<&mut Exception> {
+    object_mut(e)?.data_mut()?.context_mut()
+}
+
 /// `e.__suppress_context__`: true after `raise e from ...`.
 pub fn suppress_context(e: &Exception) -> bool {
     object(e).is_some_and(|o| o.data().suppress_context())

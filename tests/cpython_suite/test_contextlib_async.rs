@@ -7,11 +7,15 @@
 //! `await ctx.__aexit__(type, value, tb)` is `ctx.aexit(Some(value)).await`, which gives
 //! back `Err(value)` where Python's `__aexit__` returns False.
 //!
-//! Not carried (see `not_applicable.toml` and `pending.toml`): tracebacks, docstrings,
-//! function attributes, keywords, abstract base classes, decorators, and the checks of
-//! missing `__aenter__`/`__aexit__` that Rust's types make at compile time; `__cause__`
-//! and `__context__` wait for pycoro features. Where a test also inspects the stack's
-//! private `_exit_callbacks` or a wrapper's `__wrapped__`, that part is left out, and said.
+//! `TestAsyncExitStack` also runs the tests it inherits from test_contextlib's
+//! `TestBaseExitStack`, on `SyncAsyncExitStack`: test_contextlib's generic bodies, on an
+//! `AsyncExitStack` driven as a synchronous stack.
+//!
+//! Not carried (see `not_applicable.toml`): tracebacks, docstrings, function attributes,
+//! keywords, abstract base classes, decorators, and the checks of missing
+//! `__aenter__`/`__aexit__` that Rust's types make at compile time. Where a test also
+//! inspects the stack's private `_exit_callbacks` or a wrapper's `__wrapped__`, that part
+//! is left out, and said.
 
 // `async for x in it: break` is kept as Python has it.
 #![allow(clippy::never_loop)]
@@ -25,9 +29,12 @@ use pycoro::contextlib::{
     GeneratorContextManager, aclosing, async_with, asynccontextmanager, contextmanager,
     nullcontext,
 };
-use pycoro::native::{AsyncClose, AsyncGenerator, StopAsyncIteration, run_with_clock};
+use pycoro::exceptions::{IndexError, StopAsyncIteration, exception_repr};
+use pycoro::native::{AsyncClose, AsyncGenerator, run_with_clock};
+use pycoro::py_exception;
 
 use crate::support::*;
+use crate::test_contextlib::{ExitStackClass, base_exit_stack_tests, test_base_exit_stack};
 
 /// The module's `_async_test`: `asyncio.run(coro)`.
 fn async_test(coro: impl std::future::Future<Output = PyResult<()>> + 'static) -> PyResult<()> {
@@ -36,11 +43,11 @@ fn async_test(coro: impl std::future::Future<Output = PyResult<()>> + 'static) -
 
 /// Python's `1 / 0`.
 fn zero_division() -> Exception {
-    PyException::new("ZeroDivisionError", "division by zero").into()
+    ZeroDivisionError::new("division by zero").into()
 }
 
 fn is_zero_division(e: &Exception) -> bool {
-    exception_name(e) == "ZeroDivisionError"
+    e.isinstance::<ZeroDivisionError>()
 }
 
 /// `state = []`.
@@ -334,7 +341,7 @@ mod async_context_manager_test_case {
                 assert_eq!(state.get(), [1]);
                 assert_eq!(x, 42);
                 state.push(x);
-                Err::<(), _>(PyException::new("ZeroDivisionError", "999").into())
+                Err::<(), _>(ZeroDivisionError::new(999).into())
             })
             .await?;
             assert_eq!(suppressed, None);
@@ -343,37 +350,86 @@ mod async_context_manager_test_case {
         })
     }
 
-    /// Its two subclass cases (`StopIterationSubclass`, `StopAsyncIterationSubclass`)
-    /// wait for the exception hierarchy: pycoro has no exception subclasses yet.
     #[test]
     fn test_contextmanager_except_stopiter() -> PyResult<()> {
-        // for stop_exc in (StopIteration('spam'), StopAsyncIteration('ham'), ...):
-        //     try:
-        //         async with woohoo():
-        //             raise stop_exc
-        //     except Exception as ex:
-        //         self.assertIs(ex, stop_exc)
-        //     else:
-        //         self.fail(f'{stop_exc} was suppressed')
+        // class StopIterationSubclass(StopIteration):
+        //     pass
+        //
+        // class StopAsyncIterationSubclass(StopAsyncIteration):
+        //     pass
+        //
+        // for stop_exc in (
+        //     StopIteration('spam'),
+        //     StopAsyncIteration('ham'),
+        //     StopIterationSubclass('spam'),
+        //     StopAsyncIterationSubclass('spam')
+        // ):
+        //     with self.subTest(type=type(stop_exc)):
+        //         try:
+        //             async with woohoo():
+        //                 raise stop_exc
+        //         except Exception as ex:
+        //             self.assertIs(ex, stop_exc)
+        //         else:
+        //             self.fail(f'{stop_exc} was suppressed')
+        py_exception!(StopIterationSubclass(StopIteration));
+        py_exception!(StopAsyncIterationSubclass(StopAsyncIteration));
         async_test(async {
-            let ex = async_with(yields_once(), async |()| {
-                Err::<(), _>(StopIteration::new("spam").into())
+            let stop_excs: [Exception; 4] = [
+                StopIteration::new("spam").into(),
+                StopAsyncIteration::new("ham").into(),
+                StopIterationSubclass::new("spam").into(),
+                StopAsyncIterationSubclass::new("spam").into(),
+            ];
+            for stop_exc in stop_excs {
+                let kept = clone_exception(&stop_exc);
+                match async_with(yields_once(), async |()| Err::<(), _>(stop_exc)).await {
+                    Err(ex) => assert!(same_exception(&ex, &kept)),
+                    Ok(_) => panic!("{} was suppressed", exception_repr(&kept)),
+                }
+            }
+            Ok(())
+        })
+    }
+
+    #[test]
+    fn test_contextmanager_wrap_runtimeerror() -> PyResult<()> {
+        // @asynccontextmanager
+        // async def woohoo():
+        //     try:
+        //         yield
+        //     except Exception as exc:
+        //         raise RuntimeError(f'caught {exc}') from exc
+        let woohoo = || {
+            asynccontextmanager(AsyncGenerator::new(async move |co| {
+                match co.yield_(()).await {
+                    Err(exc) if is_exception(&exc) => {
+                        Err(RuntimeError::new(format!("caught {exc}")).raise_from(exc))
+                    }
+                    other => other.map(drop),
+                }
+            }))
+        };
+        async_test(async move {
+            // with self.assertRaises(RuntimeError):
+            //     async with woohoo():
+            //         1 / 0
+            let e = async_with(woohoo(), async |()| Err::<(), _>(zero_division()))
+                .await
+                .unwrap_err();
+            assert!(e.isinstance::<RuntimeError>());
+            // # If the context manager wrapped StopAsyncIteration in a RuntimeError,
+            // # we also unwrap it, because we can't tell whether the wrapping was
+            // # done by the generator machinery or by the generator itself.
+            // with self.assertRaises(StopAsyncIteration):
+            //     async with woohoo():
+            //         raise StopAsyncIteration
+            let e = async_with(woohoo(), async |()| {
+                Err::<(), _>(StopAsyncIteration::default().into())
             })
             .await
             .unwrap_err();
-            assert!(
-                ex.is::<StopIteration>() && ex.to_string() == "spam",
-                "suppressed"
-            );
-            let ex = async_with(yields_once(), async |()| {
-                Err::<(), _>(PyException::new("StopAsyncIteration", "ham").into())
-            })
-            .await
-            .unwrap_err();
-            assert!(
-                StopAsyncIteration::is(&ex) && ex.to_string() == "ham",
-                "suppressed"
-            );
+            assert!(e.isinstance::<StopAsyncIteration>());
             Ok(())
         })
     }
@@ -500,9 +556,195 @@ mod aclosing_test_case {
     }
 }
 
-/// `class TestAsyncExitStack(TestBaseExitStack, unittest.TestCase)`
+/// `class TestAsyncExitStack(TestBaseExitStack, unittest.TestCase)`:
+/// `exit_stack = SyncAsyncExitStack`.
 mod test_async_exit_stack {
     use super::*;
+
+    /// `class SyncAsyncExitStack(AsyncExitStack)`: `__enter__`, `__exit__` and `close` run
+    /// `__aenter__`, `__aexit__` and `aclose` to completion on a loop (`run_coroutine`);
+    /// `callback`, `push`, `enter_context` and `pop_all` are AsyncExitStack's own.
+    #[derive(Clone, Default)]
+    struct SyncAsyncExitStack(AsyncExitStack);
+
+    impl SyncAsyncExitStack {
+        /// `run_coroutine(coro)`: on a loop of its own, where CPython runs each on the
+        /// test's one loop; none of these coroutines leaves anything on it.
+        fn run_coroutine<T: Clone + 'static>(
+            coro: impl std::future::Future<Output = PyResult<T>> + 'static,
+        ) -> PyResult<T> {
+            run_with_clock(coro, Clock::new_virtual())
+        }
+    }
+
+    impl ContextManager for SyncAsyncExitStack {
+        type Target = SyncAsyncExitStack;
+
+        fn enter(&mut self) -> PyResult<SyncAsyncExitStack> {
+            let mut stack = self.0.clone();
+            Self::run_coroutine(async move { stack.aenter().await }).map(SyncAsyncExitStack)
+        }
+
+        fn exit(&mut self, exc: Option<Exception>) -> PyResult<()> {
+            let mut stack = self.0.clone();
+            Self::run_coroutine(async move { stack.aexit(exc).await })
+        }
+    }
+
+    impl ExitStackClass for SyncAsyncExitStack {
+        fn new() -> Self {
+            Self::default()
+        }
+        fn callback(&self, f: impl FnOnce() -> PyResult<()> + 'static) {
+            self.0.callback(f)
+        }
+        fn push(&self, exit: impl FnOnce(Option<Exception>) -> PyResult<()> + 'static) {
+            self.0.push(exit)
+        }
+        fn push_cm<C: ContextManager + 'static>(&self, cm: C) {
+            self.0.push_cm(cm)
+        }
+        fn enter_context<C: ContextManager + 'static>(&self, cm: C) -> PyResult<C::Target> {
+            self.0.enter_context(cm)
+        }
+        fn close(&self) -> PyResult<()> {
+            let stack = self.0.clone();
+            Self::run_coroutine(async move { stack.aclose().await })
+        }
+        fn pop_all(&self) -> Self {
+            SyncAsyncExitStack(self.0.pop_all())
+        }
+    }
+
+    base_exit_stack_tests!(SyncAsyncExitStack);
+
+    #[test]
+    fn test_async_exit_exception_chaining() -> PyResult<()> {
+        // # Ensure exception chaining matches the reference behaviour
+        // async def raise_exc(exc):
+        //     raise exc
+        //
+        // saved_details = None
+        // async def suppress_exc(*exc_details):
+        //     nonlocal saved_details
+        //     saved_details = exc_details
+        //     return True
+        //
+        // try:
+        //     async with self.exit_stack() as stack:
+        //         stack.push_async_callback(raise_exc, IndexError)
+        //         stack.push_async_callback(raise_exc, KeyError)
+        //         stack.push_async_callback(raise_exc, AttributeError)
+        //         stack.push_async_exit(suppress_exc)
+        //         stack.push_async_callback(raise_exc, ValueError)
+        //         1 / 0
+        // except IndexError as exc:
+        //     self.assertIsInstance(exc.__context__, KeyError)
+        //     self.assertIsInstance(exc.__context__.__context__, AttributeError)
+        //     # Inner exceptions were suppressed
+        //     self.assertIsNone(exc.__context__.__context__.__context__)
+        // else:
+        //     self.fail("Expected IndexError, but no exception was raised")
+        // # Check the inner exceptions
+        // inner_exc = saved_details[1]
+        // self.assertIsInstance(inner_exc, ValueError)
+        // self.assertIsInstance(inner_exc.__context__, ZeroDivisionError)
+        fn raise_exc(
+            exc: impl Into<Exception>,
+        ) -> impl FnOnce() -> std::future::Ready<PyResult<()>> {
+            let exc = exc.into();
+            move || std::future::ready(Err(exc))
+        }
+        async_test(async {
+            let saved_details = Rc::new(RefCell::new(None));
+            // `async with` on a SyncAsyncExitStack is AsyncExitStack's own.
+            let raised = async_with(AsyncExitStack::new(), async |stack| {
+                stack.push_async_callback(raise_exc(IndexError::default()));
+                stack.push_async_callback(raise_exc(KeyError::default()));
+                stack.push_async_callback(raise_exc(AttributeError::default()));
+                let saved = saved_details.clone();
+                stack.push_async_exit(move |exc| async move {
+                    *saved.borrow_mut() = exc;
+                    Ok(())
+                });
+                stack.push_async_callback(raise_exc(ValueError::default()));
+                Err::<(), _>(zero_division())
+            })
+            .await;
+            test_base_exit_stack::check_exception_chaining(
+                raised,
+                saved_details.borrow_mut().take(),
+            );
+            Ok(())
+        })
+    }
+
+    py_exception!(MyException(Exception));
+
+    #[test]
+    fn test_async_exit_exception_explicit_none_context() -> PyResult<()> {
+        // # Ensure AsyncExitStack chaining matches actual nested `with` statements
+        // # regarding explicit __context__ = None.
+        //
+        // @asynccontextmanager
+        // async def my_cm():
+        //     try:
+        //         yield
+        //     except BaseException:
+        //         exc = MyException()
+        //         try:
+        //             raise exc
+        //         finally:
+        //             exc.__context__ = None
+        fn my_cm() -> AsyncGeneratorContextManager<()> {
+            asynccontextmanager(AsyncGenerator::new(async move |co| {
+                match co.yield_(()).await {
+                    // Raised during nothing (no `during`): its `__context__` is None.
+                    Err(_) => Err(MyException::default().into()),
+                    Ok(_) => Ok(()),
+                }
+            }))
+        }
+        // @asynccontextmanager
+        // async def my_cm_with_exit_stack():
+        //     async with self.exit_stack() as stack:
+        //         await stack.enter_async_context(my_cm())
+        //         yield stack
+        fn my_cm_with_exit_stack() -> AsyncGeneratorContextManager<AsyncExitStack> {
+            asynccontextmanager(AsyncGenerator::new(async move |co| {
+                // The `async with` around a `yield`, spelled out.
+                let mut exit_stack = AsyncExitStack::new();
+                let stack = exit_stack.aenter().await?;
+                let body = match stack.enter_async_context(my_cm()).await {
+                    Ok(()) => co.yield_(stack).await.map(drop),
+                    Err(e) => Err(e),
+                };
+                exit_stack.aexit(body.err()).await
+            }))
+        }
+        // for cm in (my_cm, my_cm_with_exit_stack):
+        //     with self.subTest():
+        //         try:
+        //             async with cm():
+        //                 raise IndexError()
+        //         except MyException as exc:
+        //             self.assertIsNone(exc.__context__)
+        //         else:
+        //             self.fail("Expected IndexError, but no exception was raised")
+        async fn check<C: AsyncContextManager>(cm: C) {
+            let raised = async_with(cm, async |_| Err::<(), _>(IndexError::default().into()));
+            let exc = raised
+                .await
+                .expect_err("Expected IndexError, but no exception was raised");
+            assert!(exc.is::<MyException>());
+            assert!(context(&exc).is_none());
+        }
+        async_test(async {
+            check(my_cm()).await;
+            check(my_cm_with_exit_stack()).await;
+            Ok(())
+        })
+    }
 
     /// The check of `push_async_callback`'s wrappers (`__wrapped__`, `__name__`) and of
     /// its argument errors (`TypeError`) is not carried: a Rust callback is a closure
@@ -517,16 +759,7 @@ mod test_async_exit_stack {
         //         stack.push_async_callback(_exit, *args, **kwds)
         // self.assertEqual(result, expected)
         async_test(async {
-            // (args, kwds) of each call
-            type Call = (Vec<i64>, Vec<(&'static str, i64)>);
-            let expected: Vec<Call> = vec![
-                (vec![], vec![]),
-                (vec![1], vec![]),
-                (vec![1, 2], vec![]),
-                (vec![], vec![("example", 1)]),
-                (vec![1], vec![("example", 1)]),
-                (vec![1, 2], vec![("example", 1)]),
-            ];
+            let expected = test_base_exit_stack::callback_calls();
             let result = Rc::new(RefCell::new(Vec::new()));
             let pushed = expected.clone();
             let r = result.clone();
