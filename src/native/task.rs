@@ -54,7 +54,7 @@ pin_project_lite::pin_project! {
         // field counts, a million times.
         number: u64,
         slot: u32,
-        must_cancel: Cell<bool>,
+        must_cancel: MustCancel,
         // Its coroutine has been polled: a task cancelled before then never runs it.
         started: Cell<bool>,
         // `task.cancelling()`: the cancellation requests not taken back by `uncancel()`.
@@ -178,6 +178,43 @@ std::thread_local! {
     static CURRENT: Cell<Option<TaskId>> = const { Cell::new(None) };
 }
 
+std::thread_local! {
+    // How many tasks on this thread have a cancellation to raise at their next await
+    // (`_must_cancel`): while none has, an await need not look its task up to ask.
+    static PENDING_CANCELS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// `task._must_cancel`, counted in [`PENDING_CANCELS`] while it is set.
+#[derive(Default)]
+struct MustCancel(Cell<bool>);
+
+impl MustCancel {
+    fn is_set(&self) -> bool {
+        self.0.get()
+    }
+
+    fn set(&self) {
+        if !self.0.replace(true) {
+            PENDING_CANCELS.set(PENDING_CANCELS.get() + 1);
+        }
+    }
+
+    /// Clears it: whether it was set.
+    fn take(&self) -> bool {
+        let was = self.0.replace(false);
+        if was {
+            PENDING_CANCELS.set(PENDING_CANCELS.get().saturating_sub(1));
+        }
+        was
+    }
+}
+
+impl Drop for MustCancel {
+    fn drop(&mut self) {
+        self.take();
+    }
+}
+
 /// The native task running on this thread, if any (`asyncio.current_task()`).
 pub(crate) fn current() -> Option<RunningRef> {
     let id = CURRENT.get()?;
@@ -188,6 +225,9 @@ pub(crate) fn current() -> Option<RunningRef> {
 /// was cancelled since its last await, as Python raises it there.
 // ANCHOR: check_cancelled
 pub(crate) fn check_cancelled() -> PyResult<()> {
+    if PENDING_CANCELS.get() == 0 {
+        return Ok(()); // no task on this thread has a cancellation to take
+    }
     let Some(id) = current_id() else {
         return Ok(()); // not in a task
     };
@@ -295,7 +335,7 @@ impl<T: Clone + 'static> Task<T> {
             future,
             number: id.number,
             slot,
-            must_cancel: Cell::new(false),
+            must_cancel: MustCancel::default(),
             started: Cell::new(false),
             cancels: Cell::new(0),
             cancel_message: Cell::new(None),
@@ -397,7 +437,7 @@ impl<T: Clone + 'static, F> Inner<T, F> {
         self.waiting_on.set(waiting_on);
         if !passed_on {
             // Nothing to pass it to: raised at the task's next await, in a step now.
-            self.must_cancel.set(true);
+            self.must_cancel.set();
             self.cancel_message.set(message.map(Box::new));
             wake();
         }
@@ -473,7 +513,7 @@ where
             if coro.is_none() {
                 return;
             }
-            if !this.started.replace(true) && this.must_cancel.get() {
+            if !this.started.replace(true) && this.must_cancel.is_set() {
                 // Cancelled before its first step: Python throws `CancelledError` into a
                 // coroutine that has not started, which raises it without running a line.
                 PinMut::as_mut(&mut coro).set(None);
@@ -492,7 +532,7 @@ where
             // A coroutine that returns while a cancellation is pending (it cancelled its
             // own task, say) ends cancelled, as `Task.__step` decides; one that raises
             // keeps its exception.
-            Some(Ok(_)) if this.must_cancel.replace(false) => {
+            Some(Ok(_)) if this.must_cancel.take() => {
                 let message = this.cancel_message.take().map(|message| *message);
                 this.future.set_task_cancelled(message, None);
             }
@@ -591,7 +631,7 @@ where
     }
 
     fn take_cancellation(&self) -> Option<Exception> {
-        if !self.must_cancel.replace(false) {
+        if !self.must_cancel.take() {
             return None;
         }
         // The message stays, as Python's `_cancel_message` does, for a later request.
