@@ -227,6 +227,19 @@ pub static TIMELINES: &[Timeline] = &[
         one_task: false,
     },
     Timeline {
+        id: "x03-taskgroup-failing-child",
+        lanes: &[
+            "main",
+            "fetch('small', 0.1)",
+            "fetch('big', 1.0)",
+            "fetch('flaky', 0.3, True)",
+        ],
+        lane_of: |_, line| {
+            first_matching(line, &[&["[main]"], &["[small]"], &["[big]"], &["[flaky]"]])
+        },
+        one_task: false,
+    },
+    Timeline {
         id: "x05-async-generator-pipeline",
         lanes: &[
             "main",
