@@ -227,6 +227,27 @@ pub static TIMELINES: &[Timeline] = &[
         one_task: false,
     },
     Timeline {
+        id: "x03-taskgroup-failing-child",
+        lanes: &[
+            "main",
+            "fetch('small', 0.1)",
+            "fetch('big', 1.0)",
+            "fetch('flaky', 0.3, True)",
+        ],
+        lane_of: |_, line| {
+            first_matching(line, &[&["[main]"], &["[small]"], &["[big]"], &["[flaky]"]])
+        },
+        one_task: false,
+    },
+    Timeline {
+        id: "x04-timeout-slow-work",
+        // A timeout's work is awaited in main's task, and cancelled with it: its lines are
+        // main's. Only wait_for gives the work a task, and a lane, of its own.
+        lanes: &["main (and the work it awaits)", "upload (wait_for's task)"],
+        lane_of: |_, line| usize::from(line.starts_with("[upload]")),
+        one_task: false,
+    },
+    Timeline {
         id: "x05-async-generator-pipeline",
         lanes: &[
             "main",

@@ -3,7 +3,7 @@
 //! others and the block's own body, and every failure comes out together, in one
 //! `ExceptionGroup`.
 //!
-//! Book: chapter "asyncio's toolkit", section "TaskGroup".
+//! Book: chapter "asyncio's toolkit", section "x03-taskgroup-failing-child".
 
 use std::cell::{Cell, RefCell};
 use std::fmt;

@@ -1,5 +1,5 @@
 //! Every program of the five documents, as a Rust function that prints its trace, and
-//! a few of pycoro's own beyond them (`x01-queue-pipeline`: asyncio's toolkit at work;
+//! a few of pycoro's own beyond them (`x01` to `x04`: asyncio's toolkit at work;
 //! `x05` onwards: async generators and context managers).
 //!
 //! Each program is a module named after its ID (`s000-02-producer-consumer` is
@@ -54,6 +54,8 @@ pub mod s004_06_aiohttp_app;
 pub mod three_substrates;
 pub mod x01_queue_pipeline;
 pub mod x02_semaphore_rate_limit;
+pub mod x03_taskgroup_failing_child;
+pub mod x04_timeout_slow_work;
 pub mod x05_async_generator_pipeline;
 pub mod x06_aclose_finally;
 pub mod x07_contextmanager_timer;
@@ -179,6 +181,10 @@ pub static PROGRAMS: &[Program] = &[
         "a producer, a bounded Queue, three workers; join, then cancel the workers"),
     program!("x02-semaphore-rate-limit", x02_semaphore_rate_limit, gen 3, Exact, "toolkit.md",
         "at most three requests a second: a Semaphore whose units come back a second later"),
+    program!("x03-taskgroup-failing-child", x03_taskgroup_failing_child, gen 3, Exact, "toolkit.md",
+        "a TaskGroup whose child fails: the others and the block are cancelled; except* takes the ExceptionGroup apart"),
+    program!("x04-timeout-slow-work", x04_timeout_slow_work, gen 3, Exact, "toolkit.md",
+        "asyncio.timeout cancels slow work and raises TimeoutError; reschedule moves the deadline; wait_for"),
     program!("x05-async-generator-pipeline", x05_async_generator_pipeline, gen 3, Exact, "async-generators.md",
         "async for over async generators that await; an async comprehension with a condition"),
     program!("x06-aclose-finally", x06_aclose_finally, gen 3, Exact, "async-generators.md",
