@@ -7,8 +7,8 @@ use common::Log;
 use pycoro::clock::Clock;
 use pycoro::event_loop::{EventLoop, get_running_loop};
 use pycoro::exceptions::{
-    CancelledError, PyResult, RuntimeError, TimeoutError, ValueError, exception_repr,
-    format_exception_only,
+    CancelledError, PyResult, RuntimeError, TimeoutError, ValueError, cause, context,
+    exception_repr, format_exception_only, same_exception,
 };
 use pycoro::native::{
     ReturnWhen, as_completed, create_task, current_task, gather, gather_return_exceptions,
@@ -1173,6 +1173,27 @@ fn a_cancellation_from_outside_the_block_stays_a_cancellation() -> PyResult<()> 
         sleep(0.1).await?;
         task.cancel();
         assert!((&task).await.is_err_and(|e| e.is::<CancelledError>()));
+        Ok(())
+    })
+}
+
+#[test]
+fn timeout_error_is_raised_from_the_cancelled_error() -> PyResult<()> {
+    // `raise TimeoutError from exc_val` in timeout()'s __aexit__, and
+    // `raise TimeoutError() from exc` in wait_for: the CancelledError is both the cause
+    // and the context.
+    run(async {
+        let stuck = || sleep(10.0);
+        let errors = [
+            timeout(Some(0.1))?.run(stuck()).await.unwrap_err(),
+            wait_for(stuck(), 0.1).await.unwrap_err(),
+        ];
+        for e in &errors {
+            assert!(e.is::<TimeoutError>(), "{e:?}");
+            let cause = cause(e).expect("a __cause__");
+            assert!(cause.is::<CancelledError>(), "{cause:?}");
+            assert!(context(e).is_some_and(|context| same_exception(context, cause)));
+        }
         Ok(())
     })
 }

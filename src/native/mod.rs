@@ -74,7 +74,7 @@ use crate::event_loop::{
     AnyFuture, EventLoop, Future, Handle, Ready, get_running_loop, no_running_loop,
     with_running_loop,
 };
-use crate::exceptions::{CancelledError, Object, PyResult, TimeoutError, clone_exception};
+use crate::exceptions::{CancelledError, Object, PyResult, Raise, TimeoutError, clone_exception};
 pub use asyncgen::{
     Aclose, Asend, AsyncGenerator, AsyncIterable, AsyncIterator, Athrow, Co, StopAsyncIteration,
     Yield, aiter, anext, anext_or,
@@ -670,11 +670,11 @@ pub fn as_completed<T: Clone + 'static>(
 // ANCHOR: wait_for
 /// `asyncio.wait_for(aw, timeout)`, as Python 3.11 has it: the outcome of `aw` (a task, a
 /// pycoro future, or a coroutine, which becomes a task), or, after `timeout` seconds, `aw`
-/// cancelled **and waited for** (its clean-up runs first), then `TimeoutError`. A task
-/// that swallows the cancellation and returns gives its value instead, and one that
-/// raises something else raises that. A `timeout` of zero or less cancels at once; `None`
-/// waits as long as it takes. Cancelling the task that awaits `wait_for` cancels `aw`
-/// too, and waits for it, before the `CancelledError` goes on.
+/// cancelled **and waited for** (its clean-up runs first), then `TimeoutError` raised
+/// from the `CancelledError`. A task that swallows the cancellation and returns gives its
+/// value instead, and one that raises something else raises that. A `timeout` of zero or
+/// less cancels at once; `None` waits as long as it takes. Cancelling the task that awaits
+/// `wait_for` cancels `aw` too, and waits for it, before the `CancelledError` goes on.
 ///
 /// With no timeout a coroutine still becomes a task, where Python awaits it in place: its
 /// outcome is the same, but it starts on the loop's next pass, as a task of its own.
@@ -736,10 +736,11 @@ async fn cancel_and_wait(event_loop: &EventLoop, fut: &Awaited) -> PyResult<()> 
     waiter.await
 }
 
-/// The outcome of `aw` once `wait_for` has timed out: cancelled means `TimeoutError`.
+/// The outcome of `aw` once `wait_for` has timed out: cancelled means `TimeoutError`,
+/// raised from that `CancelledError` (`raise TimeoutError() from exc`).
 fn timed_out<T>(outcome: PyResult<T>) -> PyResult<T> {
     match outcome {
-        Err(e) if e.is::<CancelledError>() => Err(TimeoutError::default().into()),
+        Err(e) if e.is::<CancelledError>() => Err(TimeoutError::default().raise_from(e)),
         other => other,
     }
 }
