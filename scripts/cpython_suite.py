@@ -68,6 +68,8 @@ MODULES = [
     Module("test_contextlib_async"),
     Module("test_asyncio.test_queues"),
     Module("test_asyncio.test_locks"),
+    Module("test_asyncio.test_timeouts"),
+    Module("test_asyncio.test_waitfor"),
 ]
 
 
