@@ -69,6 +69,8 @@ MODULES = [
     Module("test_asyncio.test_queues"),
     Module("test_asyncio.test_locks"),
     Module("test_asyncio.test_taskgroups"),
+    Module("test_asyncio.test_timeouts"),
+    Module("test_asyncio.test_waitfor"),
 ]
 
 

@@ -7,8 +7,8 @@ use common::Log;
 use pycoro::clock::Clock;
 use pycoro::event_loop::{EventLoop, get_running_loop};
 use pycoro::exceptions::{
-    CancelledError, PyResult, RuntimeError, TimeoutError, ValueError, exception_repr,
-    format_exception_only,
+    CancelledError, PyResult, RuntimeError, TimeoutError, ValueError, cause, context,
+    exception_repr, format_exception_only, same_exception,
 };
 use pycoro::native::{
     ReturnWhen, as_completed, create_task, current_task, gather, gather_return_exceptions,
@@ -972,7 +972,7 @@ fn wait_for_cancels_the_inner_task_and_waits_for_it_before_timeout_error() -> Py
     let log = Log::default();
     let (inner_log, main_log) = (log.clone(), log.clone());
     run(async move {
-        let slow = create_task(async move {
+        let slow = async move {
             match sleep(10.0).await {
                 Err(e) if e.is::<CancelledError>() => {
                     inner_log.push("inner cleans up");
@@ -982,7 +982,7 @@ fn wait_for_cancels_the_inner_task_and_waits_for_it_before_timeout_error() -> Py
                 }
                 other => other,
             }
-        })?;
+        };
         match wait_for(slow, 2.0).await {
             Err(e) if e.is::<TimeoutError>() => main_log.push(format!("timeout at {}", now())),
             other => panic!("no TimeoutError: {other:?}"),
@@ -1000,12 +1000,12 @@ fn wait_for_cancels_the_inner_task_and_waits_for_it_before_timeout_error() -> Py
 #[test]
 fn wait_for_returns_the_value_of_an_inner_task_that_swallows_the_cancellation() -> PyResult<()> {
     let value = run(async {
-        let stubborn = create_task(async {
+        let stubborn = async {
             match sleep(10.0).await {
                 Err(e) if e.is::<CancelledError>() => Ok("kept going"),
                 other => other.map(|()| "slept"),
             }
-        })?;
+        };
         wait_for(stubborn, 1.0).await
     })?;
     assert_eq!(value, "kept going");
@@ -1017,13 +1017,13 @@ fn cancelling_the_task_that_awaits_wait_for_cancels_the_inner_task() -> PyResult
     let log = Log::default();
     let (inner_log, main_log) = (log.clone(), log.clone());
     run(async move {
-        let inner = create_task(async move {
+        let inner = async move {
             let slept = sleep(10.0).await;
             if slept.as_ref().is_err_and(|e| e.is::<CancelledError>()) {
                 inner_log.push("inner cancelled");
             }
             slept
-        })?;
+        };
         let outer = create_task(async move { wait_for(inner, 5.0).await })?;
         sleep(1.0).await?;
         outer.cancel();
@@ -1034,6 +1034,48 @@ fn cancelling_the_task_that_awaits_wait_for_cancels_the_inner_task() -> PyResult
         Ok(())
     })?;
     assert_eq!(log.take(), ["inner cancelled", "outer cancelled"]);
+    Ok(())
+}
+
+#[test]
+fn a_message_cancelling_wait_for_reaches_the_inner_task_only_without_a_timeout() -> PyResult<()> {
+    // With a timeout, wait_for waits on a future of its own: the message cancels that,
+    // and the inner task is cancelled after, without it. With none it awaits the task
+    // itself, which the cancellation reaches as it is.
+    let log = Log::default();
+    let main_log = log.clone();
+    run(async move {
+        for timeout in [Some(5.0), None] {
+            let inner_log = main_log.clone();
+            let inner_task = create_task(async move {
+                let slept = sleep(10.0).await;
+                if let Err(e) = &slept {
+                    inner_log.push(format!("inner: {}", exception_repr(e)));
+                }
+                slept
+            })?;
+            let outer = create_task(wait_for(inner_task.clone(), timeout))?;
+            sleep(1.0).await?;
+            outer.cancel_with_message("stop");
+            match (&outer).await {
+                Err(e) if e.is::<CancelledError>() => {
+                    main_log.push(format!("outer: {}", exception_repr(&e)))
+                }
+                other => panic!("the outer task was not cancelled: {other:?}"),
+            }
+            assert!(inner_task.cancelled());
+        }
+        Ok(())
+    })?;
+    assert_eq!(
+        log.take(),
+        [
+            "inner: CancelledError()",
+            "outer: CancelledError('stop')",
+            "inner: CancelledError('stop')",
+            "outer: CancelledError('stop')"
+        ]
+    );
     Ok(())
 }
 
@@ -1131,6 +1173,27 @@ fn a_cancellation_from_outside_the_block_stays_a_cancellation() -> PyResult<()> 
         sleep(0.1).await?;
         task.cancel();
         assert!((&task).await.is_err_and(|e| e.is::<CancelledError>()));
+        Ok(())
+    })
+}
+
+#[test]
+fn timeout_error_is_raised_from_the_cancelled_error() -> PyResult<()> {
+    // `raise TimeoutError from exc_val` in timeout()'s __aexit__, and
+    // `raise TimeoutError() from exc` in wait_for: the CancelledError is both the cause
+    // and the context.
+    run(async {
+        let stuck = || sleep(10.0);
+        let errors = [
+            timeout(Some(0.1))?.run(stuck()).await.unwrap_err(),
+            wait_for(stuck(), 0.1).await.unwrap_err(),
+        ];
+        for e in &errors {
+            assert!(e.is::<TimeoutError>(), "{e:?}");
+            let cause = cause(e).expect("a __cause__");
+            assert!(cause.is::<CancelledError>(), "{cause:?}");
+            assert!(context(e).is_some_and(|context| same_exception(context, cause)));
+        }
         Ok(())
     })
 }

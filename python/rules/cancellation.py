@@ -222,6 +222,35 @@ async def cancelling_the_task_that_awaits_wait_for_cancels_the_inner_task():
 # ANCHOR_END: wait_for_outer_cancelled
 
 
+async def a_message_cancelling_wait_for_reaches_the_inner_task_only_without_a_timeout():
+    # With a timeout, wait_for waits on a future of its own: the message cancels that,
+    # and the inner task is cancelled after, without it. With none it awaits the task
+    # itself, which the cancellation reaches as it is.
+    seen = []
+
+    async def inner():
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError as e:
+            seen.append('inner: %r' % e)
+            raise
+
+    for timeout in (5, None):
+        inner_task = asyncio.create_task(inner())
+        outer = asyncio.create_task(asyncio.wait_for(inner_task, timeout))
+        await asyncio.sleep(1)
+        outer.cancel('stop')
+        try:
+            await outer
+        except asyncio.CancelledError as e:
+            seen.append('outer: %r' % e)
+        else:
+            raise AssertionError('the outer task was not cancelled')
+        assert inner_task.cancelled()
+    assert seen == ["inner: CancelledError()", "outer: CancelledError('stop')",
+                    "inner: CancelledError('stop')", "outer: CancelledError('stop')"], seen
+
+
 # ANCHOR: cancel_message
 async def cancel_with_a_message_reaches_the_coroutine_and_whoever_awaits_the_task():
     async def sleeper():
@@ -274,5 +303,6 @@ asyncio.run(cancelling_counts_the_requests_and_uncancel_takes_one_back())
 asyncio.run(wait_for_cancels_the_inner_task_and_waits_for_it_before_timeout_error())
 asyncio.run(wait_for_returns_the_value_of_an_inner_task_that_swallows_the_cancellation())
 asyncio.run(cancelling_the_task_that_awaits_wait_for_cancels_the_inner_task())
+asyncio.run(a_message_cancelling_wait_for_reaches_the_inner_task_only_without_a_timeout())
 asyncio.run(a_finally_that_awaits_runs_when_the_task_is_cancelled())
 asyncio.run(cancel_with_a_message_reaches_the_coroutine_and_whoever_awaits_the_task())

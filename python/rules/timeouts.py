@@ -78,6 +78,29 @@ async def a_cancellation_from_outside_the_block_stays_a_cancellation():
         raise AssertionError('the task was not cancelled')
 
 
+async def timeout_error_is_raised_from_the_cancelled_error():
+    # `raise TimeoutError from exc_val` in timeout()'s __aexit__, and
+    # `raise TimeoutError() from exc` in wait_for: the CancelledError is both the cause
+    # and the context (timeout()'s as in CPython 3.11.7: 3.11.2 set the context only).
+    async def stuck():
+        await asyncio.sleep(10)
+
+    errors = []
+    try:
+        async with asyncio.timeout(0.1):
+            await stuck()
+    except TimeoutError as e:
+        errors.append(e)
+    try:
+        await asyncio.wait_for(stuck(), 0.1)
+    except TimeoutError as e:
+        errors.append(e)
+    assert len(errors) == 2, errors
+    for e in errors:
+        assert type(e.__cause__) is asyncio.CancelledError, repr(e.__cause__)
+        assert e.__context__ is e.__cause__
+
+
 # ANCHOR: shield
 async def shield_keeps_a_cancellation_of_the_waiter_from_the_task():
     log = []
@@ -131,5 +154,6 @@ asyncio.run(a_block_that_ends_in_time_gives_its_value_and_the_timeout_has_not_ex
 asyncio.run(reschedule_moves_the_deadline_from_inside_the_block())
 asyncio.run(a_timeout_without_a_deadline_never_expires())
 asyncio.run(a_cancellation_from_outside_the_block_stays_a_cancellation())
+asyncio.run(timeout_error_is_raised_from_the_cancelled_error())
 asyncio.run(shield_keeps_a_cancellation_of_the_waiter_from_the_task())
 asyncio.run(as_completed_raises_timeout_error_for_every_result_not_in_by_its_timeout())

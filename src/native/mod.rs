@@ -74,7 +74,7 @@ use crate::event_loop::{
     AnyFuture, EventLoop, Future, Handle, Ready, get_running_loop, no_running_loop,
     with_running_loop,
 };
-use crate::exceptions::{CancelledError, Object, PyResult, TimeoutError, clone_exception};
+use crate::exceptions::{CancelledError, Object, PyResult, Raise, TimeoutError, clone_exception};
 pub use asyncgen::{
     Aclose, Asend, AsyncGenerator, AsyncIterable, AsyncIterator, Athrow, Co, StopAsyncIteration,
     Yield, aiter, anext, anext_or,
@@ -668,33 +668,51 @@ pub fn as_completed<T: Clone + 'static>(
 }
 
 // ANCHOR: wait_for
-/// `asyncio.wait_for(task, timeout)`, as Python 3.11 has it: the task's result, or, after
-/// `timeout` seconds, the task cancelled **and waited for** (its clean-up runs first), then
-/// `TimeoutError`. A task that swallows the cancellation and returns gives its value
-/// instead. Cancelling the task that awaits `wait_for` cancels the inner task too, and
-/// waits for it, before the `CancelledError` goes on.
-pub async fn wait_for<T: Clone + 'static>(task: Task<T>, timeout: f64) -> PyResult<T> {
+/// `asyncio.wait_for(aw, timeout)`, as Python 3.11 has it: the outcome of `aw` (a task, a
+/// pycoro future, or a coroutine, which becomes a task), or, after `timeout` seconds, `aw`
+/// cancelled **and waited for** (its clean-up runs first), then `TimeoutError` raised
+/// from the `CancelledError`. A task that swallows the cancellation and returns gives its
+/// value instead, and one that raises something else raises that. A `timeout` of zero or
+/// less cancels at once; `None` waits as long as it takes. Cancelling the task that awaits
+/// `wait_for` cancels `aw` too, and waits for it, before the `CancelledError` goes on.
+///
+/// With no timeout a coroutine still becomes a task, where Python awaits it in place: its
+/// outcome is the same, but it starts on the loop's next pass, as a task of its own.
+pub async fn wait_for<A>(
+    aw: A,
+    timeout: impl Into<Option<f64>>,
+) -> PyResult<<A::Gathered as Gathered>::Output>
+where
+    A: IntoGathered,
+    A::Gathered: IntoFuture<Output = PyResult<<A::Gathered as Gathered>::Output>>,
+{
     let event_loop = get_running_loop()?;
+    let Some(timeout) = timeout.into() else {
+        return aw.into_gathered()?.await;
+    };
     if timeout <= 0.0 {
-        if task.done() {
-            return task.result();
+        let fut = aw.into_gathered()?;
+        let awaited = fut.awaited();
+        if awaited.done() {
+            return fut.outcome();
         }
-        cancel_and_wait(&event_loop, &task).await?;
-        return timed_out(task.result());
+        cancel_and_wait(&event_loop, &awaited).await?;
+        return timed_out(fut.outcome());
     }
     let waiter = event_loop.create_future::<()>();
     let timer = event_loop.call_later(timeout, release(&waiter))?;
-    let release_on_done = release(&waiter);
-    task.add_done_callback(move |_| release_on_done());
+    let fut = aw.into_gathered()?;
+    let awaited = fut.awaited();
+    awaited.on_done(Box::new(release(&waiter)));
     let waited = waiter.await;
     timer.cancel();
-    if task.done() {
-        return task.result();
+    if awaited.done() {
+        return fut.outcome();
     }
-    cancel_and_wait(&event_loop, &task).await?;
+    cancel_and_wait(&event_loop, &awaited).await?;
     match waited {
         Err(cancelled) => Err(cancelled), // the awaiting task was cancelled: so it stays
-        Ok(()) => timed_out(task.result()),
+        Ok(()) => timed_out(fut.outcome()),
     }
 }
 // ANCHOR_END: wait_for
@@ -709,23 +727,20 @@ fn release(waiter: &Future<()>) -> impl FnOnce() + 'static {
     }
 }
 
-/// asyncio's `_cancel_and_wait`: cancels `task` and waits until it is done, however it
-/// ends (it may swallow the cancellation).
-async fn cancel_and_wait<T: Clone + 'static>(
-    event_loop: &EventLoop,
-    task: &Task<T>,
-) -> PyResult<()> {
+/// asyncio's `_cancel_and_wait`: cancels `fut` and waits until it is done, however it
+/// ends (a task may swallow the cancellation).
+async fn cancel_and_wait(event_loop: &EventLoop, fut: &Awaited) -> PyResult<()> {
     let waiter = event_loop.create_future::<()>();
-    let release_on_done = release(&waiter);
-    task.add_done_callback(move |_| release_on_done());
-    task.cancel();
+    fut.on_done(Box::new(release(&waiter)));
+    fut.cancel(None);
     waiter.await
 }
 
-/// The inner task's outcome once `wait_for` has timed out: cancelled means `TimeoutError`.
+/// The outcome of `aw` once `wait_for` has timed out: cancelled means `TimeoutError`,
+/// raised from that `CancelledError` (`raise TimeoutError() from exc`).
 fn timed_out<T>(outcome: PyResult<T>) -> PyResult<T> {
     match outcome {
-        Err(e) if e.is::<CancelledError>() => Err(TimeoutError::default().into()),
+        Err(e) if e.is::<CancelledError>() => Err(TimeoutError::default().raise_from(e)),
         other => other,
     }
 }

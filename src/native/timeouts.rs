@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use super::task::{TaskRef, current_task};
 use crate::event_loop::{Handle, get_running_loop};
-use crate::exceptions::{CancelledError, PyResult, RuntimeError, TimeoutError};
+use crate::exceptions::{CancelledError, PyResult, Raise, RuntimeError, TimeoutError};
 use crate::trace::PyRepr;
 
 /// `asyncio.timeout(delay)`: a [`Timeout`] `delay` seconds from now on the running loop's
@@ -145,9 +145,16 @@ impl Timeout {
         match self.0.state.get() {
             State::Expiring => {
                 self.0.state.set(State::Expired);
-                let cancelled = outcome.as_ref().is_err_and(|e| e.is::<CancelledError>());
-                if task.uncancel() <= self.0.cancelling.get() && cancelled {
-                    return Err(TimeoutError::default().into()); // raise TimeoutError from exc_val
+                // The timeout's request is taken back whatever the block raised, as
+                // `__aexit__` does; only a block that ends with it, and no request made
+                // since entry, gets `TimeoutError`, chained as `raise ... from exc_val`.
+                if task.uncancel() <= self.0.cancelling.get() {
+                    return match outcome {
+                        Err(e) if e.is::<CancelledError>() => {
+                            Err(TimeoutError::default().raise_from(e))
+                        }
+                        other => other,
+                    };
                 }
             }
             State::Entered => self.0.state.set(State::Exited),
