@@ -159,6 +159,13 @@ impl<T> Cell<T> {
 /// ```
 pub struct Future<T>(pub(crate) Rc<Cell<T>>);
 
+impl<T> Future<T> {
+    /// The loop it belongs to, whatever `T` is (a task's drop asks it for the name).
+    pub(crate) fn owner(&self) -> &EventLoop {
+        &self.0.event_loop
+    }
+}
+
 impl<T> Clone for Future<T> {
     fn clone(&self) -> Self {
         Self(self.0.clone())
@@ -429,7 +436,11 @@ impl<T> AnyFuture for Cell<T> {
 
     fn describe(&self) -> String {
         match self.task_number() {
-            Some(number) => format!("<Task {} name='Task-{number}'>", self.state_word()),
+            Some(number) => format!(
+                "<Task {} name='{}'>",
+                self.state_word(),
+                self.event_loop.task_name(number)
+            ),
             None => format!("<Future {}>", self.state_word()),
         }
     }
@@ -440,8 +451,11 @@ impl<T> AnyFuture for Cell<T> {
 /// retrieved", then `future: <Task finished ... exception=...>` and the report).
 impl<T> Drop for Cell<T> {
     fn drop(&mut self) {
+        let name = self
+            .task_number()
+            .map(|number| self.event_loop.take_task_name(number));
         if !matches!(self.state.get_mut(), State::Done(Err(_))) {
-            return; // the common case, at every task's end: no look-up at all
+            return; // the common case, at every task's end: no other look-up
         }
         // Only a failed task's name was kept: taken back whether or not it is reported.
         let coroutine = self
@@ -450,12 +464,12 @@ impl<T> Drop for Cell<T> {
         if self.retrieved() {
             return;
         }
-        let (what, head) = match self.task_number() {
-            Some(number) => {
+        let (what, head) = match name {
+            Some(name) => {
                 let coro = coroutine
                     .map(|name| format!(" coro=<{name}()>"))
                     .unwrap_or_default();
-                ("Task", format!("<Task finished name='Task-{number}'{coro}"))
+                ("Task", format!("<Task finished name='{name}'{coro}"))
             }
             None => ("Future", "<Future finished".to_string()),
         };

@@ -116,6 +116,9 @@ struct Inner {
     /// The coroutine of each task that finished with an exception, by task number, for
     /// the report if nobody retrieves it (a result cell keeps no name: every byte counts).
     failed_coroutines: RefCell<std::collections::HashMap<u64, &'static str>>,
+    /// The names given to tasks (`task.set_name`), by task number: the others are named
+    /// `Task-N`, made when asked for.
+    task_names: RefCell<std::collections::HashMap<u64, Rc<str>>>,
     /// asyncio's `_asyncgens`: the async generators first iterated while this loop ran,
     /// weakly, for `shutdown_asyncgens` to close (see [`AsyncGen`]).
     asyncgens: RefCell<Vec<Weak<dyn AsyncGen>>>,
@@ -361,6 +364,7 @@ impl EventLoop {
             reactor: RefCell::default(),
             exception_handler: RefCell::default(),
             failed_coroutines: RefCell::default(),
+            task_names: RefCell::default(),
             asyncgens: RefCell::default(),
         }))
     }
@@ -738,6 +742,31 @@ impl EventLoop {
             .failed_coroutines
             .borrow_mut()
             .insert(number, coroutine);
+    }
+
+    /// `task.get_name()` of task number `number`: the name it was given, or `Task-N`.
+    pub(crate) fn task_name(&self, number: u64) -> String {
+        let names = self.0.task_names.borrow();
+        match names.get(&number) {
+            Some(name) => name.to_string(),
+            None => format!("Task-{number}"),
+        }
+    }
+
+    /// `task.set_name(name)` of task number `number`.
+    pub(crate) fn set_task_name(&self, number: u64, name: &str) {
+        self.0.task_names.borrow_mut().insert(number, name.into());
+    }
+
+    /// The task's name, for a last report, and forgotten: the task goes.
+    pub(crate) fn take_task_name(&self, number: u64) -> String {
+        let mut names = self.0.task_names.borrow_mut();
+        match names.is_empty() {
+            true => format!("Task-{number}"),
+            false => names
+                .remove(&number)
+                .map_or_else(|| format!("Task-{number}"), |name| name.to_string()),
+        }
     }
 
     /// The name [`note_failed_coroutine`](Self::note_failed_coroutine) kept, taken back.

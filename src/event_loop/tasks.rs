@@ -51,6 +51,8 @@ pub(crate) trait Running {
     fn take_cancellation(&self) -> Option<Exception>;
     /// The pycoro future the task now waits for.
     fn wait_on(&self, future: Awaited);
+    /// `task.set_name(name)`.
+    fn set_name(&self, name: &str);
     /// `task.cancel(msg)`.
     fn cancel(&self, message: Option<Object>) -> bool;
     /// `task.cancelling()`: the cancellation requests not taken back.

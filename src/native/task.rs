@@ -98,8 +98,8 @@ impl<T, F> Inner<T, F> {
     /// `repr(task)` without its result, the task being in `state`.
     fn describe_as(&self, state: &str) -> String {
         format!(
-            "<Task {state} name='Task-{}' coro=<{}()>>",
-            self.number,
+            "<Task {state} name='{}' coro=<{}()>>",
+            self.future.owner().task_name(self.number),
             crate::generators::function_name(std::any::type_name::<F>())
         )
     }
@@ -152,6 +152,11 @@ impl TaskRef {
     /// `N` in its name `Task-N`: which task it is.
     pub(crate) fn number(&self) -> u64 {
         self.0.number()
+    }
+
+    /// `task.set_name(name)`.
+    pub fn set_name(&self, name: impl std::fmt::Display) {
+        self.0.set_name(&name.to_string());
     }
 
     /// `task.uncancel()` (Python 3.11).
@@ -347,9 +352,29 @@ impl<T: Clone + 'static> Task<T> {
         Ok(task)
     }
 
-    /// `task.get_name()`: `Task-1`, ...
+    /// `task.get_name()`: `Task-1`, ..., or the name it was given.
     pub fn name(&self) -> String {
         Running::name(&*self.0)
+    }
+
+    /// `task.set_name(name)`, and `create_task(coro, name=name)` after `create_task`.
+    ///
+    /// ```
+    /// use pycoro::native::{create_task, run, sleep};
+    ///
+    /// run(async {
+    ///     let task = create_task(sleep(0.0))?;
+    ///     assert_eq!(task.name(), "Task-2");
+    ///     task.set_name("yolo");
+    ///     assert_eq!(task.name(), "yolo");
+    ///     assert!(task.to_string().starts_with("<Task pending name='yolo' coro=<"));
+    ///     task.await
+    /// })?;
+    /// # Ok::<(), pycoro::exceptions::Exception>(())
+    /// ```
+    pub fn set_name(&self, name: impl std::fmt::Display) {
+        self.get_loop()
+            .set_task_name(self.0.number(), &name.to_string());
     }
 
     /// The name of the coroutine function it runs.
@@ -667,10 +692,14 @@ where
         self.future.as_ref().on_done(callback)
     }
 
+    fn set_name(&self, name: &str) {
+        self.future.owner().set_task_name(self.number, name);
+    }
+
     fn name(&self) -> String {
-        // Made when asked for: most tasks are never named, and a stored name cost 16
-        // bytes a task.
-        format!("Task-{}", self.number)
+        // Made when asked for, unless `set_name` gave it one (kept by the loop): most
+        // tasks are never named, and a stored name cost 16 bytes a task.
+        self.future.event_loop().task_name(self.number)
     }
 
     fn describe(&self) -> String {

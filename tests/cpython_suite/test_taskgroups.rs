@@ -7,8 +7,10 @@
 //! that ignores the body's outcome and returns its own error. The private `len(g._tasks)`
 //! is read from the group's `repr`, which shows it.
 //!
-//! Not carried (see `not_applicable.toml` and `pending.toml`): `test_taskgroup_task_context`
-//! (contextvars) and `test_taskgroup_task_name` (task names).
+//! `g.create_task(coro, name=n)` is `g.create_task(coro)?` then `set_name(n)`, which is
+//! what `create_task` does with `name` (`tasks._set_task_name`).
+//!
+//! Not carried (see `not_applicable.toml`): `test_taskgroup_task_context` (contextvars).
 
 /// `class TestTaskGroup(unittest.IsolatedAsyncioTestCase)`
 mod test_task_group {
@@ -790,6 +792,21 @@ mod test_task_group {
             assert_eq!(error_types(&eg), types(&["ZeroDivisionError"]));
             assert!(nhydras.get() >= 10);
             Ok(())
+        })
+    }
+
+    // t = g.create_task(coro(), name="yolo"); t.get_name() == "yolo"
+    #[test]
+    fn test_taskgroup_task_name() -> PyResult<()> {
+        run(async {
+            let g = TaskGroup::new();
+            g.run(async {
+                let t = g.create_task(sleep(0.0))?;
+                t.set_name("yolo");
+                assert_eq!(t.name(), "yolo");
+                Ok(())
+            })
+            .await
         })
     }
 
