@@ -426,3 +426,37 @@ async fn sleep_with(delay: f64, value: i32) -> PyResult<i32> {
     sleep(delay).await?;
     Ok(value)
 }
+
+// Dropping `tg.run(..)` midway skips `__aexit__` (Python cannot): the tasks stay the
+// loop's, run to their end, and a failure is reported as for any task nobody awaited.
+#[test]
+fn a_task_group_dropped_before_its_end_leaves_its_tasks_to_the_loop() -> PyResult<()> {
+    use pycoro::native::TaskGroup;
+    let log = Log::default();
+    let task_log = log.clone();
+    let finished = run(async move {
+        let tg = TaskGroup::new();
+        let task = {
+            let entered = tg.run(async {
+                let log = task_log.clone();
+                let task = tg.create_task(async move {
+                    sleep(1.0).await?;
+                    log.push("the task ran to its end");
+                    Ok(3)
+                })?;
+                sleep(10.0).await?;
+                Ok(task)
+            });
+            let mut entered = pin!(entered);
+            // One poll enters the group and starts the task; then the block is dropped.
+            assert!(futures::poll!(entered.as_mut()).is_pending());
+            tg.to_string()
+        };
+        assert_eq!(task, "<TaskGroup tasks=1 entered>");
+        sleep(2.0).await?;
+        Ok(now())
+    })?;
+    assert_eq!(finished, 2.0);
+    assert_eq!(log.take(), ["the task ran to its end"]);
+    Ok(())
+}

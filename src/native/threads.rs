@@ -72,7 +72,8 @@ impl LoopThread {
     /// use pycoro::clock::Clock;
     /// use pycoro::native::LoopThread;
     ///
-    /// let loop_thread = LoopThread::start(Clock::new_virtual());
+    /// // On the real clock the loop waits for calls for ever, until it is stopped.
+    /// let loop_thread = LoopThread::start(Clock::real());
     /// assert!(loop_thread.close().is_err()); // still running
     /// loop_thread.stop();
     /// loop_thread.wait_stopped();
