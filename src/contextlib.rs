@@ -64,9 +64,12 @@ use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
 
-use crate::exceptions::{Exception, PyResult, RuntimeError, StopIteration, clone_exception};
+use crate::exceptions::{
+    Exception, ExceptionExt, PyResult, RuntimeError, StopAsyncIteration, StopIteration,
+    clone_exception,
+};
 use crate::generators::{Generator, Step};
-use crate::native::{AsyncClose, AsyncGenerator, StopAsyncIteration};
+use crate::native::{AsyncClose, AsyncGenerator};
 
 /// Python's context manager protocol, `__enter__` and `__exit__`.
 pub trait ContextManager {
@@ -243,7 +246,7 @@ impl<T: 'static> AsyncContextManager for AsyncGeneratorContextManager<T> {
 
     async fn aenter(&mut self) -> PyResult<T> {
         match self.generator.anext().await {
-            Err(e) if StopAsyncIteration::is(&e) => {
+            Err(e) if e.isinstance::<StopAsyncIteration>() => {
                 Err(RuntimeError::new("generator didn't yield").into())
             }
             other => other,
@@ -253,7 +256,7 @@ impl<T: 'static> AsyncContextManager for AsyncGeneratorContextManager<T> {
     async fn aexit(&mut self, exc: Option<Exception>) -> PyResult<()> {
         let Some(value) = exc else {
             return match self.generator.anext().await {
-                Err(e) if StopAsyncIteration::is(&e) => Ok(()),
+                Err(e) if e.isinstance::<StopAsyncIteration>() => Ok(()),
                 Err(e) => Err(e),
                 Ok(_) => {
                     self.generator.aclose().await?;
@@ -261,11 +264,12 @@ impl<T: 'static> AsyncContextManager for AsyncGeneratorContextManager<T> {
                 }
             };
         };
-        let stop = (value.is::<StopIteration>() || StopAsyncIteration::is(&value))
+        let stop = value
+            .isinstance::<(StopIteration, StopAsyncIteration)>()
             .then(|| clone_exception(&value));
         match self.generator.athrow(value).await {
             // It returned: a StopAsyncIteration that is not the one thrown, suppressed.
-            Err(e) if StopAsyncIteration::is(&e) => Ok(()),
+            Err(e) if e.isinstance::<StopAsyncIteration>() => Ok(()),
             Err(e)
                 if e.is::<RuntimeError>()
                     && e.to_string().starts_with("async generator raised Stop") =>

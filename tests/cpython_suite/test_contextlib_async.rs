@@ -343,11 +343,14 @@ mod async_context_manager_test_case {
         })
     }
 
-    /// Its two subclass cases (`StopIterationSubclass`, `StopAsyncIterationSubclass`)
-    /// wait for the exception hierarchy: pycoro has no exception subclasses yet.
     #[test]
     fn test_contextmanager_except_stopiter() -> PyResult<()> {
-        // for stop_exc in (StopIteration('spam'), StopAsyncIteration('ham'), ...):
+        // class StopIterationSubclass(StopIteration): pass
+        // class StopAsyncIterationSubclass(StopAsyncIteration): pass
+        pycoro::py_exception!(StopIterationSubclass(StopIteration));
+        pycoro::py_exception!(StopAsyncIterationSubclass(StopAsyncIteration));
+        // for stop_exc in (StopIteration('spam'), StopAsyncIteration('ham'),
+        //                  StopIterationSubclass('spam'), StopAsyncIterationSubclass('spam')):
         //     try:
         //         async with woohoo():
         //             raise stop_exc
@@ -356,24 +359,24 @@ mod async_context_manager_test_case {
         //     else:
         //         self.fail(f'{stop_exc} was suppressed')
         async_test(async {
-            let ex = async_with(yields_once(), async |()| {
-                Err::<(), _>(StopIteration::new("spam").into())
-            })
-            .await
-            .unwrap_err();
-            assert!(
-                ex.is::<StopIteration>() && ex.to_string() == "spam",
-                "suppressed"
-            );
-            let ex = async_with(yields_once(), async |()| {
-                Err::<(), _>(PyException::new("StopAsyncIteration", "ham").into())
-            })
-            .await
-            .unwrap_err();
-            assert!(
-                StopAsyncIteration::is(&ex) && ex.to_string() == "ham",
-                "suppressed"
-            );
+            let stop_excs: [fn() -> Exception; 4] = [
+                || StopIteration::new("spam").into(),
+                || StopAsyncIteration::new("ham").into(),
+                || StopIterationSubclass::new("spam").into(),
+                || StopAsyncIterationSubclass::new("spam").into(),
+            ];
+            for stop_exc in stop_excs {
+                let stop_exc = stop_exc();
+                let raised = clone_exception(&stop_exc);
+                let ex = async_with(yields_once(), async move |()| Err::<(), _>(raised))
+                    .await
+                    .expect_err("suppressed");
+                assert!(
+                    same_exception(&ex, &stop_exc),
+                    "{}",
+                    pycoro::exceptions::exception_repr(&ex)
+                );
+            }
             Ok(())
         })
     }
