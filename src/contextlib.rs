@@ -66,7 +66,7 @@ use std::rc::Rc;
 
 use crate::exceptions::{
     Exception, ExceptionExt, PyResult, RuntimeError, StopAsyncIteration, StopIteration, cause,
-    clone_exception, context, context_mut, exception_name, same_exception, set_context,
+    clone_exception, context, context_mut, same_exception, set_context,
 };
 use crate::generators::{Generator, Step};
 use crate::native::{
@@ -235,13 +235,6 @@ fn wraps(e: &Exception, thrown: &Exception) -> bool {
     e.isinstance::<RuntimeError>() && cause(e).is_some_and(|c| same_exception(c, thrown))
 }
 
-/// `isinstance(e, StopAsyncIteration)`. An async generator ends with its own
-/// `native::StopAsyncIteration`, a `PyException` by that name and no instance of the
-/// class: both are recognised.
-fn is_stop_async_iteration(e: &Exception) -> bool {
-    e.isinstance::<StopAsyncIteration>() || exception_name(e) == "StopAsyncIteration"
-}
-
 // ANCHOR: asynccontextmanager
 /// `@asynccontextmanager`: an async context manager from an async generator that yields
 /// once, as [`contextmanager`] is from a generator; `aclose`/`athrow` play the part of
@@ -262,7 +255,7 @@ impl<T: 'static> AsyncContextManager for AsyncGeneratorContextManager<T> {
 
     async fn aenter(&mut self) -> PyResult<T> {
         match self.generator.anext().await {
-            Err(e) if is_stop_async_iteration(&e) => {
+            Err(e) if e.isinstance::<StopAsyncIteration>() => {
                 Err(RuntimeError::new("generator didn't yield").into())
             }
             other => other,
@@ -272,7 +265,7 @@ impl<T: 'static> AsyncContextManager for AsyncGeneratorContextManager<T> {
     async fn aexit(&mut self, exc: Option<Exception>) -> PyResult<()> {
         let Some(value) = exc else {
             return match self.generator.anext().await {
-                Err(e) if is_stop_async_iteration(&e) => Ok(()),
+                Err(e) if e.isinstance::<StopAsyncIteration>() => Ok(()),
                 Err(e) => Err(e),
                 Ok(_) => {
                     self.generator.aclose().await?;
@@ -280,12 +273,13 @@ impl<T: 'static> AsyncContextManager for AsyncGeneratorContextManager<T> {
                 }
             };
         };
-        let stop = (value.isinstance::<StopIteration>() || is_stop_async_iteration(&value))
-            .then(|| clone_exception(&value));
+        let stop = (value.isinstance::<StopIteration>()
+            || value.isinstance::<StopAsyncIteration>())
+        .then(|| clone_exception(&value));
         let thrown = |e: &Exception| stop.as_ref().is_some_and(|stop| same_exception(e, stop));
         match self.generator.athrow(value).await {
             // It returned: a StopAsyncIteration that is not the one thrown, suppressed.
-            Err(e) if is_stop_async_iteration(&e) && !thrown(&e) => Ok(()),
+            Err(e) if e.isinstance::<StopAsyncIteration>() && !thrown(&e) => Ok(()),
             Err(e) if stop.as_ref().is_some_and(|stop| wraps(&e, stop)) => {
                 Err(stop.expect("checked by the guard"))
             }

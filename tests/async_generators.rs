@@ -20,7 +20,7 @@ fn on_a_loop<T: Clone + 'static>(
 }
 
 fn is_stop_async_iteration<T>(result: PyResult<T>) -> bool {
-    matches!(result, Err(e) if StopAsyncIteration::is(&e))
+    matches!(result, Err(e) if e.is::<StopAsyncIteration>())
 }
 
 fn message<T>(result: PyResult<T>) -> String {
@@ -67,7 +67,7 @@ fn stop_async_iteration_raised_in_the_body_becomes_runtime_error() -> PyResult<(
     on_a_loop(async {
         let leaky = AsyncGenerator::new(async move |co| {
             co.yield_(1).await?;
-            Err(StopAsyncIteration.into())
+            Err(StopAsyncIteration::default().into())
         });
         leaky.anext().await?;
         assert_eq!(

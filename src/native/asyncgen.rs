@@ -16,7 +16,7 @@
 //! | `[x async for x in agen if p(x)]`               | `agen.try_filter(\|x\| ready(p(x))).try_collect::<Vec<_>>().await?` |
 //! | `agen.ag_running`                               | `agen.ag_running()`                                             |
 //! | `aiter(agen)`                                   | `aiter(&agen)` (the same generator: `is` holds)                 |
-//! | `except StopAsyncIteration:`                    | `Err(e) if StopAsyncIteration::is(&e)`                          |
+//! | `except StopAsyncIteration:`                    | `Err(e) if e.is::<StopAsyncIteration>()`                        |
 //! | `try: yield x finally: await cleanup()`         | `let r = co.yield_(x).await; cleanup().await?; r?;`             |
 //! | `loop.shutdown_asyncgens()`                     | `event_loop.shutdown_asyncgens()` (called by [`run`](super::run)) |
 //!
@@ -143,51 +143,21 @@ use futures::stream::FusedStream;
 use super::gather_return_exceptions;
 use crate::event_loop::{AsyncGen, EventLoop, with_running_loop};
 use crate::exceptions::{
-    CancelledError, Exception, GeneratorExit, KeyboardInterrupt, PyException, PyResult,
+    CancelledError, Exception, ExceptionExt, GeneratorExit, KeyboardInterrupt, PyResult,
     RuntimeError, StopIteration, TypeError, write_unraisable,
 };
 use crate::generators::{GeneratorState, Resume, function_name};
 
-/// `StopAsyncIteration`: an async iterator has no more items. Raised by `anext` and
-/// `asend` at a generator's end; raised inside a body, it becomes
-/// `RuntimeError: async generator raised StopAsyncIteration` (PEP 479's rule, as PEP 525
-/// extends it).
-///
-/// Defined here until the exception hierarchy has it: once raised it is a
-/// [`PyException`] named `StopAsyncIteration`, so that its name survives a future's
-/// result; [`StopAsyncIteration::is`] is `except StopAsyncIteration:`.
-///
-/// ```
-/// use pycoro::exceptions::{Exception, format_exception_only};
-/// use pycoro::native::StopAsyncIteration;
-///
-/// let e: Exception = StopAsyncIteration.into();
-/// assert!(StopAsyncIteration::is(&e));
-/// assert_eq!(format_exception_only(&e), "StopAsyncIteration");
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct StopAsyncIteration;
-
-impl StopAsyncIteration {
-    /// `except StopAsyncIteration:`: whether `e` is one.
-    pub fn is(e: &Exception) -> bool {
-        e.downcast_ref::<PyException>()
-            .is_some_and(|e| e.name() == "StopAsyncIteration")
-    }
-}
-
-impl From<StopAsyncIteration> for Exception {
-    fn from(_: StopAsyncIteration) -> Exception {
-        PyException::new("StopAsyncIteration", "").into()
-    }
-}
+/// The end of an async iterator is a class of the exception hierarchy; it is named here
+/// too, beside the protocol that raises it.
+pub use crate::exceptions::StopAsyncIteration;
 
 /// PEP 479 as PEP 525 has it: a `StopAsyncIteration` or `StopIteration` escaping the body
 /// becomes `RuntimeError`.
 fn pep_479(e: Exception) -> Exception {
-    if StopAsyncIteration::is(&e) {
+    if e.isinstance::<StopAsyncIteration>() {
         RuntimeError::new("async generator raised StopAsyncIteration").into()
-    } else if e.is::<StopIteration>() {
+    } else if e.isinstance::<StopIteration>() {
         RuntimeError::new("async generator raised StopIteration").into()
     } else {
         e
@@ -815,7 +785,9 @@ impl<Y: 'static, S: 'static> StdFuture for Asend<Y, S> {
                     unreachable!("an asend delivers a value")
                 };
                 match core.state.get() {
-                    GeneratorState::Closed => Started::Over(Err(StopAsyncIteration.into())),
+                    GeneratorState::Closed => {
+                        Started::Over(Err(StopAsyncIteration::default().into()))
+                    }
                     GeneratorState::Created if value.is_some() => {
                         Started::Over(Err(TypeError::new(
                             "can't send non-None value to a just-started async generator",
@@ -833,7 +805,7 @@ impl<Y: 'static, S: 'static> StdFuture for Asend<Y, S> {
             },
             |outcome| match outcome {
                 Outcome::Yielded(value) => Ok(value),
-                Outcome::Returned => Err(StopAsyncIteration.into()),
+                Outcome::Returned => Err(StopAsyncIteration::default().into()),
                 Outcome::Raised(e) => Err(e),
             },
         )
@@ -876,7 +848,7 @@ impl<Y: 'static, S: 'static> StdFuture for Athrow<Y, S> {
             },
             |outcome| match outcome {
                 Outcome::Yielded(value) => Ok(Some(value)),
-                Outcome::Returned => Err(StopAsyncIteration.into()),
+                Outcome::Returned => Err(StopAsyncIteration::default().into()),
                 Outcome::Raised(e) => Err(e),
             },
         )
@@ -973,7 +945,7 @@ pub async fn anext<I: AsyncIterator>(iterator: &I) -> PyResult<I::Item> {
 /// `await anext(it, default)`: its next item, or `default` at the end.
 pub async fn anext_or<I: AsyncIterator>(iterator: &I, default: I::Item) -> PyResult<I::Item> {
     match iterator.anext().await {
-        Err(e) if StopAsyncIteration::is(&e) => Ok(default),
+        Err(e) if e.isinstance::<StopAsyncIteration>() => Ok(default),
         other => other,
     }
 }

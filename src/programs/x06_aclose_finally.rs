@@ -10,9 +10,9 @@ use futures::TryStreamExt;
 
 use crate::clock::Clock;
 use crate::event_loop::get_running_loop;
-use crate::exceptions::PyResult;
+use crate::exceptions::{PyResult, StopAsyncIteration};
 use crate::generators::GeneratorState;
-use crate::native::{AsyncGenerator, StopAsyncIteration, run_with_clock, sleep};
+use crate::native::{AsyncGenerator, run_with_clock, sleep};
 use crate::pyprint;
 use crate::trace::{Out, PyRepr};
 
@@ -67,7 +67,7 @@ async fn main(out: Out, kept: Rc<RefCell<Vec<AsyncGenerator<u32>>>>) -> PyResult
     a.aclose().await?;
     pyprint!(out, "[main] aclose() returned at {:.1}", now(start)?);
     match a.anext().await {
-        Err(e) if StopAsyncIteration::is(&e) => {
+        Err(e) if e.is::<StopAsyncIteration>() => {
             pyprint!(out, "[main] a is finished: StopAsyncIteration");
         }
         other => {

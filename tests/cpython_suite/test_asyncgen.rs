@@ -149,7 +149,7 @@ mod async_gen_test {
                         async_res.push(v.to_string());
                         break;
                     }
-                    Poll::Ready(Err(e)) if StopAsyncIteration::is(&e) => {
+                    Poll::Ready(Err(e)) if e.is::<StopAsyncIteration>() => {
                         async_res.push("STOP".to_owned());
                         break 'outer;
                     }
@@ -210,7 +210,7 @@ mod async_gen_test {
         assert_eq!(YIELDED.take(), Some("result"));
         match next_step(&mut an) {
             Poll::Ready(Err(e)) => {
-                assert!(StopAsyncIteration::is(&e));
+                assert!(e.is::<StopAsyncIteration>());
                 assert_eq!(e.to_string(), ""); // self.assertFalse(ex.args)
             }
             other => panic!("StopAsyncIteration was not raised: {:?}", other.is_ready()),
@@ -264,7 +264,7 @@ mod async_gen_test {
         //     raise StopAsyncIteration
         let g = AsyncGenerator::new(async move |co| {
             co.yield_(123).await?;
-            Err(StopAsyncIteration.into())
+            Err(StopAsyncIteration::default().into())
         });
         let e = to_list(g).unwrap_err();
         assert!(e.is::<RuntimeError>());
@@ -596,7 +596,7 @@ mod async_gen_asyncio_test {
         match default {
             None => iterator.anext().await,
             Some(default) => match iterator.anext().await {
-                Err(e) if StopAsyncIteration::is(&e) => Ok(default),
+                Err(e) if e.is::<StopAsyncIteration>() => Ok(default),
                 other => other,
             },
         }
@@ -617,7 +617,11 @@ mod async_gen_asyncio_test {
 
     fn assert_stop_async_iteration<T>(result: PyResult<T>) {
         match result {
-            Err(e) => assert!(StopAsyncIteration::is(&e), "{}", format_exception_only(&e)),
+            Err(e) => assert!(
+                e.is::<StopAsyncIteration>(),
+                "{}",
+                format_exception_only(&e)
+            ),
             Ok(_) => panic!("StopAsyncIteration was not raised"),
         }
     }
@@ -717,7 +721,7 @@ mod async_gen_asyncio_test {
             type Item = Value;
             async fn anext(&self) -> PyResult<Value> {
                 if self.yielded.get() >= 2 {
-                    Err(StopAsyncIteration.into())
+                    Err(StopAsyncIteration::default().into())
                 } else {
                     self.yielded.set(self.yielded.get() + 1);
                     Ok(Value::Int(self.yielded.get()))
@@ -777,7 +781,7 @@ mod async_gen_asyncio_test {
             loop {
                 match anext(&ait).await {
                     Ok(v) => log.push(v.to_string()),
-                    Err(e) if StopAsyncIteration::is(&e) => break,
+                    Err(e) if e.is::<StopAsyncIteration>() => break,
                     Err(e) => return Err(e),
                 }
             }
