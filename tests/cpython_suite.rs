@@ -1,5 +1,5 @@
-//! CPython's own tests of generators and of asyncio's queues and locks, carried into
-//! Rust one by one.
+//! CPython's own tests of generators and of asyncio's queues, locks and tasks, carried
+//! into Rust one by one.
 //!
 //! Each `#[test]` is one `test_*` method of CPython 3.11's `Lib/test`, at the path
 //! `MODULE::CLASS_IN_SNAKE_CASE::METHOD`: CPython's
@@ -37,4 +37,5 @@ mod asyncio_support;
 mod test_asyncio {
     mod test_locks;
     mod test_queues;
+    mod test_tasks;
 }
