@@ -47,9 +47,33 @@ GENERATED = ROOT / "book" / "src" / "generated" / "cpython_suite.md"
 
 @dataclasses.dataclass(frozen=True)
 class Module:
-    """A CPython test module carried into Rust: its name under Lib/test."""
+    """A CPython test module carried into Rust: its name under Lib/test.
+
+    A module carried in part is counted through a filter: `classes`, the concrete
+    TestCase classes counted (where a module runs one base class's tests under several
+    implementations, as test_tasks does, each test is counted once, under one of them),
+    `tests`, a regular expression that the counted tests' `Class.method` contains
+    (case-insensitive), and `parts`, which parts of the module these are, in words."""
 
     name: str
+    classes: frozenset = None
+    tests: str = None
+    parts: str = None
+
+    def counts(self, test):
+        cls = test.split(".")[0]
+        return ((self.classes is None or cls in self.classes)
+                and (self.tests is None or re.search(self.tests, test, re.I) is not None))
+
+    def counted(self):
+        """What is counted of a module carried in part, in words; None for a whole one."""
+        if self.classes is None and self.tests is None:
+            return None
+        what = [f"the tests of {', '.join(sorted(self.classes))}" if self.classes else "the tests"]
+        if self.tests:
+            what.append(f"whose Class.method contains /{self.tests}/ (case-insensitive)")
+        parts = f" (the parts {self.parts})" if self.parts else ""
+        return f"{self.name}: counted: {' '.join(what)}{parts}"
 
     def source(self, test_dir):
         path = test_dir.joinpath(*self.name.split("."))
@@ -71,6 +95,11 @@ MODULES = [
     Module("test_asyncio.test_taskgroups"),
     Module("test_asyncio.test_timeouts"),
     Module("test_asyncio.test_waitfor"),
+    Module("test_asyncio.test_tasks",
+           classes=frozenset({"PyTask_PyFuture_Tests", "FutureGatherTests", "CoroutineGatherTests"}),
+           tests=r"cancel|(?<!a)wait(?!_for)|gather|as_completed|shield",
+           parts="cancellation, wait, gather, as_completed and shield; BaseTaskTests once, "
+                 "under its pure-Python class; wait_for is test_waitfor's"),
 ]
 
 
@@ -200,7 +229,7 @@ def count(modules, test_dir, results, not_applicable, pending):
             errors.append(f"{path.relative_to(ROOT)}: [{unknown}] is not a module in MODULES")
     claimed = set()
     for module in modules:
-        tests = cpython_tests(module.source(test_dir))
+        tests = [t for t in cpython_tests(module.source(test_dir)) if module.counts(t)]
         by_rust_name = {module.rust_test(*t.split(".")): t for t in tests}
         prefix = "::".join(module.name.split(".")) + "::"
         claimed.add(prefix)
@@ -251,6 +280,9 @@ def markdown(counts):
     out = [f"<!-- Written by `python3 scripts/cpython_suite.py --write` (CPython {version}). -->", "",
            *rows, "", f"Carried: {total[1]} of {total[0]} applicable tests ({share}), "
            f"{total[2]} passing.", ""]
+    counted = [c.module.counted() for c in counts if c.module.counted()]
+    if counted:
+        out += ["Modules carried in part:", "", *(f"- {prose(line)}" for line in counted), ""]
     pending = [(c.module.name, t, v) for c in counts for t, v in c.pending.items()]
     if pending:
         out += ["**Pending**, waiting for a pycoro feature (`tests/cpython_suite/pending.toml`):", ""]
@@ -286,6 +318,8 @@ def main():
 
     for c in counts:
         print(c.line())
+        if c.module.counted():
+            print(f"  {c.module.counted()}")
     if args.verbose:
         for c in counts:
             for title, items in (("not applicable", c.not_applicable.items()),

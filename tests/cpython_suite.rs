@@ -1,5 +1,7 @@
 //! CPython's own tests of generators and of asyncio's queues, locks, timeouts and
 //! `wait_for`, carried into Rust one by one.
+//! CPython's own tests of generators and of asyncio's queues, locks and tasks, carried
+//! into Rust one by one.
 //!
 //! Each `#[test]` is one `test_*` method of CPython 3.11's `Lib/test`, at the path
 //! `MODULE::CLASS_IN_SNAKE_CASE::METHOD`: CPython's
@@ -38,6 +40,7 @@ mod test_asyncio {
     mod test_locks;
     mod test_queues;
     mod test_taskgroups;
+    mod test_tasks;
     mod test_timeouts;
     mod test_waitfor;
 }

@@ -133,7 +133,7 @@ impl<T> Cell<T> {
         Some(self.marks.get() & NUMBER).filter(|&n| n != 0)
     }
 
-    fn mark_retrieved(&self) {
+    pub(crate) fn mark_retrieved(&self) {
         self.marks.set(self.marks.get() | RETRIEVED);
     }
 
@@ -298,8 +298,10 @@ impl<T: Clone + 'static> Future<T> {
         self.finish(State::Done(Err(exception)))
     }
 
-    /// `fut.cancel()`: false if it is already done.
+    /// `fut.cancel()`: false if it is already done. Either way, whoever cancels it has
+    /// looked at it: an exception it finished with is not reported as never retrieved.
     pub fn cancel(&self) -> bool {
+        self.0.mark_retrieved();
         self.finish(State::Cancelled(None)).is_ok()
     }
 
@@ -318,6 +320,7 @@ impl<T: Clone + 'static> Future<T> {
     /// assert_eq!(exception_repr(&e), "CancelledError('no longer needed')");
     /// ```
     pub fn cancel_with_message(&self, message: impl Into<Object>) -> bool {
+        self.0.mark_retrieved();
         self.finish(State::cancelled(Some(message.into()), None))
             .is_ok()
     }
@@ -411,6 +414,7 @@ impl<T> AnyFuture for Cell<T> {
     }
 
     fn cancel(&self, message: Option<Object>) -> bool {
+        self.mark_retrieved();
         self.finish(State::cancelled(message, None)).is_ok()
     }
 
@@ -486,16 +490,19 @@ impl<T> Drop for Cell<T> {
 
 impl<T: PyRepr> Future<T> {
     /// `repr(task)` for the task whose result this is, Generation 2's or 3's:
-    /// `<Task pending name='Task-1' coro=<add()>>`, `<Task finished ... result=3>`.
+    /// `<Task pending name='Task-1' coro=<add()>>`, `<Task finished ... result=3>`;
+    /// `<Task cancelling ...>` while a cancellation it was asked for is under way.
     /// Like Python's, it does not count as looking at the exception.
     pub(crate) fn fmt_task(
         &self,
         f: &mut fmt::Formatter<'_>,
         name: &str,
         coro: &str,
+        cancelling: bool,
     ) -> fmt::Result {
         let head = format!("name='{name}' coro=<{coro}()>");
         self.0.with_state(|state| match state {
+            State::Pending if cancelling => write!(f, "<Task cancelling {head}>"),
             State::Pending => write!(f, "<Task pending {head}>"),
             State::Cancelled(_) => write!(f, "<Task cancelled {head}>"),
             State::Done(Ok(value)) => {

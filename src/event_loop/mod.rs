@@ -109,6 +109,9 @@ struct Inner {
     native_tasks: RefCell<Slab<RunningRef>>,
     /// Ctrl+C arrived during `run_until_complete`.
     interrupted: Cell<bool>,
+    /// A `SystemExit` or `KeyboardInterrupt` a task's coroutine raised: it goes out of
+    /// the loop at the end of the pass, as asyncio lets it out of `run_forever`.
+    escaping: Cell<Option<crate::exceptions::Exception>>,
     /// The IO reactor, once a socket is used.
     reactor: RefCell<Option<Rc<Reactor>>>,
     /// `loop.set_exception_handler(handler)`; `None`: the default handler.
@@ -361,6 +364,7 @@ impl EventLoop {
             tracing: Cell::new(false),
             native_tasks: RefCell::default(),
             interrupted: Cell::new(false),
+            escaping: Cell::new(None),
             reactor: RefCell::default(),
             exception_handler: RefCell::default(),
             failed_coroutines: RefCell::default(),
@@ -789,6 +793,14 @@ impl EventLoop {
         self.0.stopping.set(true);
     }
 
+    /// A task's coroutine raised `exception`, a `SystemExit` or `KeyboardInterrupt`: the
+    /// task has it as its exception, and `run_forever` raises it after this pass (asyncio
+    /// raises it at once; here the rest of the pass runs first, so that the loop's pass
+    /// checks nothing per callback).
+    pub(crate) fn escape(&self, exception: crate::exceptions::Exception) {
+        self.0.escaping.set(Some(exception));
+    }
+
     /// Ctrl+C: stops the loop after this pass, and `run_until_complete` raises
     /// `KeyboardInterrupt`.
     pub(crate) fn interrupt(&self) {
@@ -1028,6 +1040,9 @@ impl EventLoop {
                 break;
             };
             ready.run(self);
+        }
+        if let Some(escaping) = inner.escaping.take() {
+            return Err(escaping);
         }
         // A burst (a hundred thousand tasks created at once) leaves a large empty queue;
         // Python's deque gives its blocks back as it empties, and so does this.

@@ -53,6 +53,11 @@ pub(crate) trait Running {
     fn wait_on(&self, future: Awaited);
     /// `task.set_name(name)`.
     fn set_name(&self, name: &str);
+    /// The coroutine is about to wait for `future` while a cancellation requested since
+    /// its last await is pending: as Python's `Task.__step` does with `_must_cancel`, the
+    /// cancellation goes to that future, which then wakes the task with its
+    /// `CancelledError`. False if there was none, or the future refused it.
+    fn pass_cancellation_to(&self, future: &Awaited) -> bool;
     /// `task.cancel(msg)`.
     fn cancel(&self, message: Option<Object>) -> bool;
     /// `task.cancelling()`: the cancellation requests not taken back.

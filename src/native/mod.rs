@@ -71,10 +71,12 @@ use std::task::{Context, Poll};
 use crate::clock::Clock;
 use crate::event_loop::tasks::Awaited;
 use crate::event_loop::{
-    AnyFuture, EventLoop, Future, Handle, Ready, get_running_loop, no_running_loop,
+    AnyFuture, EventLoop, Future, Handle, Ready, get_event_loop, get_running_loop, no_running_loop,
     with_running_loop,
 };
-use crate::exceptions::{CancelledError, Object, PyResult, Raise, TimeoutError, clone_exception};
+use crate::exceptions::{
+    CancelledError, Object, PyResult, Raise, TimeoutError, ValueError, clone_exception,
+};
 pub use asyncgen::{
     Aclose, Asend, AsyncGenerator, AsyncIterable, AsyncIterator, Athrow, Co, StopAsyncIteration,
     Yield, aiter, anext, anext_or,
@@ -212,22 +214,16 @@ impl Drop for Sleep {
 
 // ANCHOR_END: sleep
 
-/// Runs `f` when dropped.
-fn scopeguard(f: impl FnOnce()) -> impl Drop {
-    struct Guard<F: FnOnce()>(Option<F>);
-    impl<F: FnOnce()> Drop for Guard<F> {
-        fn drop(&mut self) {
-            if let Some(f) = self.0.take() {
-                f();
-            }
-        }
-    }
-    Guard(Some(f))
-}
-
-/// `asyncio.gather(*tasks)`: their results in argument order, whatever the order they
-/// finish in. The first exception is raised at once (the other tasks go on). Cancelling
-/// the task that awaits it cancels the tasks gathered, as in Python.
+/// `asyncio.gather(*aws)`: their results in argument order, whatever the order they
+/// finish in. Each awaitable may be a task, a future, a gather, or a coroutine (which
+/// becomes a task at once, as Python wraps it). The first exception is the gather's at
+/// once (the others go on). Cancelling the gather, or the task that awaits it, cancels
+/// what it gathers, as in Python.
+///
+/// What it gives is Python's gathering future ([`GatheringFuture`]): awaited, it gives
+/// the list; it also answers `done()`, `result()`, `cancel()` and the like. An error
+/// Python raises at the call (no loop for a coroutine, a future of another loop) is that
+/// future's exception here.
 ///
 /// ```
 /// use pycoro::clock::Clock;
@@ -244,45 +240,17 @@ fn scopeguard(f: impl FnOnce()) -> impl Drop {
 /// assert_eq!(results, ["slow", "fast"]);
 /// # Ok::<(), pycoro::exceptions::Exception>(())
 /// ```
-pub fn gather<T: Clone + 'static>(tasks: impl IntoIterator<Item = Task<T>>) -> Waiting<Vec<T>> {
-    gathering(tasks, |outer, child, all, cancel_requested| {
-        if let Some(Err(e)) = child.map(|child| child.result()) {
-            let _ = outer.set_exception(e); // the first to fail, `CancelledError` included
-        } else if let Some(all) = all {
-            // Every task succeeded; if the gather was cancelled, they swallowed it.
-            let results = match cancel_requested {
-                true => Err(last_cancelled_error(all)),
-                false => all.iter().map(|t| t.result()).collect::<PyResult<Vec<T>>>(),
-            };
-            let _ = match results {
-                Ok(values) => outer.set_result(values),
-                Err(e) => outer.set_exception(e),
-            };
-        }
+pub fn gather<A: IntoGathered>(
+    aws: impl IntoIterator<Item = A>,
+) -> GatheringFuture<Vec<<A::Gathered as Gathered>::Output>> {
+    gathering(aws, false, |children| {
+        children.iter().map(Gathered::outcome).collect()
     })
 }
 
-/// The exception a cancelled gather ends with: as Python's `gather`, the last task's
-/// `_make_cancelled_error()` (the `CancelledError` it ended with, if it was cancelled).
-fn last_cancelled_error<T: Clone + 'static>(tasks: &[Task<T>]) -> crate::exceptions::Exception {
-    match tasks.last() {
-        Some(last) => last.awaited().make_cancelled_error(),
-        None => CancelledError::default().into(),
-    }
-}
-
-/// [`last_cancelled_error`] for futures of any types.
-fn last_cancelled_error_of(children: &[Awaited]) -> crate::exceptions::Exception {
-    match children.last() {
-        Some(last) => last.make_cancelled_error(),
-        None => CancelledError::default().into(),
-    }
-}
-
-/// `asyncio.gather(*tasks, return_exceptions=True)`: every task's outcome in argument
-/// order, an exception (`CancelledError` for a task cancelled) as a value, not raised.
-/// Cancelling the task that awaits it cancels the tasks gathered, and then raises
-/// `CancelledError`, as in Python.
+/// `asyncio.gather(*aws, return_exceptions=True)`: every outcome in argument order, an
+/// exception (`CancelledError` for one cancelled) as a value, not raised. Cancelling the
+/// gather cancels what it gathers, and then raises `CancelledError`, as in Python.
 ///
 /// ```
 /// use pycoro::clock::Clock;
@@ -301,88 +269,168 @@ fn last_cancelled_error_of(children: &[Awaited]) -> crate::exceptions::Exception
 /// assert_eq!(outcomes, [Ok("ok"), Err("ValueError: no".to_owned())]);
 /// # Ok::<(), pycoro::exceptions::Exception>(())
 /// ```
-pub async fn gather_return_exceptions<T: Clone + 'static>(
-    tasks: impl IntoIterator<Item = Task<T>>,
-) -> PyResult<Vec<PyResult<T>>> {
-    let tasks: Vec<Task<T>> = tasks.into_iter().collect();
-    gathering(tasks.clone(), |outer, _, all, cancel_requested| {
-        if let Some(all) = all {
-            let _ = match cancel_requested {
-                true => outer.set_exception(last_cancelled_error(all)),
-                false => outer.set_result(()),
-            };
-        }
+pub fn gather_return_exceptions<A: IntoGathered>(
+    aws: impl IntoIterator<Item = A>,
+) -> GatheringFuture<Vec<PyResult<<A::Gathered as Gathered>::Output>>> {
+    gathering(aws, true, |children| {
+        Ok(children.iter().map(Gathered::listed_outcome).collect())
     })
-    .await?;
-    Ok(tasks.iter().map(|task| task.gathered_outcome()).collect())
 }
 
-/// What [`gather!`](crate::gather) takes: a task, a pycoro future, or a coroutine (which
-/// becomes a task at once, as `asyncio.gather` wraps it), each with a result type of its own.
+/// What [`gather`], [`gather!`](crate::gather), [`as_completed`] and [`shield`] take:
+/// what asyncio's `ensure_future` takes. A task or a future (or a reference to one), a
+/// gather, or a coroutine, which becomes a task at once.
 pub trait IntoGathered {
     /// The task or future it becomes.
     type Gathered: Gathered;
-    /// `ensure_future(aw)`.
-    fn into_gathered(self) -> PyResult<Self::Gathered>;
+
+    /// `ensure_future(aw)`: a coroutine becomes a task of the running loop, or else of
+    /// the loop [`set_event_loop`](crate::event_loop::set_event_loop) made the default.
+    fn into_gathered(self) -> PyResult<Self::Gathered>
+    where
+        Self: Sized,
+    {
+        self.into_gathered_on(None)
+    }
+
+    /// `ensure_future(aw, loop=event_loop)`: a coroutine becomes a task of `event_loop`,
+    /// and a future of another loop is a `ValueError`.
+    fn into_gathered_on(self, event_loop: Option<&EventLoop>) -> PyResult<Self::Gathered>;
 }
 
-/// A task or future inside a [`gather!`](crate::gather): what the gather waits on, and its
-/// outcome once done.
-pub trait Gathered {
+/// A task or future that a gather, `wait`, `as_completed` or `shield` waits on: what it
+/// waits on, and its outcome once done.
+pub trait Gathered: Clone + 'static {
     /// Its result type.
-    type Output;
-    /// What the gather waits on, and cancels when it is cancelled.
+    type Output: 'static;
+    /// What is waited on, and cancelled when the gather is.
     fn awaited(&self) -> Pin<Rc<dyn AnyFuture>>;
-    /// Its outcome, once done.
+    /// Its outcome, once done (`fut.result()`).
     fn outcome(&self) -> PyResult<Self::Output>;
+    /// `fut.get_loop()`.
+    fn get_loop(&self) -> EventLoop;
+    /// `fut.cancelled()`.
+    fn cancelled(&self) -> bool;
+    /// What `gather(..., return_exceptions=True)` lists for it.
+    fn listed_outcome(&self) -> PyResult<Self::Output> {
+        self.outcome()
+    }
+    /// The future itself, when it is one (what `shield` of a done one gives back).
+    fn as_future(&self) -> Option<Future<Self::Output>> {
+        None
+    }
+}
+
+/// `ensure_future(fut, loop=event_loop)` of a future: it must be of that loop.
+fn on_loop(own: &EventLoop, event_loop: Option<&EventLoop>) -> PyResult<()> {
+    match event_loop {
+        Some(event_loop) if event_loop.id() != own.id() => Err(ValueError::new(
+            "The future belongs to a different loop than the one specified as the loop argument",
+        )
+        .into()),
+        _ => Ok(()),
+    }
 }
 
 impl<T: Clone + 'static> IntoGathered for Task<T> {
     type Gathered = Task<T>;
 
-    fn into_gathered(self) -> PyResult<Task<T>> {
+    fn into_gathered_on(self, event_loop: Option<&EventLoop>) -> PyResult<Task<T>> {
+        on_loop(self.event_loop(), event_loop)?;
         Ok(self)
+    }
+}
+
+impl<T: Clone + 'static> IntoGathered for &Task<T> {
+    type Gathered = Task<T>;
+
+    fn into_gathered_on(self, event_loop: Option<&EventLoop>) -> PyResult<Task<T>> {
+        self.clone().into_gathered_on(event_loop)
     }
 }
 
 impl<T: Clone + 'static> IntoGathered for Future<T> {
     type Gathered = Future<T>;
 
-    fn into_gathered(self) -> PyResult<Future<T>> {
+    fn into_gathered_on(self, event_loop: Option<&EventLoop>) -> PyResult<Future<T>> {
+        on_loop(self.event_loop(), event_loop)?;
         Ok(self)
+    }
+}
+
+impl<T: Clone + 'static> IntoGathered for &Future<T> {
+    type Gathered = Future<T>;
+
+    fn into_gathered_on(self, event_loop: Option<&EventLoop>) -> PyResult<Future<T>> {
+        self.clone().into_gathered_on(event_loop)
+    }
+}
+
+impl<R: 'static> IntoGathered for GatheringFuture<R> {
+    type Gathered = GatheringFuture<R>;
+
+    fn into_gathered_on(self, event_loop: Option<&EventLoop>) -> PyResult<GatheringFuture<R>> {
+        on_loop(self.outer.event_loop(), event_loop)?;
+        Ok(self)
+    }
+}
+
+impl<R: 'static> IntoGathered for &GatheringFuture<R> {
+    type Gathered = GatheringFuture<R>;
+
+    fn into_gathered_on(self, event_loop: Option<&EventLoop>) -> PyResult<GatheringFuture<R>> {
+        self.clone().into_gathered_on(event_loop)
     }
 }
 
 impl<T: Clone + 'static, F: StdFuture<Output = PyResult<T>> + 'static> IntoGathered for F {
     type Gathered = Task<T>;
 
-    fn into_gathered(self) -> PyResult<Task<T>> {
-        create_task(self)
+    fn into_gathered_on(self, event_loop: Option<&EventLoop>) -> PyResult<Task<T>> {
+        match event_loop {
+            Some(event_loop) => event_loop.create_native_task(self),
+            None => get_event_loop()?.create_native_task(self),
+        }
     }
 }
 
-impl<T: Clone + 'static> Gathered for Task<T> {
-    type Output = T;
+/// [`Gathered`] for a task and a future, which differ only in what is waited on: a task
+/// itself, so that cancelling the gather reaches its coroutine.
+macro_rules! gathered_futures {
+    ($($kind:ident: $awaited:path;)+) => {$(
+        impl<T: Clone + 'static> Gathered for $kind<T> {
+            type Output = T;
 
-    fn awaited(&self) -> Pin<Rc<dyn AnyFuture>> {
-        Task::awaited(self)
-    }
+            fn awaited(&self) -> Pin<Rc<dyn AnyFuture>> {
+                $awaited(self)
+            }
 
-    fn outcome(&self) -> PyResult<T> {
-        self.result()
-    }
+            fn outcome(&self) -> PyResult<T> {
+                self.result()
+            }
+
+            fn get_loop(&self) -> EventLoop {
+                Future::get_loop(self)
+            }
+
+            fn cancelled(&self) -> bool {
+                Future::cancelled(self)
+            }
+
+            fn listed_outcome(&self) -> PyResult<T> {
+                self.gathered_outcome()
+            }
+
+            fn as_future(&self) -> Option<Future<T>> {
+                Some(Future::clone(self))
+            }
+        }
+    )+};
 }
 
-impl<T: Clone + 'static> Gathered for Future<T> {
-    type Output = T;
-
-    fn awaited(&self) -> Pin<Rc<dyn AnyFuture>> {
-        self.as_awaited()
-    }
-
-    fn outcome(&self) -> PyResult<T> {
-        self.result()
-    }
+gathered_futures! {
+    Task: Task::awaited;
+    Future: Future::as_awaited;
 }
 
 /// The tuples [`gather!`](crate::gather) makes: each member's outcome, in argument order.
@@ -450,9 +498,7 @@ pub async fn gather_tuple<G: GatherTuple>(members: G) -> PyResult<G::Output> {
             let _ = match this.error() {
                 Some(e) => outer.set_exception(e), // the first to fail, `CancelledError` included
                 None if left.get() > 0 => return,
-                None if cancel_requested.get() => {
-                    outer.set_exception(last_cancelled_error_of(&all))
-                }
+                None if cancel_requested.get() => outer.set_exception(last_cancelled_error(&all)),
                 None => outer.set_result(()),
             };
         }));
@@ -462,64 +508,249 @@ pub async fn gather_tuple<G: GatherTuple>(members: G) -> PyResult<G::Output> {
         children,
         cancel_requested,
     };
-    let target: Pin<Rc<Gathering<()>>> = Pin::new(Rc::new(target));
+    let target: Pin<Rc<Gathering>> = Pin::new(Rc::new(target));
     Waiting::cancelling(outer, target).await?;
     members.outcomes()
 }
 
-/// What both gathers share: a future that `child_done` completes, told as each task
-/// finishes which task (none if there are no tasks), every task once all are done, and
-/// whether the gather was cancelled; awaiting it, a task's `cancel` reaches the tasks.
-fn gathering<T: Clone + 'static, R: Clone + 'static>(
-    tasks: impl IntoIterator<Item = Task<T>>,
-    child_done: impl Fn(&Future<R>, Option<&Task<T>>, Option<&[Task<T>]>, bool) + 'static,
-) -> Waiting<R> {
-    let tasks: Rc<[Task<T>]> = tasks.into_iter().collect();
-    let event_loop = match tasks.first() {
-        Some(task) => task.get_loop(),
-        None => match get_running_loop() {
-            Ok(event_loop) => event_loop,
-            Err(e) => return failed(e),
-        },
-    };
-    let outer = event_loop.create_future::<R>();
-    let left = Rc::new(Cell::new(tasks.len()));
-    let cancel_requested = Rc::new(Cell::new(false));
-    let child_done = Rc::new(child_done);
-    for task in tasks.iter() {
-        let (outer, left, all, child) = (outer.clone(), left.clone(), tasks.clone(), task.clone());
-        let (cancel_requested, child_done) = (cancel_requested.clone(), child_done.clone());
-        task.add_done_callback(move |_| {
-            left.set(left.get() - 1);
-            if !outer.done() {
-                let all = (left.get() == 0).then_some(&*all);
-                child_done(&outer, Some(&child), all, cancel_requested.get());
+/// The exception a cancelled gather ends with: as Python's `gather`, the last child's
+/// `_make_cancelled_error()` (the `CancelledError` it ended with, if it was cancelled).
+fn last_cancelled_error(children: &[Awaited]) -> crate::exceptions::Exception {
+    match children.last() {
+        Some(last) => last.make_cancelled_error(),
+        None => CancelledError::default().into(),
+    }
+}
+
+/// What `asyncio.gather` returns (Python's `_GatheringFuture`): a future of the list of
+/// results, which [`gather`] and [`gather_return_exceptions`] make. Awaiting it gives the
+/// list; cancelling it (or the task awaiting it) cancels what it gathers. Cloning it
+/// shares it.
+pub struct GatheringFuture<R> {
+    /// Done when the gather is, with its exception if it has one.
+    outer: Future<()>,
+    gathering: Pin<Rc<Gathering>>,
+    /// The list, from the children, once `outer` has its result.
+    results: Rc<dyn Fn() -> PyResult<R>>,
+}
+
+impl<R> Clone for GatheringFuture<R> {
+    fn clone(&self) -> Self {
+        Self {
+            outer: self.outer.clone(),
+            gathering: self.gathering.clone(),
+            results: self.results.clone(),
+        }
+    }
+}
+
+impl<R: 'static> GatheringFuture<R> {
+    /// `fut.done()`.
+    pub fn done(&self) -> bool {
+        self.outer.done()
+    }
+
+    /// `fut.cancelled()`: never true of a gather with something to gather, which ends
+    /// with a `CancelledError` as its exception when cancelled, as Python's does.
+    pub fn cancelled(&self) -> bool {
+        self.outer.cancelled()
+    }
+
+    /// `fut.result()`: the list, the exception the gather ended with, or
+    /// `InvalidStateError` while pending.
+    pub fn result(&self) -> PyResult<R> {
+        self.outer.result()?;
+        (self.results)()
+    }
+
+    /// `fut.exception()`.
+    pub fn exception(&self) -> PyResult<Option<crate::exceptions::Exception>> {
+        self.outer.exception()
+    }
+
+    /// `fut.cancel()`: cancels every child not yet done; true if one of them was. The
+    /// gather then ends when they do, with a `CancelledError`.
+    pub fn cancel(&self) -> bool {
+        self.gathering.cancel(None)
+    }
+
+    /// `fut.cancel(msg)`: as [`cancel`](Self::cancel), the children getting `msg`.
+    pub fn cancel_with_message(&self, message: impl Into<Object>) -> bool {
+        self.gathering.cancel(Some(message.into()))
+    }
+
+    /// `fut.add_done_callback(fn)`: `fn(fut)` is scheduled when the gather is done.
+    pub fn add_done_callback(&self, callback: impl FnOnce(&GatheringFuture<R>) + 'static) {
+        let this = self.clone();
+        self.outer.add_done_callback(move |_| callback(&this));
+    }
+
+    /// `fut.get_loop()`.
+    pub fn get_loop(&self) -> EventLoop {
+        self.outer.get_loop()
+    }
+}
+
+impl<R: 'static> Gathered for GatheringFuture<R> {
+    type Output = R;
+
+    fn awaited(&self) -> Pin<Rc<dyn AnyFuture>> {
+        self.gathering.clone()
+    }
+
+    fn outcome(&self) -> PyResult<R> {
+        self.result()
+    }
+
+    fn get_loop(&self) -> EventLoop {
+        GatheringFuture::get_loop(self)
+    }
+
+    fn cancelled(&self) -> bool {
+        GatheringFuture::cancelled(self)
+    }
+}
+
+/// `await gathering_future`.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct AwaitGathering<R> {
+    waiting: Waiting<()>,
+    results: Rc<dyn Fn() -> PyResult<R>>,
+}
+
+impl<R> StdFuture for AwaitGathering<R> {
+    type Output = PyResult<R>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<R>> {
+        match Pin::new(&mut self.waiting).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Ready(Ok(())) => Poll::Ready((self.results)()),
+        }
+    }
+}
+
+impl<R: 'static> IntoFuture for GatheringFuture<R> {
+    type Output = PyResult<R>;
+    type IntoFuture = AwaitGathering<R>;
+
+    fn into_future(self) -> AwaitGathering<R> {
+        (&self).into_future()
+    }
+}
+
+impl<R: 'static> IntoFuture for &GatheringFuture<R> {
+    type Output = PyResult<R>;
+    type IntoFuture = AwaitGathering<R>;
+
+    fn into_future(self) -> AwaitGathering<R> {
+        AwaitGathering {
+            waiting: Waiting::cancelling(self.outer.clone(), self.gathering.clone()),
+            results: self.results.clone(),
+        }
+    }
+}
+
+/// Python's `gather`: the children made of `aws` (one loop for all), and a future that
+/// their done callbacks complete, then `results` makes the list of.
+fn gathering<A: IntoGathered, R: 'static>(
+    aws: impl IntoIterator<Item = A>,
+    return_exceptions: bool,
+    results: impl Fn(&[A::Gathered]) -> PyResult<R> + 'static,
+) -> GatheringFuture<R> {
+    let mut event_loop: Option<EventLoop> = None;
+    let mut children = Vec::new();
+    for aw in aws {
+        match aw.into_gathered_on(event_loop.as_ref()) {
+            Ok(child) => {
+                event_loop.get_or_insert_with(|| child.get_loop());
+                children.push(child);
             }
-        });
+            Err(e) => return failed_gathering(e),
+        }
     }
-    if tasks.is_empty() {
-        child_done(&outer, None, Some(&[]), false);
+    let event_loop = match event_loop.map_or_else(get_event_loop, Ok) {
+        Ok(event_loop) => event_loop,
+        Err(e) => return failed_gathering(e),
+    };
+    let children: Rc<[A::Gathered]> = children.into();
+    let awaited: Rc<[Awaited]> = children.iter().map(Gathered::awaited).collect();
+    let outer = event_loop.create_future::<()>();
+    let cancel_requested = Rc::new(Cell::new(false));
+    if children.is_empty() {
+        let _ = outer.set_result(());
     }
-    let target = Gathering {
+    let left = Rc::new(Cell::new(children.len()));
+    for (child, waited) in children.iter().zip(awaited.iter()) {
+        let (outer, left, child) = (outer.clone(), left.clone(), child.clone());
+        let (all, awaited, cancel_requested) =
+            (children.clone(), awaited.clone(), cancel_requested.clone());
+        waited.on_done(Box::new(move || {
+            left.set(left.get() - 1);
+            if outer.done() {
+                if !child.cancelled() {
+                    drop(child.outcome()); // its exception counts as retrieved
+                }
+                return;
+            }
+            if !return_exceptions && let Err(e) = child.outcome() {
+                let _ = outer.set_exception(e); // the first to fail, `CancelledError` included
+                return;
+            }
+            if left.get() > 0 {
+                return;
+            }
+            for child in all.iter().filter(|child| !child.cancelled()) {
+                drop(child.outcome()); // listed, so retrieved
+            }
+            let _ = match cancel_requested.get() {
+                // Cancelled, yet all ended without raising: the gather raises anyway.
+                true => outer.set_exception(last_cancelled_error(&awaited)),
+                false => outer.set_result(()),
+            };
+        }));
+    }
+    let gathering = Gathering {
         outer: outer.clone(),
-        children: tasks.iter().map(|task| task.awaited()).collect(),
+        children: awaited,
         cancel_requested,
     };
-    let target: Pin<Rc<Gathering<R>>> = Pin::new(Rc::new(target));
-    Waiting::cancelling(outer, target)
+    GatheringFuture {
+        outer,
+        gathering: Pin::new(Rc::new(gathering)),
+        results: Rc::new(move || results(&children)),
+    }
+}
+
+/// A gather that cannot start: its future holds the error Python raises at the call.
+fn failed_gathering<R: 'static>(e: crate::exceptions::Exception) -> GatheringFuture<R> {
+    // A future needs a loop; without one, a fresh loop's future carries the error.
+    let event_loop = EventLoop::new(Clock::new_virtual());
+    let outer = event_loop.create_future::<()>();
+    let kept = clone_exception(&e);
+    let _ = outer.set_exception(e);
+    GatheringFuture {
+        outer: outer.clone(),
+        gathering: Pin::new(Rc::new(Gathering {
+            outer,
+            children: Rc::new([]),
+            cancel_requested: Rc::default(),
+        })),
+        results: Rc::new(move || Err(clone_exception(&kept))),
+    }
 }
 
 // ANCHOR: gather
 /// A gather as the task awaiting it sees it. Python's `_GatheringFuture.cancel`:
 /// cancelling it cancels the tasks gathered, which then end the gather with their
 /// `CancelledError` (or with one of its own, if they all swallowed it).
-struct Gathering<R> {
-    outer: Future<R>,
+struct Gathering {
+    outer: Future<()>,
     children: Rc<[Awaited]>,
     cancel_requested: Rc<Cell<bool>>,
 }
 
-impl<R: Clone + 'static> AnyFuture for Gathering<R> {
+impl AnyFuture for Gathering {
     fn done(&self) -> bool {
         self.outer.done()
     }
@@ -556,13 +787,17 @@ impl<R: Clone + 'static> AnyFuture for Gathering<R> {
 }
 // ANCHOR_END: gather
 
-/// An awaitable that raises `e` (for a call that cannot even start).
-fn failed<T: Clone + 'static>(e: crate::exceptions::Exception) -> Waiting<T> {
-    // A future needs a loop; without one, a fresh loop's future carries the error.
-    let event_loop = EventLoop::new(Clock::new_virtual());
-    let future = event_loop.create_future();
-    let _ = future.set_exception(e);
-    future.into_future()
+/// `aws` without repeats, in the order first given (Python makes a set of them).
+fn unique<G: Gathered>(aws: impl IntoIterator<Item = G>) -> Vec<G> {
+    let mut seen = std::collections::HashSet::new();
+    aws.into_iter()
+        .filter(|aw| seen.insert(identity(&aw.awaited())))
+        .collect()
+}
+
+/// Which future it is (`id(fut)`).
+fn identity(awaited: &Awaited) -> usize {
+    (&**awaited as *const dyn AnyFuture).cast::<()>() as usize
 }
 
 /// When `wait` returns (`asyncio.FIRST_COMPLETED`, ...).
@@ -576,95 +811,123 @@ pub enum ReturnWhen {
     AllCompleted,
 }
 
-/// `asyncio.wait(tasks, timeout=, return_when=)`: `(done, pending)`, each in argument
-/// order (Python returns sets, whose order varies).
-pub async fn wait<T: Clone + 'static>(
-    tasks: Vec<Task<T>>,
+/// `asyncio.wait(fs, timeout=, return_when=)`: `(done, pending)`, each in argument order
+/// (Python returns sets, whose order varies), a task or future given twice once. As in
+/// Python 3.11, it takes tasks and futures, not coroutines; none at all is a `ValueError`.
+/// The tasks are not cancelled when the wait is, nor when it times out.
+pub async fn wait<G: Gathered>(
+    fs: impl IntoIterator<Item = G>,
     timeout: Option<f64>,
     return_when: ReturnWhen,
-) -> PyResult<(Vec<Task<T>>, Vec<Task<T>>)> {
-    let event_loop = get_running_loop()?;
-    let waiter = event_loop.create_future::<()>();
-    let finished = move |tasks: &[Task<T>]| {
-        let done = tasks.iter().filter(|t| t.done()).count();
-        let failed = tasks
-            .iter()
-            .any(|t| t.done() && !t.cancelled() && matches!(t.exception(), Ok(Some(_))));
-        match return_when {
-            ReturnWhen::FirstCompleted => done > 0,
-            ReturnWhen::FirstException => failed || done == tasks.len(),
-            ReturnWhen::AllCompleted => done == tasks.len(),
-        }
-    };
-    if !finished(&tasks) {
-        let shared = Rc::new(tasks.clone());
-        for task in &tasks {
-            let (waiter, shared) = (waiter.clone(), shared.clone());
-            task.add_done_callback(move |_| {
-                if !waiter.done() && finished(&shared) {
-                    let _ = waiter.set_result(());
-                }
-            });
-        }
-        let _timer = match timeout {
-            Some(seconds) => {
-                let waiter = waiter.clone();
-                let timer = event_loop.call_later(seconds, move || {
-                    if !waiter.done() {
-                        let _ = waiter.set_result(());
-                    }
-                })?;
-                Some(scopeguard(move || timer.cancel()))
-            }
-            None => None,
-        };
-        waiter.await?;
+) -> PyResult<(Vec<G>, Vec<G>)> {
+    let fs = unique(fs);
+    if fs.is_empty() {
+        return Err(ValueError::new("Set of Tasks/Futures is empty.").into());
     }
-    Ok(tasks.into_iter().partition(|t| t.done()))
-}
-
-/// `asyncio.as_completed(tasks, timeout=..)`: awaitables that give the tasks' results in
-/// the order the tasks finish. Once `timeout` seconds have passed, every one not yet
-/// given raises `TimeoutError` (the tasks go on).
-pub fn as_completed<T: Clone + 'static>(
-    tasks: Vec<Task<T>>,
-    timeout: Option<f64>,
-) -> PyResult<Vec<Waiting<T>>> {
-    let Some(first) = tasks.first() else {
-        return Ok(Vec::new());
-    };
-    let event_loop = first.get_loop();
-    let slots: Vec<Future<T>> = tasks.iter().map(|_| event_loop.create_future()).collect();
-    let next_slot = Rc::new(RefCell::new(slots.clone().into_iter()));
-    let timer = match timeout {
-        Some(timeout) => {
-            let left = next_slot.clone();
-            Some(event_loop.call_later(timeout, move || {
-                for slot in left.borrow_mut().by_ref() {
-                    let _ = slot.set_exception(TimeoutError::default());
-                }
-            })?)
-        }
+    let event_loop = get_running_loop()?;
+    for f in &fs {
+        on_loop(&f.get_loop(), Some(&event_loop))?;
+    }
+    // Python's `_wait`: a waiter that a timer, or the futures' done callbacks, complete.
+    let waiter = event_loop.create_future::<()>();
+    let timeout_handle = match timeout {
+        Some(seconds) => Some(event_loop.call_later(seconds, release(&waiter))?),
         None => None,
     };
-    for task in &tasks {
-        let (next_slot, timer) = (next_slot.clone(), timer.clone());
-        task.add_done_callback(move |finished| {
-            let mut slots = next_slot.borrow_mut();
-            if let Some(slot) = slots.next() {
-                let _ = match finished.result() {
-                    Ok(value) => slot.set_result(value),
-                    Err(e) => slot.set_exception(e),
-                };
+    let counter = Rc::new(Cell::new(fs.len()));
+    // Python removes the callbacks once the waiter is done; here they are told.
+    let removed = Rc::new(Cell::new(false));
+    for f in &fs {
+        let (f, waiter, counter) = (f.clone(), waiter.clone(), counter.clone());
+        let (removed, timeout_handle) = (removed.clone(), timeout_handle.clone());
+        f.awaited().on_done(Box::new(move || {
+            if removed.get() {
+                return;
             }
-            if slots.len() == 0
-                && let Some(timer) = &timer
-            {
-                timer.cancel();
+            counter.set(counter.get() - 1);
+            let wakes = counter.get() == 0
+                || return_when == ReturnWhen::FirstCompleted
+                || return_when == ReturnWhen::FirstException
+                    && !f.cancelled()
+                    && f.awaited().error().is_some();
+            if wakes {
+                if let Some(handle) = &timeout_handle {
+                    handle.cancel();
+                }
+                release(&waiter)();
             }
-        });
+        }));
     }
-    Ok(slots.into_iter().map(IntoFuture::into_future).collect())
+    let waited = waiter.await;
+    removed.set(true);
+    if let Some(handle) = timeout_handle {
+        handle.cancel();
+    }
+    waited?;
+    Ok(fs.into_iter().partition(|f| f.awaited().done()))
+}
+
+/// `asyncio.as_completed(fs, timeout=..)`: one awaitable per task or future (a coroutine
+/// becomes a task, as in Python; one given twice counts once). Whichever is awaited first
+/// gives the outcome of the first to finish, the next the next, and so on. Once `timeout`
+/// seconds have passed, every one not yet given raises `TimeoutError` (the tasks go on).
+pub fn as_completed<A: IntoGathered>(
+    fs: impl IntoIterator<Item = A>,
+    timeout: Option<f64>,
+) -> PyResult<Vec<impl StdFuture<Output = PyResult<<A::Gathered as Gathered>::Output>> + 'static>> {
+    let event_loop = get_event_loop()?;
+    let todo = fs
+        .into_iter()
+        .map(|f| f.into_gathered_on(Some(&event_loop)))
+        .collect::<PyResult<Vec<_>>>()?;
+    let todo = Rc::new(RefCell::new(unique(todo)));
+    let count = todo.borrow().len();
+    // What finished, in order; `None` for each one the timeout left.
+    let done = Queue::<Option<A::Gathered>>::new(0);
+    let timeout_handle: Rc<Cell<Option<Handle>>> = Rc::default();
+    for f in todo.borrow().iter() {
+        let (todo, done, timeout_handle, this) = (
+            todo.clone(),
+            done.clone(),
+            timeout_handle.clone(),
+            f.clone(),
+        );
+        f.awaited().on_done(Box::new(move || {
+            let mut todo = todo.borrow_mut();
+            let me = identity(&this.awaited());
+            let Some(position) = todo.iter().position(|f| identity(&f.awaited()) == me) else {
+                return; // the timeout came first
+            };
+            todo.remove(position);
+            let _ = done.put_nowait(Some(this));
+            if todo.is_empty()
+                && let Some(handle) = timeout_handle.take()
+            {
+                handle.cancel();
+            }
+        }));
+    }
+    if let Some(timeout) = timeout
+        && count > 0
+    {
+        let (todo, done) = (todo.clone(), done.clone());
+        timeout_handle.set(Some(event_loop.call_later(timeout, move || {
+            for _ in todo.borrow_mut().drain(..) {
+                let _ = done.put_nowait(None);
+            }
+        })?));
+    }
+    Ok((0..count)
+        .map(|_| {
+            let done = done.clone();
+            async move {
+                match done.get().await? {
+                    Some(f) => f.outcome(),
+                    None => Err(TimeoutError::default().into()),
+                }
+            }
+        })
+        .collect())
 }
 
 // ANCHOR: wait_for
@@ -746,28 +1009,65 @@ fn timed_out<T>(outcome: PyResult<T>) -> PyResult<T> {
 }
 
 // ANCHOR: shield
-/// `asyncio.shield(task)`: a future with the task's outcome, which a cancellation of
-/// whoever awaits it does not pass on: cancelling the awaiting task cancels the shield's
-/// future, and the task runs on.
-pub fn shield<T: Clone + 'static>(task: &Task<T>) -> PyResult<Future<T>> {
-    let inner = Future::clone(task);
-    if inner.done() {
-        return Ok(inner);
+/// `asyncio.shield(aw)`: a future with the outcome of `aw` (a task, a future, a gather,
+/// or a coroutine, which becomes a task), which a cancellation of whoever awaits it does
+/// not pass on: cancelling the awaiting task cancels the shield's future, and the task
+/// runs on. Already done, it is its own shield.
+pub fn shield<A: IntoGathered>(aw: A) -> PyResult<Future<<A::Gathered as Gathered>::Output>>
+where
+    <A::Gathered as Gathered>::Output: Clone,
+{
+    let inner = aw.into_gathered()?;
+    let awaited = inner.awaited();
+    if awaited.done()
+        && let Some(done) = inner.as_future()
+    {
+        return Ok(done);
     }
-    let outer = get_running_loop()?.create_future::<T>();
-    let shielded = outer.clone();
-    inner.add_done_callback(move |inner| {
-        if shielded.cancelled() {
+    let outer = inner.get_loop().create_future();
+    if awaited.done() {
+        settle(&outer, &inner); // a gather: a future with its outcome
+        return Ok(outer);
+    }
+    // Python's `_outer_done_callback` takes the inner callback off once the shield is
+    // cancelled while the inner one runs on: its outcome then goes to no one.
+    let removed = Rc::new(Cell::new(false));
+    let (shielded, gone) = (outer.clone(), removed.clone());
+    awaited.on_done(Box::new(move || {
+        if gone.get() {
             return;
         }
-        // The shield's future is pending (it was not cancelled), so none of these fails.
-        let _ = match inner.result() {
-            Ok(value) => shielded.set_result(value),
-            Err(e) if e.is::<CancelledError>() => Ok(_ = shielded.cancel()),
-            Err(e) => shielded.set_exception(e),
-        };
+        if shielded.cancelled() {
+            if !inner.cancelled() {
+                drop(inner.awaited().error()); // retrieved
+            }
+            return;
+        }
+        settle(&shielded, &inner);
+    }));
+    let inner_done = awaited.clone();
+    outer.add_done_callback(move |_| {
+        if !inner_done.done() {
+            removed.set(true);
+        }
     });
     Ok(outer)
+}
+
+/// The shield's future gets the inner one's outcome (which is done).
+fn settle<G: Gathered>(outer: &Future<G::Output>, inner: &G)
+where
+    G::Output: Clone,
+{
+    // The shield's future is pending, so none of these fails.
+    let _ = if inner.cancelled() {
+        Ok(_ = outer.cancel())
+    } else {
+        match inner.outcome() {
+            Ok(value) => outer.set_result(value),
+            Err(e) => outer.set_exception(e),
+        }
+    };
 }
 // ANCHOR_END: shield
 

@@ -28,7 +28,8 @@ use crate::event_loop::{
     with_running_loop,
 };
 use crate::exceptions::{
-    CancelledError, Exception, Object, PyResult, RuntimeError, write_unraisable_message,
+    CancelledError, Exception, KeyboardInterrupt, Object, PyClass, PyResult, RuntimeError,
+    SystemExit, clone_exception, matches, write_unraisable_message,
 };
 use crate::trace::PyRepr;
 
@@ -79,7 +80,7 @@ pin_project_lite::pin_project! {
     impl<T, F> PinnedDrop for Inner<T, F> {
         fn drop(this: Pin<&mut Self>) {
             if !AnyFuture::done(&*this.future.0) {
-                let task = format!("task: {}", this.describe_as("pending"));
+                let task = format!("task: {}", this.describe_as(this.pending_state()));
                 write_unraisable_message("Task was destroyed but it is pending!", &task);
             }
         }
@@ -92,6 +93,16 @@ impl<T, F> Inner<T, F> {
         TaskId {
             slot: self.slot as usize,
             number: self.number,
+        }
+    }
+
+    /// A pending task's state in its `repr`: `cancelling` once asked to cancel (and not
+    /// taken back by `uncancel`), as Python 3.11 shows it.
+    fn pending_state(&self) -> &'static str {
+        if self.cancels.get() > 0 {
+            "cancelling"
+        } else {
+            "pending"
         }
     }
 
@@ -446,6 +457,9 @@ impl<T: Clone + 'static, F> Inner<T, F> {
     // ANCHOR: cancel
     /// Python's `Task.cancel`. `wake` schedules the task's step.
     fn request_cancel(&self, message: Option<Object>, wake: impl FnOnce()) -> bool {
+        // Asked to cancel, even too late, the caller has seen the task: as Python's
+        // `cancel` clears `_log_traceback`, its exception is not reported as unretrieved.
+        self.future.0.mark_retrieved();
         if self.future.done() {
             return false;
         }
@@ -569,6 +583,15 @@ where
             Some(Err(e)) if e.is::<CancelledError>() => {
                 this.future.set_task_cancelled(None, Some(e));
             }
+            // Python's `Task.__step` lets these out of the loop, after making them the
+            // task's exception.
+            Some(Err(e)) if matches(&e, &[SystemExit::CLASS, KeyboardInterrupt::CLASS]) => {
+                let coroutine = crate::generators::function_name(std::any::type_name::<F>());
+                let _ = this
+                    .future
+                    .set_task_exception(clone_exception(&e), coroutine);
+                event_loop.escape(e);
+            }
             Some(Err(e)) => {
                 let coroutine = crate::generators::function_name(std::any::type_name::<F>());
                 let _ = this.future.set_task_exception(e, coroutine);
@@ -670,6 +693,19 @@ where
         self.waiting_on.replace(Some(future));
     }
 
+    fn pass_cancellation_to(&self, future: &Awaited) -> bool {
+        if !self.must_cancel.is_set() {
+            return false;
+        }
+        let message = self.cancel_message.take();
+        let passed = future.cancel(message.as_deref().cloned());
+        self.cancel_message.set(message);
+        if passed {
+            self.must_cancel.take();
+        }
+        passed
+    }
+
     fn cancel(&self, message: Option<Object>) -> bool {
         self.request_cancel(message, || self.future.event_loop().wake(self.id()))
     }
@@ -708,7 +744,7 @@ where
         } else if self.future.done() {
             "finished"
         } else {
-            "pending"
+            self.pending_state()
         };
         self.describe_as(state)
     }
@@ -730,23 +766,34 @@ impl<T: Clone + 'static> StdFuture for Waiting<T> {
     type Output = PyResult<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<T>> {
-        check_cancelled()?;
-        if self.future.done() {
-            return Poll::Ready(self.future.result());
+        if self.registered || self.future.done() {
+            check_cancelled()?;
+            if self.future.done() {
+                return Poll::Ready(self.future.result());
+            }
+            return Poll::Pending;
         }
-        if !self.registered {
-            self.registered = true;
-            match current() {
-                // Python's `Task.__wakeup`: the done callback steps the task directly.
-                Some(task) => {
-                    let waits_on = self.waits_on.clone();
-                    task.wait_on(waits_on.unwrap_or_else(|| self.future.awaited()));
-                    self.future.0.when_done(Ready::Step(task));
+        self.registered = true;
+        match current() {
+            // Python's `Task.__wakeup`: the done callback steps the task directly.
+            Some(task) => {
+                let waits_on = self
+                    .waits_on
+                    .clone()
+                    .unwrap_or_else(|| self.future.awaited());
+                // A task that cancelled itself (say) and now blocks: what it blocks on is
+                // cancelled (a task awaited ends cancelled too), or else it raises here.
+                if !task.pass_cancellation_to(&waits_on)
+                    && let Some(cancelled) = task.take_cancellation()
+                {
+                    return Poll::Ready(Err(cancelled));
                 }
-                None => {
-                    let waker = cx.waker().clone();
-                    self.future.0.on_done(Box::new(move || waker.wake()));
-                }
+                task.wait_on(waits_on);
+                self.future.0.when_done(Ready::Step(task));
+            }
+            None => {
+                let waker = cx.waker().clone();
+                self.future.0.on_done(Box::new(move || waker.wake()));
             }
         }
         Poll::Pending
@@ -809,6 +856,7 @@ impl<T: Clone + PyRepr + 'static> fmt::Display for Task<T> {
             f,
             &Running::name(&*self.0),
             crate::generators::function_name(self.0.coro_type()),
+            self.cancelling() > 0,
         )
     }
 }

@@ -191,7 +191,9 @@ impl<T: Clone + 'static> AnyTask for Inner<T> {
 /// `<Task finished name='Task-1' coro=<add()> result=3>`.
 impl<T: Clone + PyRepr + 'static> fmt::Display for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.future.fmt_task(f, &self.0.name, self.0.coro_name)
+        self.0
+            .future
+            .fmt_task(f, &self.0.name, self.0.coro_name, false)
     }
 }
 
