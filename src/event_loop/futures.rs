@@ -455,9 +455,9 @@ impl<T> AnyFuture for Cell<T> {
 /// retrieved", then `future: <Task finished ... exception=...>` and the report).
 impl<T> Drop for Cell<T> {
     fn drop(&mut self) {
-        let name = self
+        let given = self
             .task_number()
-            .map(|number| self.event_loop.take_task_name(number));
+            .and_then(|number| self.event_loop.take_task_name(number));
         if !matches!(self.state.get_mut(), State::Done(Err(_))) {
             return; // the common case, at every task's end: no other look-up
         }
@@ -468,6 +468,10 @@ impl<T> Drop for Cell<T> {
         if self.retrieved() {
             return;
         }
+        let name = self.task_number().map(|number| match given {
+            Some(name) => name.to_string(),
+            None => format!("Task-{number}"),
+        });
         let (what, head) = match name {
             Some(name) => {
                 let coro = coroutine

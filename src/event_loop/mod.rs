@@ -762,15 +762,14 @@ impl EventLoop {
         self.0.task_names.borrow_mut().insert(number, name.into());
     }
 
-    /// The task's name, for a last report, and forgotten: the task goes.
-    pub(crate) fn take_task_name(&self, number: u64) -> String {
+    /// The name the task was given, if any, forgotten: the task goes. (Nothing is made
+    /// for the others: this runs at every task's end.)
+    pub(crate) fn take_task_name(&self, number: u64) -> Option<Rc<str>> {
         let mut names = self.0.task_names.borrow_mut();
-        match names.is_empty() {
-            true => format!("Task-{number}"),
-            false => names
-                .remove(&number)
-                .map_or_else(|| format!("Task-{number}"), |name| name.to_string()),
+        if names.is_empty() {
+            return None;
         }
+        names.remove(&number)
     }
 
     /// The name [`note_failed_coroutine`](Self::note_failed_coroutine) kept, taken back.
