@@ -12,7 +12,8 @@ const fs = require("fs");
 const root = path.resolve(__dirname, "..");
 const book = path.join(root, "book", "book");
 const shots = path.join(root, "target", "book-screenshots");
-const pages = ["introduction.html", "generation-1.html", "generation-2.html", "generation-3.html", "exercises.html"];
+const pages = ["introduction.html", "generation-1.html", "generation-2.html", "generation-3.html",
+  "async-generators.html", "toolkit.html", "exercises.html"];
 const widths = [1280, 400];
 
 (async () => {
