@@ -90,7 +90,7 @@ pub mod native {
     pub use super::common::*;
     pub use super::event_loop::*;
     pub use crate::native::{
-        AsyncGenerator, AsyncIterable, AsyncIterator, Barrier, BoundedSemaphore,
+        AsyncGenBody, AsyncGenerator, AsyncIterable, AsyncIterator, Barrier, BoundedSemaphore,
         BrokenBarrierError, Condition, Event, LifoQueue, Lock, PriorityQueue, Queue, QueueEmpty,
         QueueFull, Semaphore, StopAsyncIteration, aiter, anext, anext_or,
     };

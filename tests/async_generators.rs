@@ -11,24 +11,7 @@ use pycoro::prelude::native::*;
 
 #[path = "common/mod.rs"]
 mod common;
-use common::unraisable_reports;
-
-fn on_a_loop<T: Clone + 'static>(
-    main: impl std::future::Future<Output = PyResult<T>> + 'static,
-) -> PyResult<T> {
-    run_with_clock(main, Clock::new_virtual())
-}
-
-fn is_stop_async_iteration<T>(result: PyResult<T>) -> bool {
-    matches!(result, Err(e) if e.is::<StopAsyncIteration>())
-}
-
-fn message<T>(result: PyResult<T>) -> String {
-    match result {
-        Ok(_) => "no exception".to_owned(),
-        Err(e) => format_exception_only(&e),
-    }
-}
+use common::{is_stop_async_iteration, message, on_a_loop, unraisable_reports};
 
 fn two() -> AsyncGenerator<i32> {
     AsyncGenerator::new(async move |co| {

@@ -6,6 +6,7 @@
 //! | Python                                          | pycoro                                                          |
 //! |-------------------------------------------------|-----------------------------------------------------------------|
 //! | `async def ticks(): ... v = yield x ...`         | `AsyncGenerator::new(async move \|co\| { .. let v = co.yield_(x).await?; .. Ok(()) })` |
+//! | the same, returned as `impl`                    | `AsyncGenerator::typed(async move \|co\| { .. })`: `AsyncGenerator<Y, S, impl AsyncGenBody>` |
 //! | `await agen.__anext__()`, `await anext(agen)`   | `agen.anext().await?`, `anext(&agen).await?`                    |
 //! | `await anext(agen, default)`                    | `anext_or(&agen, default).await?`                               |
 //! | `await agen.asend(v)`                           | `agen.asend(v).await?`                                          |
@@ -230,7 +231,15 @@ impl<Y, S> StdFuture for Yield<'_, Y, S> {
 }
 // ANCHOR_END: yield
 
-type Body = Pin<Box<dyn StdFuture<Output = PyResult<()>>>>;
+/// The body of an async generator: the future its async closure returned, which yields
+/// through its [`Co`] and ends with `Ok(())` (Python's `return`) or an exception.
+///
+/// Every `'static` future of `PyResult<()>` is one. It names the third parameter of
+/// [`AsyncGenerator`]: `dyn AsyncGenBody` (the default) for a generator whose type is
+/// named, `impl AsyncGenBody` for one made by [`AsyncGenerator::typed`].
+pub trait AsyncGenBody: StdFuture<Output = PyResult<()>> + 'static {}
+
+impl<F: ?Sized + StdFuture<Output = PyResult<()>> + 'static> AsyncGenBody for F {}
 
 /// How one resumption of the body ended.
 enum Outcome<Y> {
@@ -240,9 +249,9 @@ enum Outcome<Y> {
 }
 
 /// The generator object, shared by its handles and the operations in flight.
-struct Core<Y: 'static, S: 'static> {
+struct Core<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> {
     /// `None` once finished (its frame is gone, as a Python frame's locals go at return).
-    body: RefCell<Option<Body>>,
+    body: RefCell<Option<Pin<Box<B>>>>,
     channel: Rc<Channel<Y, S>>,
     /// Created, Suspended or Closed; Running is `running`.
     state: Cell<GeneratorState>,
@@ -253,7 +262,7 @@ struct Core<Y: 'static, S: 'static> {
     name: Cell<&'static str>,
 }
 
-impl<Y: 'static, S: 'static> Core<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
     /// asyncio's `firstiter` hook: registers the generator with the running loop, once.
     #[inline]
     fn first_iteration(self: &Rc<Self>) {
@@ -273,11 +282,16 @@ impl<Y: 'static, S: 'static> Core<Y, S> {
     }
 }
 
-impl<Y: 'static, S: 'static> Core<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
     // ANCHOR: resume
     /// Polls the body once (the caller has set `running`, and delivered what the
     /// `yield_` it is suspended at evaluates to).
-    #[inline(always)]
+    ///
+    /// Kept out of line: it is then the one place the body is polled from, so a body
+    /// whose type is known ([`AsyncGenerator::typed`]) is inlined into it. Inlined into
+    /// `poll_next` and each operation, it would leave the body's poll a call of its own
+    /// (the Performance page has the counts; a boxed body costs the same either way).
+    #[inline(never)]
     fn resume(&self, cx: &mut Context<'_>) -> Poll<Outcome<Y>> {
         let Ok(mut body) = self.body.try_borrow_mut() else {
             return Poll::Ready(Outcome::Raised(
@@ -359,16 +373,16 @@ impl<Y: 'static, S: 'static> Core<Y, S> {
 }
 
 /// Closes the generator if polling its body unwinds.
-struct ClosesOnUnwind<'a, Y: 'static, S: 'static>(&'a Core<Y, S>);
+struct ClosesOnUnwind<'a, Y: 'static, S: 'static, B: ?Sized + AsyncGenBody>(&'a Core<Y, S, B>);
 
-impl<Y: 'static, S: 'static> Drop for ClosesOnUnwind<'_, Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for ClosesOnUnwind<'_, Y, S, B> {
     fn drop(&mut self) {
         self.0.channel.polling.set(false);
         self.0.finish();
     }
 }
 
-impl<Y: 'static, S: 'static> AsyncGen for Core<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> AsyncGen for Core<Y, S, B> {
     fn aclose(self: Rc<Self>) -> Pin<Box<dyn StdFuture<Output = PyResult<()>>>> {
         Box::pin(Aclose(Op::new(self, Deliver::Close)))
     }
@@ -379,7 +393,7 @@ impl<Y: 'static, S: 'static> AsyncGen for Core<Y, S> {
 }
 
 // ANCHOR: finalizer
-impl<Y: 'static, S: 'static> Drop for Core<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for Core<Y, S, B> {
     /// asyncio's `finalizer` hook: a generator dropped before it finished is closed by
     /// its loop, with `aclose()` in a task of its own, so its clean-up may await.
     fn drop(&mut self) {
@@ -423,7 +437,7 @@ impl<Y: 'static, S: 'static> Drop for Core<Y, S> {
 }
 // ANCHOR_END: finalizer
 
-impl<Y: 'static, S: 'static> Core<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
     /// `aclose()` as the finalizer's task runs it (the core is no handle's any more).
     fn close_as_task(self: Rc<Self>) -> impl StdFuture<Output = PyResult<()>> + 'static {
         Aclose(Op::new(self, Deliver::Close))
@@ -433,7 +447,11 @@ impl<Y: 'static, S: 'static> Core<Y, S> {
 /// A Python async generator: a body that awaits and yields, iterated by `anext`,
 /// `asend`, `athrow` and `aclose`, or as a [`Stream`] (`async for`).
 ///
-/// `Y` is what it yields, `S` what `asend` sends it. Cloning shares the generator, as a
+/// `Y` is what it yields, `S` what `asend` sends it, `B` its body: boxed, `dyn
+/// AsyncGenBody`, for a generator made by [`new`](Self::new) or
+/// [`receiving`](Self::receiving), whose type is then named `AsyncGenerator<Y>` or
+/// `AsyncGenerator<Y, S>`; the body's own type for one made by [`typed`](Self::typed),
+/// returned as `AsyncGenerator<Y, S, impl AsyncGenBody>`. Cloning shares the generator, as a
 /// Python name does. The operations' futures are `'static` (they share it too), so an
 /// `aclose()` can become a task.
 ///
@@ -466,8 +484,9 @@ impl<Y: 'static, S: 'static> Core<Y, S> {
 /// assert_eq!(seen, [(0, 0.0), (1, 1.0), (2, 2.0)]);
 /// # Ok::<(), Exception>(())
 /// ```
-pub struct AsyncGenerator<Y: 'static, S: 'static = ()> {
-    core: Rc<Core<Y, S>>,
+pub struct AsyncGenerator<Y: 'static, S: 'static = (), B: ?Sized + AsyncGenBody = dyn AsyncGenBody>
+{
+    core: Rc<Core<Y, S, B>>,
     /// This handle's `poll_next` is in progress (its body is inside an await).
     streaming: bool,
 }
@@ -480,10 +499,10 @@ impl<Y: 'static> AsyncGenerator<Y> {
     /// `asend` can send it only `None` (its `yield_` gives `Option<()>`): the common case,
     /// which needs no type for what is sent; [`receiving`](Self::receiving) makes one that
     /// is sent values.
-    pub fn new<F, B>(body: F) -> Self
+    pub fn new<F, Body>(body: F) -> Self
     where
-        F: FnOnce(Co<Y>) -> B,
-        B: StdFuture<Output = PyResult<()>> + 'static,
+        F: FnOnce(Co<Y>) -> Body,
+        Body: AsyncGenBody,
     {
         Self::receiving(body)
     }
@@ -516,10 +535,60 @@ impl<Y: 'static, S: 'static> AsyncGenerator<Y, S> {
     /// assert_eq!(doubled, (42, 10));
     /// # Ok::<(), Exception>(())
     /// ```
-    pub fn receiving<F, B>(body: F) -> Self
+    pub fn receiving<F, Body>(body: F) -> Self
     where
-        F: FnOnce(Co<Y, S>) -> B,
-        B: StdFuture<Output = PyResult<()>> + 'static,
+        F: FnOnce(Co<Y, S>) -> Body,
+        Body: AsyncGenBody,
+    {
+        Self::with_body(body, |body| body)
+    }
+
+    /// An async generator whose type carries its body's: `AsyncGenerator<Y, S, impl
+    /// AsyncGenBody>`, returned as `impl` (as `async-stream`'s `try_stream!` returns
+    /// `impl Stream`). It behaves as one made by [`new`](Self::new) or
+    /// [`receiving`](Self::receiving) in everything; only its type differs. Because the
+    /// body's type is known where the generator is iterated, resuming it is a direct call
+    /// that the compiler can inline, not a virtual one: an item costs less. The price is
+    /// the name: a struct field or a `Vec` of generators with different bodies wants the
+    /// boxed `AsyncGenerator<Y>`.
+    ///
+    /// `S` is what `asend` sends, given by the return type (`()` if it sends only `None`).
+    ///
+    /// ```
+    /// use pycoro::prelude::native::*;
+    ///
+    /// // async def counter(n):
+    /// //     for i in range(n):
+    /// //         yield i
+    /// fn counter(n: u64) -> AsyncGenerator<u64, (), impl AsyncGenBody> {
+    ///     AsyncGenerator::typed(async move |co| {
+    ///         for i in 0..n {
+    ///             co.yield_(i).await?;
+    ///         }
+    ///         Ok(())
+    ///     })
+    /// }
+    /// let items = run_with_clock(async {
+    ///     counter(3).try_collect::<Vec<_>>().await
+    /// }, Clock::new_virtual())?;
+    /// assert_eq!(items, [0, 1, 2]);
+    /// # Ok::<(), Exception>(())
+    /// ```
+    pub fn typed<F, Body>(body: F) -> AsyncGenerator<Y, S, Body>
+    where
+        F: FnOnce(Co<Y, S>) -> Body,
+        Body: AsyncGenBody,
+    {
+        AsyncGenerator::with_body(body, |body| body)
+    }
+}
+
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> AsyncGenerator<Y, S, B> {
+    /// The generator of `body(co)`, its body kept as `keep` makes it (boxed as `B`).
+    fn with_body<F, Body>(body: F, keep: impl FnOnce(Pin<Box<Body>>) -> Pin<Box<B>>) -> Self
+    where
+        F: FnOnce(Co<Y, S>) -> Body,
+        Body: AsyncGenBody,
     {
         let channel = Rc::new(Channel {
             yielded: Cell::new(None),
@@ -531,7 +600,7 @@ impl<Y: 'static, S: 'static> AsyncGenerator<Y, S> {
         });
         Self {
             core: Rc::new(Core {
-                body: RefCell::new(Some(Box::pin(body))),
+                body: RefCell::new(Some(keep(Box::pin(body)))),
                 channel,
                 state: Cell::new(GeneratorState::Created),
                 running: Cell::new(false),
@@ -543,7 +612,7 @@ impl<Y: 'static, S: 'static> AsyncGenerator<Y, S> {
     }
 
     /// `agen.__anext__()`: the next value, or `StopAsyncIteration` at the end.
-    pub fn anext(&self) -> Asend<Y, S> {
+    pub fn anext(&self) -> Asend<Y, S, B> {
         self.asend(None)
     }
 
@@ -551,7 +620,7 @@ impl<Y: 'static, S: 'static> AsyncGenerator<Y, S> {
     /// the next value it yields. A just-started generator accepts only `None`
     /// (`TypeError: can't send non-None value to a just-started async generator`); a
     /// finished one raises `StopAsyncIteration`.
-    pub fn asend(&self, value: impl Into<Option<S>>) -> Asend<Y, S> {
+    pub fn asend(&self, value: impl Into<Option<S>>) -> Asend<Y, S, B> {
         Asend(Op::new(self.core.clone(), Deliver::Send(value.into())))
     }
 
@@ -559,7 +628,7 @@ impl<Y: 'static, S: 'static> AsyncGenerator<Y, S> {
     /// gives `Some` of the next value it yields (`StopAsyncIteration` if it returns
     /// instead). A generator that has not started raises `exc` without running and is
     /// closed; one that has finished gives `None`, as CPython 3.11's does.
-    pub fn athrow(&self, exc: impl Into<Exception>) -> Athrow<Y, S> {
+    pub fn athrow(&self, exc: impl Into<Exception>) -> Athrow<Y, S, B> {
         Athrow(Op::new(self.core.clone(), Deliver::Throw(exc.into())))
     }
 
@@ -567,12 +636,12 @@ impl<Y: 'static, S: 'static> AsyncGenerator<Y, S> {
     /// and lets its clean-up run (awaits included). A body that yields instead gets
     /// `RuntimeError: async generator ignored GeneratorExit` (and stays suspended);
     /// a generator not started, or finished, is simply closed.
-    pub fn aclose(&self) -> Aclose<Y, S> {
+    pub fn aclose(&self) -> Aclose<Y, S, B> {
         Aclose(Op::new(self.core.clone(), Deliver::Close))
     }
 }
 
-impl<Y: 'static, S: 'static> AsyncGenerator<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> AsyncGenerator<Y, S, B> {
     /// Sets `__name__`, shown in `repr` (`<async_generator object NAME at 0x…>`).
     pub fn named(self, name: &'static str) -> Self {
         self.core.name.set(name);
@@ -604,7 +673,7 @@ impl<Y: 'static, S: 'static> AsyncGenerator<Y, S> {
     }
 }
 
-impl<Y: 'static, S: 'static> Clone for AsyncGenerator<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Clone for AsyncGenerator<Y, S, B> {
     fn clone(&self) -> Self {
         Self {
             core: self.core.clone(),
@@ -613,7 +682,7 @@ impl<Y: 'static, S: 'static> Clone for AsyncGenerator<Y, S> {
     }
 }
 
-impl<Y: 'static, S: 'static> Drop for AsyncGenerator<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for AsyncGenerator<Y, S, B> {
     fn drop(&mut self) {
         if self.streaming {
             self.core.running.set(false); // its `next` was dropped midway
@@ -621,7 +690,7 @@ impl<Y: 'static, S: 'static> Drop for AsyncGenerator<Y, S> {
     }
 }
 
-impl<Y: 'static, S: 'static> fmt::Debug for AsyncGenerator<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> fmt::Debug for AsyncGenerator<Y, S, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.core.repr())
     }
@@ -630,7 +699,7 @@ impl<Y: 'static, S: 'static> fmt::Debug for AsyncGenerator<Y, S> {
 /// `async for x in agen`: each value it yields, then the end. An exception escaping the
 /// body is the last item, as `Err` (Python's `async for` raises it); with `TryStreamExt`,
 /// `while let Some(x) = agen.try_next().await? { .. }` raises it, as Python does.
-impl<Y: 'static, S: 'static> Stream for AsyncGenerator<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Stream for AsyncGenerator<Y, S, B> {
     type Item = PyResult<Y>;
 
     #[inline(always)]
@@ -669,7 +738,7 @@ impl<Y: 'static, S: 'static> Stream for AsyncGenerator<Y, S> {
     }
 }
 
-impl<Y: 'static, S: 'static> FusedStream for AsyncGenerator<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> FusedStream for AsyncGenerator<Y, S, B> {
     fn is_terminated(&self) -> bool {
         !self.streaming && self.core.state.get() == GeneratorState::Closed
     }
@@ -690,8 +759,8 @@ enum Phase<S> {
 
 /// One `asend`/`athrow`/`aclose` awaitable: starts at its first poll, as Python's
 /// awaitables start at their first `send`.
-struct Op<Y: 'static, S: 'static> {
-    core: Rc<Core<Y, S>>,
+struct Op<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> {
+    core: Rc<Core<Y, S, B>>,
     phase: Phase<S>,
 }
 
@@ -701,8 +770,8 @@ enum Started<T> {
     Over(PyResult<T>),
 }
 
-impl<Y: 'static, S: 'static> Op<Y, S> {
-    fn new(core: Rc<Core<Y, S>>, deliver: Deliver<S>) -> Self {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Op<Y, S, B> {
+    fn new(core: Rc<Core<Y, S, B>>, deliver: Deliver<S>) -> Self {
         core.first_iteration(); // Python's awaitables call the hook when they are made
         Self {
             core,
@@ -711,7 +780,7 @@ impl<Y: 'static, S: 'static> Op<Y, S> {
     }
 }
 
-impl<Y: 'static, S: 'static> Op<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Op<Y, S, B> {
     /// Polls the operation: `start` decides its first poll (given what to deliver),
     /// `end` maps how the body's resumption ended.
     #[inline]
@@ -719,7 +788,7 @@ impl<Y: 'static, S: 'static> Op<Y, S> {
         &mut self,
         cx: &mut Context<'_>,
         names: (&str, &str),
-        start: impl FnOnce(&Core<Y, S>, Deliver<S>) -> Started<T>,
+        start: impl FnOnce(&Core<Y, S, B>, Deliver<S>) -> Started<T>,
         end: impl FnOnce(Outcome<Y>) -> PyResult<T>,
     ) -> Poll<PyResult<T>> {
         match std::mem::replace(&mut self.phase, Phase::Running) {
@@ -760,7 +829,7 @@ impl<Y: 'static, S: 'static> Op<Y, S> {
     }
 }
 
-impl<Y: 'static, S: 'static> Drop for Op<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for Op<Y, S, B> {
     fn drop(&mut self) {
         if matches!(self.phase, Phase::Running) {
             self.core.running.set(false); // dropped midway: see the module's notes
@@ -769,9 +838,11 @@ impl<Y: 'static, S: 'static> Drop for Op<Y, S> {
 }
 
 /// The future of `anext()` and `asend(value)`: the next value the body yields.
-pub struct Asend<Y: 'static, S: 'static = ()>(Op<Y, S>);
+pub struct Asend<Y: 'static, S: 'static = (), B: ?Sized + AsyncGenBody = dyn AsyncGenBody>(
+    Op<Y, S, B>,
+);
 
-impl<Y: 'static, S: 'static> StdFuture for Asend<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> StdFuture for Asend<Y, S, B> {
     type Output = PyResult<Y>;
 
     #[inline]
@@ -813,15 +884,17 @@ impl<Y: 'static, S: 'static> StdFuture for Asend<Y, S> {
 }
 
 // Python's awaitables hold their generator, never pinned structurally.
-impl<Y: 'static, S: 'static> Unpin for Asend<Y, S> {}
-impl<Y: 'static, S: 'static> Unpin for Athrow<Y, S> {}
-impl<Y: 'static, S: 'static> Unpin for Aclose<Y, S> {}
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Unpin for Asend<Y, S, B> {}
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Unpin for Athrow<Y, S, B> {}
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Unpin for Aclose<Y, S, B> {}
 
 /// The future of `athrow(exc)`: `Some` of the next value the body yields, `None` if the
 /// generator had already finished.
-pub struct Athrow<Y: 'static, S: 'static = ()>(Op<Y, S>);
+pub struct Athrow<Y: 'static, S: 'static = (), B: ?Sized + AsyncGenBody = dyn AsyncGenBody>(
+    Op<Y, S, B>,
+);
 
-impl<Y: 'static, S: 'static> StdFuture for Athrow<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> StdFuture for Athrow<Y, S, B> {
     type Output = PyResult<Option<Y>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<Option<Y>>> {
@@ -856,9 +929,11 @@ impl<Y: 'static, S: 'static> StdFuture for Athrow<Y, S> {
 }
 
 /// The future of `aclose()`.
-pub struct Aclose<Y: 'static, S: 'static = ()>(Op<Y, S>);
+pub struct Aclose<Y: 'static, S: 'static = (), B: ?Sized + AsyncGenBody = dyn AsyncGenBody>(
+    Op<Y, S, B>,
+);
 
-impl<Y: 'static, S: 'static> StdFuture for Aclose<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> StdFuture for Aclose<Y, S, B> {
     type Output = PyResult<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<()>> {
@@ -891,7 +966,9 @@ impl<Y: 'static, S: 'static> StdFuture for Aclose<Y, S> {
 }
 
 /// `aclosing(agen)` closes an async generator with `aclose()`.
-impl<Y: 'static, S: 'static> super::AsyncClose for AsyncGenerator<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> super::AsyncClose
+    for AsyncGenerator<Y, S, B>
+{
     fn close(&self) -> impl StdFuture<Output = PyResult<()>> {
         self.aclose()
     }
@@ -907,7 +984,7 @@ pub trait AsyncIterator {
     fn anext(&self) -> impl StdFuture<Output = PyResult<Self::Item>>;
 }
 
-impl<Y: 'static, S: 'static> AsyncIterator for AsyncGenerator<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> AsyncIterator for AsyncGenerator<Y, S, B> {
     type Item = Y;
 
     fn anext(&self) -> impl StdFuture<Output = PyResult<Y>> {
@@ -924,7 +1001,7 @@ pub trait AsyncIterable {
 }
 
 /// An async generator is its own iterator: `aiter(agen) is agen`.
-impl<Y: 'static, S: 'static> AsyncIterable for AsyncGenerator<Y, S> {
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> AsyncIterable for AsyncGenerator<Y, S, B> {
     type Iter = Self;
 
     fn aiter(&self) -> Self {

@@ -78,8 +78,8 @@ use crate::exceptions::{
     CancelledError, Object, PyResult, Raise, TimeoutError, ValueError, clone_exception,
 };
 pub use asyncgen::{
-    Aclose, Asend, AsyncGenerator, AsyncIterable, AsyncIterator, Athrow, Co, StopAsyncIteration,
-    Yield, aiter, anext, anext_or,
+    Aclose, Asend, AsyncGenBody, AsyncGenerator, AsyncIterable, AsyncIterator, Athrow, Co,
+    StopAsyncIteration, Yield, aiter, anext, anext_or,
 };
 pub use iteration::{AsyncClose, async_with, ticker};
 pub use locks::{

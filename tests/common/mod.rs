@@ -78,3 +78,23 @@ pub fn open_server_connections(port: u16) -> usize {
         .filter(|fields| inodes.contains(fields[9]))
         .count()
 }
+
+/// Runs `main` on a fresh loop on the virtual clock: the async generator tests' `asyncio.run`.
+pub fn on_a_loop<T: Clone + 'static>(
+    main: impl std::future::Future<Output = pycoro::exceptions::PyResult<T>> + 'static,
+) -> pycoro::exceptions::PyResult<T> {
+    pycoro::native::run_with_clock(main, pycoro::clock::Clock::new_virtual())
+}
+
+/// The outcome was `StopAsyncIteration`.
+pub fn is_stop_async_iteration<T>(result: pycoro::exceptions::PyResult<T>) -> bool {
+    matches!(result, Err(e) if e.is::<pycoro::native::StopAsyncIteration>())
+}
+
+/// `traceback.format_exception_only` of the exception raised, or `no exception`.
+pub fn message<T>(result: pycoro::exceptions::PyResult<T>) -> String {
+    match result {
+        Ok(_) => "no exception".to_owned(),
+        Err(e) => pycoro::exceptions::format_exception_only(&e),
+    }
+}
