@@ -283,16 +283,6 @@ impl<T: 'static> AsyncContextManager for AsyncGeneratorContextManager<T> {
             Err(e) if stop.as_ref().is_some_and(|stop| wraps(&e, stop)) => {
                 Err(stop.expect("checked by the guard"))
             }
-            // An async generator's own PEP 479 RuntimeError names no `__cause__` (CPython's
-            // does): known by its message instead.
-            Err(e)
-                if stop.is_some()
-                    && e.is::<RuntimeError>()
-                    && cause(&e).is_none()
-                    && e.to_string().starts_with("async generator raised Stop") =>
-            {
-                Err(stop.expect("checked by the guard"))
-            }
             Err(e) => Err(e),
             Ok(_) => {
                 self.generator.aclose().await?;

@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use std::future::Future;
 
+use pycoro::exceptions::{cause, exception_repr};
 use pycoro::prelude::native::*;
 
 #[path = "common/mod.rs"]
@@ -53,8 +54,11 @@ fn stop_async_iteration_raised_in_the_body_becomes_runtime_error() -> PyResult<(
             Err(StopAsyncIteration::default().into())
         });
         leaky.anext().await?;
+        let raised = leaky.anext().await;
+        let raised_from = raised.as_ref().err().and_then(cause).map(exception_repr);
+        assert_eq!(raised_from.as_deref(), Some("StopAsyncIteration()"));
         assert_eq!(
-            message(leaky.anext().await),
+            message(raised),
             "RuntimeError: async generator raised StopAsyncIteration"
         );
         let leaky_sync = AsyncGenerator::new(async move |co| {
@@ -62,8 +66,11 @@ fn stop_async_iteration_raised_in_the_body_becomes_runtime_error() -> PyResult<(
             Err(StopIteration::default().into())
         });
         leaky_sync.anext().await?;
+        let raised = leaky_sync.anext().await;
+        let raised_from = raised.as_ref().err().and_then(cause).map(exception_repr);
+        assert_eq!(raised_from.as_deref(), Some("StopIteration()"));
         assert_eq!(
-            message(leaky_sync.anext().await),
+            message(raised),
             "RuntimeError: async generator raised StopIteration"
         );
         Ok(())

@@ -38,6 +38,7 @@ async def stop_async_iteration_raised_in_the_body_becomes_runtime_error():
         await g.__anext__()
     except RuntimeError as e:
         assert str(e) == 'async generator raised StopAsyncIteration'
+        assert type(e.__cause__) is StopAsyncIteration
     else:
         raise AssertionError('no RuntimeError')
 
@@ -51,6 +52,7 @@ async def stop_async_iteration_raised_in_the_body_becomes_runtime_error():
         await g.__anext__()
     except RuntimeError as e:
         assert str(e) == 'async generator raised StopIteration'
+        assert type(e.__cause__) is StopIteration
     else:
         raise AssertionError('no RuntimeError')
 # ANCHOR_END: pep_479

@@ -144,7 +144,7 @@ use futures::stream::FusedStream;
 use super::gather_return_exceptions;
 use crate::event_loop::{AsyncGen, EventLoop, with_running_loop};
 use crate::exceptions::{
-    CancelledError, Exception, ExceptionExt, GeneratorExit, KeyboardInterrupt, PyResult,
+    CancelledError, Exception, ExceptionExt, GeneratorExit, KeyboardInterrupt, PyResult, Raise,
     RuntimeError, StopIteration, TypeError, write_unraisable,
 };
 use crate::generators::{GeneratorState, Resume, function_name};
@@ -154,15 +154,16 @@ use crate::generators::{GeneratorState, Resume, function_name};
 pub use crate::exceptions::StopAsyncIteration;
 
 /// PEP 479 as PEP 525 has it: a `StopAsyncIteration` or `StopIteration` escaping the body
-/// becomes `RuntimeError`.
+/// becomes `RuntimeError`, raised from it (`__cause__`, as CPython's).
 fn pep_479(e: Exception) -> Exception {
-    if e.isinstance::<StopAsyncIteration>() {
-        RuntimeError::new("async generator raised StopAsyncIteration").into()
+    let message = if e.isinstance::<StopAsyncIteration>() {
+        "async generator raised StopAsyncIteration"
     } else if e.isinstance::<StopIteration>() {
-        RuntimeError::new("async generator raised StopIteration").into()
+        "async generator raised StopIteration"
     } else {
-        e
-    }
+        return e;
+    };
+    RuntimeError::new(message).raise_from(e)
 }
 
 /// `isinstance(e, Exception)`: not one of the `BaseException`s that are not errors.
