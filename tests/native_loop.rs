@@ -1388,3 +1388,28 @@ fn set_exception_handler_receives_what_the_loop_cannot_raise_to_anyone() -> PyRe
     );
     Ok(())
 }
+
+// As gather's _done_callback: a member that fails after the gather has failed has its
+// exception marked as seen, so it is not reported as never retrieved.
+#[test]
+fn a_member_of_gather_that_fails_after_the_gather_is_not_reported_as_unretrieved() -> PyResult<()> {
+    let event_loop = EventLoop::new(Clock::new_virtual());
+    let seen = Log::default();
+    let sink = seen.clone();
+    event_loop.set_exception_handler(Some(std::rc::Rc::new(move |_, context| {
+        sink.push(context.message.clone());
+    })));
+    let main = event_loop.create_native_task(async {
+        let later = async {
+            sleep(2.0).await?;
+            Err::<i32, _>(RuntimeError::new("also failed").into())
+        };
+        let error = pycoro::gather!(fail_after(1.0), later).await.unwrap_err();
+        assert_eq!(format_exception_only(&error), "ValueError: failed at 1");
+        sleep(3.0).await // the second member fails meanwhile, and goes
+    })?;
+    event_loop.run_until_complete(main)?;
+    event_loop.set_exception_handler(None);
+    assert_eq!(seen.take(), Vec::<String>::new());
+    Ok(())
+}

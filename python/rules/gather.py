@@ -102,3 +102,25 @@ async def gather_of_different_result_types_gives_a_tuple_in_argument_order():
 
 
 asyncio.run(gather_of_different_result_types_gives_a_tuple_in_argument_order())
+
+
+async def a_member_of_gather_that_fails_after_the_gather_is_not_reported_as_unretrieved():
+    import gc
+    seen = []
+    asyncio.get_running_loop().set_exception_handler(lambda loop, context: seen.append(context['message']))
+
+    async def fail_after(seconds, exc):
+        await asyncio.sleep(seconds)
+        raise exc
+
+    try:
+        await asyncio.gather(fail_after(0.01, ValueError('failed at 1')),
+                             fail_after(0.02, RuntimeError('also failed')))
+    except ValueError:
+        pass
+    await asyncio.sleep(0.03)  # the second member fails meanwhile, and goes
+    gc.collect()
+    assert seen == [], seen
+
+
+asyncio.run(a_member_of_gather_that_fails_after_the_gather_is_not_reported_as_unretrieved())

@@ -25,6 +25,8 @@ pub type FutureRef = Rc<dyn AnyFuture>;
 pub trait AnyFuture {
     /// `fut.done()`.
     fn done(&self) -> bool;
+    /// `fut.cancelled()`.
+    fn cancelled(&self) -> bool;
     /// `fut.cancel(msg)`: `message` is the `CancelledError`'s argument.
     fn cancel(&self, message: Option<Object>) -> bool;
     /// `fut.add_done_callback(...)`, for a callback that needs no result.
@@ -411,6 +413,10 @@ impl<T> Cell<T> {
 impl<T> AnyFuture for Cell<T> {
     fn done(&self) -> bool {
         self.marks.get() & DONE != 0
+    }
+
+    fn cancelled(&self) -> bool {
+        self.with_state(|state| matches!(state, State::Cancelled(_)))
     }
 
     fn cancel(&self, message: Option<Object>) -> bool {

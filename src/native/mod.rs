@@ -493,6 +493,9 @@ pub async fn gather_tuple<G: GatherTuple>(members: G) -> PyResult<G::Output> {
         child.on_done(Box::new(move || {
             left.set(left.get() - 1);
             if outer.done() {
+                if !this.cancelled() {
+                    drop(this.error()); // its exception counts as retrieved
+                }
                 return;
             }
             let _ = match this.error() {
@@ -753,6 +756,10 @@ struct Gathering {
 impl AnyFuture for Gathering {
     fn done(&self) -> bool {
         self.outer.done()
+    }
+
+    fn cancelled(&self) -> bool {
+        self.outer.cancelled()
     }
 
     fn cancel(&self, message: Option<Object>) -> bool {

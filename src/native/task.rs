@@ -493,6 +493,10 @@ impl<T: Clone + 'static, F> AnyFuture for Inner<T, F> {
         self.future.done()
     }
 
+    fn cancelled(&self) -> bool {
+        self.future.cancelled()
+    }
+
     fn cancel(&self, message: Option<Object>) -> bool {
         self.request_cancel(message, || self.future.event_loop().wake(self.id()))
     }

@@ -147,6 +147,10 @@ impl AnyFuture for Inner {
         self.state.get() != State::Pending
     }
 
+    fn cancelled(&self) -> bool {
+        self.state.get() == State::Cancelled
+    }
+
     fn cancel(&self, message: Option<Object>) -> bool {
         self.cancel_requested.set(true);
         if self.state.get() == State::Pending {
