@@ -1413,3 +1413,18 @@ fn a_member_of_gather_that_fails_after_the_gather_is_not_reported_as_unretrieved
     assert_eq!(seen.take(), Vec::<String>::new());
     Ok(())
 }
+
+// `wait_for(aw, None)` is `return await aw`: a coroutine runs in the task that awaits it.
+#[test]
+fn wait_for_without_a_timeout_runs_a_coroutine_in_place() -> PyResult<()> {
+    run(async {
+        async fn inner() -> PyResult<String> {
+            Ok(current_task().expect("in a task").name())
+        }
+        let here = current_task().expect("in a task").name();
+        assert_eq!(wait_for(inner(), None).await?, here);
+        let task = create_task(inner())?;
+        assert_eq!(wait_for(&task, None).await?, task.name());
+        Ok(())
+    })
+}

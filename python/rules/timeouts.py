@@ -157,3 +157,15 @@ asyncio.run(a_cancellation_from_outside_the_block_stays_a_cancellation())
 asyncio.run(timeout_error_is_raised_from_the_cancelled_error())
 asyncio.run(shield_keeps_a_cancellation_of_the_waiter_from_the_task())
 asyncio.run(as_completed_raises_timeout_error_for_every_result_not_in_by_its_timeout())
+
+
+async def wait_for_without_a_timeout_runs_a_coroutine_in_place():
+    async def inner():
+        return asyncio.current_task()
+
+    assert await asyncio.wait_for(inner(), None) is asyncio.current_task()
+    task = asyncio.create_task(inner())
+    assert await asyncio.wait_for(task, None) is task
+
+
+asyncio.run(wait_for_without_a_timeout_runs_a_coroutine_in_place())

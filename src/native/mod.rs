@@ -296,6 +296,18 @@ pub trait IntoGathered {
     /// `ensure_future(aw, loop=event_loop)`: a coroutine becomes a task of `event_loop`,
     /// and a future of another loop is a `ValueError`.
     fn into_gathered_on(self, event_loop: Option<&EventLoop>) -> PyResult<Self::Gathered>;
+
+    /// `await aw`: a task or future is awaited; a coroutine runs in place, in the task
+    /// that awaits it, with no task of its own.
+    fn await_in_place(
+        self,
+    ) -> impl StdFuture<Output = PyResult<<Self::Gathered as Gathered>::Output>>
+    where
+        Self: Sized,
+        Self::Gathered: IntoFuture<Output = PyResult<<Self::Gathered as Gathered>::Output>>,
+    {
+        async move { self.into_gathered()?.await }
+    }
 }
 
 /// A task or future that a gather, `wait`, `as_completed` or `shield` waits on: what it
@@ -391,6 +403,10 @@ impl<T: Clone + 'static, F: StdFuture<Output = PyResult<T>> + 'static> IntoGathe
             Some(event_loop) => event_loop.create_native_task(self),
             None => get_event_loop()?.create_native_task(self),
         }
+    }
+
+    fn await_in_place(self) -> impl StdFuture<Output = PyResult<T>> {
+        self
     }
 }
 
@@ -943,11 +959,9 @@ pub fn as_completed<A: IntoGathered>(
 /// cancelled **and waited for** (its clean-up runs first), then `TimeoutError` raised
 /// from the `CancelledError`. A task that swallows the cancellation and returns gives its
 /// value instead, and one that raises something else raises that. A `timeout` of zero or
-/// less cancels at once; `None` waits as long as it takes. Cancelling the task that awaits
-/// `wait_for` cancels `aw` too, and waits for it, before the `CancelledError` goes on.
-///
-/// With no timeout a coroutine still becomes a task, where Python awaits it in place: its
-/// outcome is the same, but it starts on the loop's next pass, as a task of its own.
+/// less cancels at once; `None` awaits `aw` as it is (a coroutine runs in place, in the
+/// task that awaits `wait_for`). Cancelling the task that awaits `wait_for` cancels `aw`
+/// too, and waits for it, before the `CancelledError` goes on.
 pub async fn wait_for<A>(
     aw: A,
     timeout: impl Into<Option<f64>>,
@@ -958,7 +972,7 @@ where
 {
     let event_loop = get_running_loop()?;
     let Some(timeout) = timeout.into() else {
-        return aw.into_gathered()?.await;
+        return aw.await_in_place().await; // `return await fut`
     };
     if timeout <= 0.0 {
         let fut = aw.into_gathered()?;
