@@ -187,7 +187,7 @@ impl<T> ContextManager for GeneratorContextManager<T> {
         match self.generator.next() {
             Ok(Step::Yielded(target)) => Ok(target),
             Ok(Step::Returned(())) => Err(RuntimeError::new("generator didn't yield").into()),
-            Err(e) if e.is::<StopIteration>() => {
+            Err(e) if e.isinstance::<StopIteration>() => {
                 Err(RuntimeError::new("generator didn't yield").into())
             }
             Err(e) => Err(e),
@@ -198,7 +198,7 @@ impl<T> ContextManager for GeneratorContextManager<T> {
         let Some(value) = exc else {
             return match self.generator.next() {
                 Ok(Step::Returned(())) => Ok(()),
-                Err(e) if e.is::<StopIteration>() => Ok(()),
+                Err(e) if e.isinstance::<StopIteration>() => Ok(()),
                 Err(e) => Err(e),
                 Ok(Step::Yielded(_)) => {
                     self.generator.close()?;

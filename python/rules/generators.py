@@ -128,6 +128,27 @@ assert inspect.getgeneratorstate(g) == 'GEN_CLOSED'
 # ANCHOR_END: pep479
 
 
+# PEP 479 matches the class: a subclass of StopIteration escaping is a RuntimeError too.
+class StopSubclass(StopIteration):
+    pass
+
+
+def raises_stop_subclass():
+    yield 1
+    raise StopSubclass
+
+
+g = raises_stop_subclass()
+next(g)
+try:
+    next(g)
+except RuntimeError as e:
+    assert str(e) == 'generator raised StopIteration'
+    assert type(e.__cause__) is StopSubclass
+else:
+    raise AssertionError('no RuntimeError')
+
+
 # ANCHOR: stop_value
 def returns_done():
     yield 1

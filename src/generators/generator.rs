@@ -7,8 +7,8 @@ use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 
 use crate::exceptions::{
-    Exception, GeneratorExit, PyResult, Raise, RuntimeError, StopIteration, TypeError, ValueError,
-    write_unraisable,
+    Exception, ExceptionExt, GeneratorExit, PyResult, Raise, RuntimeError, StopIteration,
+    TypeError, ValueError, write_unraisable,
 };
 use crate::trace::PyRepr;
 
@@ -334,7 +334,7 @@ impl Drop for ClosesOnUnwind<'_> {
 /// PEP 479: a `StopIteration` escaping a generator's body becomes `RuntimeError`, with
 /// the `StopIteration` as its `__cause__` (and `__context__`), as CPython chains them.
 fn pep_479(exc: Exception) -> Exception {
-    if exc.is::<StopIteration>() {
+    if exc.isinstance::<StopIteration>() {
         RuntimeError::new("generator raised StopIteration").raise_from(exc)
     } else {
         exc

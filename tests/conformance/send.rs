@@ -137,6 +137,25 @@ fn a_stop_iteration_escaping_the_body_becomes_runtime_error_pep_479() {
 }
 // ANCHOR_END: pep479
 
+pycoro::py_exception!(
+    /// `class StopSubclass(StopIteration)`.
+    pub StopSubclass(StopIteration)
+);
+
+// PEP 479 matches the class: a subclass of StopIteration escaping is a RuntimeError too.
+#[test]
+fn a_subclass_of_stop_iteration_escaping_the_body_becomes_runtime_error_too() {
+    let g: Gen<i32> = generator!(|co| {
+            suspend!(co, 1)?;
+            Err(StopSubclass::default().into())
+        },
+    );
+    assert_eq!(g.next().unwrap(), Step::Yielded(1));
+    let e = g.next().unwrap_err();
+    assert_eq!(e.to_string(), "generator raised StopIteration");
+    assert!(cause(&e).is_some_and(|c| c.is::<StopSubclass>()));
+}
+
 // ANCHOR: stop_value
 #[test]
 fn a_returned_value_reaches_a_caller_further_up_as_the_stop_iteration_value() {
