@@ -1428,3 +1428,35 @@ fn wait_for_without_a_timeout_runs_a_coroutine_in_place() -> PyResult<()> {
         Ok(())
     })
 }
+
+// A task that cancels itself and then awaits sleep(0), sleep(1) or a lock it must wait
+// for: as in Python, the CancelledError comes at its next step, after the tasks ready now.
+#[test]
+fn a_task_that_cancels_itself_raises_at_its_next_step_after_the_tasks_ready() -> PyResult<()> {
+    use pycoro::native::Lock;
+    run(async {
+        let lock = Lock::new();
+        lock.acquire().await?.forget();
+        for wait in 0..3 {
+            let log = Log::default();
+            let other_log = log.clone();
+            let task = create_task(async move {
+                other_log.push("other ran");
+                Ok(())
+            })?;
+            current_task().expect("in a task").cancel();
+            let waited = match wait {
+                0 => sleep(0.0).await,
+                1 => sleep(1.0).await,
+                _ => lock.acquire().await.map(|guard| guard.forget()),
+            };
+            if waited.as_ref().is_err_and(|e| e.is::<CancelledError>()) {
+                log.push("cancelled");
+            }
+            current_task().expect("in a task").uncancel();
+            assert_eq!(log.take(), ["other ran", "cancelled"], "wait {wait}");
+            task.await?;
+        }
+        Ok(())
+    })
+}

@@ -306,3 +306,25 @@ asyncio.run(cancelling_the_task_that_awaits_wait_for_cancels_the_inner_task())
 asyncio.run(a_message_cancelling_wait_for_reaches_the_inner_task_only_without_a_timeout())
 asyncio.run(a_finally_that_awaits_runs_when_the_task_is_cancelled())
 asyncio.run(cancel_with_a_message_reaches_the_coroutine_and_whoever_awaits_the_task())
+
+
+async def a_task_that_cancels_itself_raises_at_its_next_step_after_the_tasks_ready():
+    async def other(log):
+        log.append('other ran')
+
+    lock = asyncio.Lock()
+    await lock.acquire()
+    for wait in (lambda: asyncio.sleep(0), lambda: asyncio.sleep(1), lock.acquire):
+        log = []
+        task = asyncio.create_task(other(log))
+        asyncio.current_task().cancel()
+        try:
+            await wait()
+        except asyncio.CancelledError:
+            log.append('cancelled')
+        asyncio.current_task().uncancel()
+        assert log == ['other ran', 'cancelled'], log
+        await task
+
+
+asyncio.run(a_task_that_cancels_itself_raises_at_its_next_step_after_the_tasks_ready())

@@ -49,6 +49,8 @@ pub(crate) trait Running {
     /// A cancellation requested by `cancel()`, to be raised at this await point: the
     /// `CancelledError`, with the message given to `cancel(msg)`.
     fn take_cancellation(&self) -> Option<Exception>;
+    /// Whether a cancellation waits to be raised at its next await (`_must_cancel`).
+    fn cancel_pending(&self) -> bool;
     /// The pycoro future the task now waits for.
     fn wait_on(&self, future: Awaited);
     /// `task.set_name(name)`.

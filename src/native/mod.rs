@@ -147,8 +147,16 @@ impl StdFuture for Sleep {
     type Output = PyResult<()>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<()>> {
-        task::check_cancelled()?;
+        // A cancellation the task already has is not raised before it sleeps: as in
+        // Python, where the future it awaits is cancelled, it comes at its next step,
+        // after the others ready now (its `cancel()` queued that step).
+        if !matches!(self.0, Sleeping::NotYet(_)) {
+            task::check_cancelled()?;
+        }
         let delay = match &self.0 {
+            // The task cancelled itself: as Python cancels the future it would sleep on,
+            // it yields once, and raises at its next step.
+            Sleeping::NotYet(_) if task::cancellation_pending() => 0.0,
             Sleeping::NotYet(delay) => *delay,
             Sleeping::Yielded | Sleeping::Over => {
                 self.0 = Sleeping::Over;

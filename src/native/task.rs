@@ -258,6 +258,18 @@ pub(crate) fn check_cancelled() -> PyResult<()> {
 }
 // ANCHOR_END: check_cancelled
 
+/// Whether the running task has a cancellation waiting for its next await.
+pub(crate) fn cancellation_pending() -> bool {
+    if PENDING_CANCELS.get() == 0 {
+        return false;
+    }
+    let Some(id) = current_id() else {
+        return false;
+    };
+    with_running_loop(|event_loop| event_loop?.with_native_task(id, |task| task.cancel_pending()))
+        .unwrap_or(false)
+}
+
 /// The id of the native task being stepped on this thread, if any.
 pub(crate) fn current_id() -> Option<TaskId> {
     CURRENT.get()
@@ -454,6 +466,14 @@ impl<T: Clone + 'static> Task<T> {
 }
 
 impl<T: Clone + 'static, F> Inner<T, F> {
+    /// Schedules the task's step to raise its cancellation, unless it is the task running
+    /// now (it cancelled itself): its next await sees the cancellation, as in Python.
+    fn wake_unless_running(&self) {
+        if current_id() != Some(self.id()) {
+            self.future.event_loop().wake(self.id());
+        }
+    }
+
     // ANCHOR: cancel
     /// Python's `Task.cancel`. `wake` schedules the task's step.
     fn request_cancel(&self, message: Option<Object>, wake: impl FnOnce()) -> bool {
@@ -498,7 +518,7 @@ impl<T: Clone + 'static, F> AnyFuture for Inner<T, F> {
     }
 
     fn cancel(&self, message: Option<Object>) -> bool {
-        self.request_cancel(message, || self.future.event_loop().wake(self.id()))
+        self.request_cancel(message, || self.wake_unless_running())
     }
 
     fn on_done(&self, callback: Box<dyn FnOnce()>) {
@@ -682,6 +702,10 @@ where
         }
     }
 
+    fn cancel_pending(&self) -> bool {
+        self.must_cancel.is_set()
+    }
+
     fn take_cancellation(&self) -> Option<Exception> {
         if !self.must_cancel.take() {
             return None;
@@ -711,7 +735,7 @@ where
     }
 
     fn cancel(&self, message: Option<Object>) -> bool {
-        self.request_cancel(message, || self.future.event_loop().wake(self.id()))
+        self.request_cancel(message, || self.wake_unless_running())
     }
 
     fn cancelling(&self) -> u32 {

@@ -192,23 +192,33 @@ fn poll_waiter(waiter: &Waiter, registered: &mut bool, cx: &mut Context<'_>) -> 
         // first poll), so its slot need not be looked up.
         Some(_) if *registered && !cell.cancel_requested.get() => {}
         Some(id) => {
-            // `check_cancelled`, on the loop the waiter belongs to (which is the running
-            // one): a cancellation requested since the task's last await is raised
-            // here. In the same look-up, on the first poll, the task starts waiting on
-            // the waiter, as Python's `Task.__step` does with the future it yielded (so
-            // that its `cancel()` cancels the waiter).
+            // On the first poll the task starts waiting on the waiter, as Python's
+            // `Task.__step` does with the future it yielded (so that its `cancel()`
+            // cancels the waiter); a cancellation it already has goes to the waiter, which
+            // raises it at the task's next step, after the others ready now, as in
+            // Python. Later, `check_cancelled` on the loop the waiter belongs to (the
+            // running one): a cancellation requested since is raised here.
             let register = pending && !*registered;
-            let cancelled = cell.event_loop.with_native_task(id, |task| {
-                let cancelled = task.take_cancellation();
-                if cancelled.is_none() && register {
+            let outcome = cell.event_loop.with_native_task(id, |task| {
+                if register {
                     let inner: Pin<Rc<Inner>> = Pin::new(cell.clone());
                     let awaited: Awaited = inner;
+                    let passed = task.pass_cancellation_to(&awaited);
                     task.wait_on(awaited);
+                    Ok(passed)
+                } else {
+                    task.take_cancellation().map_or(Ok(false), Err)
                 }
-                cancelled
             });
-            if let Some(cancelled) = cancelled.flatten() {
-                return Poll::Ready(Err(cancelled));
+            match outcome {
+                Some(Err(cancelled)) => return Poll::Ready(Err(cancelled)),
+                Some(Ok(true)) => {
+                    // Cancelled before it could be woken: its task steps again next pass.
+                    cell.event_loop.wake(id);
+                    *registered = true;
+                    return Poll::Pending;
+                }
+                _ => {}
             }
             if register {
                 cell.wake.set(Wake::Task(id));
