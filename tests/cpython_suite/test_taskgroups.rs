@@ -101,6 +101,18 @@ mod test_task_group {
         }
     }
 
+    /// `r = asyncio.create_task(runner()); await asyncio.sleep(0.1);
+    /// self.assertFalse(r.done()); r.cancel()`, then `await r`.
+    async fn cancel_after_a_tenth<T: Clone + 'static>(
+        runner: impl Future<Output = PyResult<T>> + 'static,
+    ) -> PyResult<T> {
+        let r = create_task(runner)?;
+        sleep(0.1).await?;
+        assert!(!r.done());
+        r.cancel();
+        r.await
+    }
+
     async fn sleep_then(delay: f64, value: i64) -> PyResult<i64> {
         sleep(delay).await?;
         Ok(value)
@@ -287,11 +299,7 @@ mod test_task_group {
                     .await
                 }
             };
-            let r = create_task(runner)?;
-            sleep(0.1).await?;
-            assert!(!r.done());
-            r.cancel();
-            raised::<CancelledError, _>(r.await);
+            raised::<CancelledError, _>(cancel_after_a_tenth(runner).await);
             assert_eq!(num.get(), 5);
             Ok(())
         })
@@ -321,11 +329,7 @@ mod test_task_group {
                     .await
                 }
             };
-            let r = create_task(runner)?;
-            sleep(0.1).await?;
-            assert!(!r.done());
-            r.cancel();
-            raised::<CancelledError, _>(r.await);
+            raised::<CancelledError, _>(cancel_after_a_tenth(runner).await);
             assert_eq!(num.get(), 15);
             Ok(())
         })
@@ -349,11 +353,7 @@ mod test_task_group {
                 let g = TaskGroup::new();
                 g.run(five_failing_in_finally(&g)).await
             };
-            let r = create_task(runner)?;
-            sleep(0.1).await?;
-            assert!(!r.done());
-            r.cancel();
-            let eg = raised::<ExceptionGroup, _>(r.await);
+            let eg = raised::<ExceptionGroup, _>(cancel_after_a_tenth(runner).await);
             assert_eq!(error_types(&eg), types(&["ZeroDivisionError"]));
             Ok(())
         })
@@ -416,11 +416,7 @@ mod test_task_group {
                 })
                 .await
             };
-            let r = create_task(runner)?;
-            sleep(0.1).await?;
-            assert!(!r.done());
-            r.cancel();
-            let eg = raised::<ExceptionGroup, _>(r.await);
+            let eg = raised::<ExceptionGroup, _>(cancel_after_a_tenth(runner).await);
             assert_eq!(error_types(&eg), types(&["ExceptionGroup"]));
             assert_eq!(
                 error_types(&first_member(&eg)),
@@ -443,11 +439,7 @@ mod test_task_group {
                 })
                 .await
             };
-            let r = create_task(runner)?;
-            sleep(0.1).await?;
-            assert!(!r.done());
-            r.cancel();
-            let eg = raised::<ExceptionGroup, _>(r.await);
+            let eg = raised::<ExceptionGroup, _>(cancel_after_a_tenth(runner).await);
             assert_eq!(error_types(&eg), types(&["ExceptionGroup"]));
             assert_eq!(
                 error_types(&first_member(&eg)),
@@ -533,11 +525,8 @@ mod test_task_group {
     #[test]
     fn test_taskgroup_15() -> PyResult<()> {
         run(async {
-            let r = create_task(crash_while_cleaning_up())?;
-            sleep(0.1).await?;
-            assert!(!r.done());
-            r.cancel();
-            let eg = raised::<ExceptionGroup, _>(r.await);
+            let eg =
+                raised::<ExceptionGroup, _>(cancel_after_a_tenth(crash_while_cleaning_up()).await);
             assert_eq!(error_types(&eg), types(&["ZeroDivisionError"]));
             Ok(())
         })
@@ -551,11 +540,7 @@ mod test_task_group {
                 let t = create_task(crash_while_cleaning_up())?;
                 t.await
             };
-            let r = create_task(runner)?;
-            sleep(0.1).await?;
-            assert!(!r.done());
-            r.cancel();
-            let eg = raised::<ExceptionGroup, _>(r.await);
+            let eg = raised::<ExceptionGroup, _>(cancel_after_a_tenth(runner).await);
             assert_eq!(error_types(&eg), types(&["ZeroDivisionError"]));
             Ok(())
         })
@@ -583,11 +568,7 @@ mod test_task_group {
                         .await
                 }
             };
-            let r = create_task(runner)?;
-            sleep(0.1).await?;
-            assert!(!r.done());
-            r.cancel();
-            raised::<CancelledError, _>(r.await);
+            raised::<CancelledError, _>(cancel_after_a_tenth(runner).await);
             assert_eq!(num.get(), 10);
             Ok(())
         })
@@ -614,11 +595,7 @@ mod test_task_group {
                         .await
                 }
             };
-            let r = create_task(runner)?;
-            sleep(0.1).await?;
-            assert!(!r.done());
-            r.cancel();
-            let eg = raised::<ExceptionGroup, _>(r.await);
+            let eg = raised::<ExceptionGroup, _>(cancel_after_a_tenth(runner).await);
             assert_eq!(error_types(&eg), types(&["MyExc"]));
             assert_eq!(num.get(), 10);
             Ok(())
