@@ -379,3 +379,74 @@ fn without_a_loop_a_dropped_async_generator_is_closed_where_it_is_dropped() {
     );
 }
 // ANCHOR_END: no_loop
+
+// Cases Rust adds, which Python cannot write: an operation's future dropped midway, and a
+// `yield_` awaited where its generator is not running the body. No CPython twin.
+
+// ANCHOR: abandoned
+#[test]
+fn an_operation_dropped_midway_leaves_the_body_in_its_await_for_the_next_anext() -> PyResult<()> {
+    use futures::FutureExt;
+    on_a_loop(async {
+        let g: AsyncGenerator<i32, i32> = AsyncGenerator::receiving(async move |co| {
+            co.yield_(1).await?;
+            sleep(1.0).await?;
+            co.yield_(2).await?;
+            Ok(())
+        });
+        assert_eq!(g.anext().await?, 1);
+        // `select!` against a ready future: polled once, inside the sleep, then dropped.
+        assert!(g.anext().now_or_never().is_none());
+        assert!(!g.ag_running());
+        assert_eq!(g.state(), GeneratorState::Suspended);
+        // There is no `yield` to deliver anything to.
+        let messages = [
+            message(g.asend(5).await),
+            message(g.athrow(ValueError::default()).await),
+            message(g.aclose().await),
+        ];
+        assert_eq!(
+            messages,
+            [
+                "RuntimeError: anext(): asynchronous generator is already running",
+                "RuntimeError: athrow(): asynchronous generator is already running",
+                "RuntimeError: aclose(): asynchronous generator is already running",
+            ]
+        );
+        // `anext` goes on from the sleep.
+        assert_eq!(g.anext().await?, 2);
+        assert_eq!(get_running_loop()?.time(), 1.0);
+        assert!(is_stop_async_iteration(g.anext().await));
+        Ok(())
+    })
+}
+// ANCHOR_END: abandoned
+
+// ANCHOR: misused
+#[test]
+fn a_yield_awaited_where_its_generator_is_not_running_the_body_raises() -> PyResult<()> {
+    on_a_loop(async {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let seen = log.clone();
+        let g = AsyncGenerator::new(async move |co| {
+            let co = Rc::new(co);
+            // In a task of its own: the generator is not polling that task.
+            let elsewhere = co.clone();
+            let task = create_task(async move { elsewhere.yield_(0).await.map(drop) })?;
+            let in_a_task = message(task.await);
+            seen.borrow_mut().push(in_a_task);
+            // Beside another `yield_`: one value at a time is handed out.
+            let (first, second) = futures::join!(co.yield_(1), co.yield_(2));
+            seen.borrow_mut().push(message(second));
+            first?;
+            co.yield_(3).await?;
+            Ok(())
+        });
+        assert_eq!(g.try_collect::<Vec<_>>().await?, [1, 3]);
+        let misused = "RuntimeError: co.yield_() awaited outside the body of its async \
+                       generator, or beside another co.yield_()";
+        assert_eq!(*log.borrow(), [misused, misused]);
+        Ok(())
+    })
+}
+// ANCHOR_END: misused

@@ -44,7 +44,10 @@
 //! task iterates the generator, so `sleep`, tasks, futures and cancellation work in it as
 //! in any coroutine. A `yield_` is a future that leaves its value in a slot shared with
 //! the generator and returns `Pending` once: the generator, having polled the body, finds
-//! the value there and gives it to its caller, without a pass of the loop.
+//! the value there and gives it to its caller, without a pass of the loop. It hands a
+//! value out only while the generator is polling the body for one: awaited in a task the
+//! body starts, or beside another `yield_` in a `join`, it raises `RuntimeError` instead
+//! of hanging.
 //!
 //! Python's `try: ... finally: await cleanup()` around a `yield` is written by matching the
 //! `yield_`'s result before raising it: `aclose()` delivers `GeneratorExit` there,
@@ -124,14 +127,16 @@
 //! there is reported, `RuntimeError: async generator ignored GeneratorExit`.
 //!
 //! Two things Rust adds. An operation future dropped midway (a Rust cancellation, say by
-//! `select`) leaves the body where it is, and the generator not running, so the next
-//! operation goes on from there (CPython, 3.11 to 3.13, leaves a generator whose
+//! `select`) leaves the body inside its await, and the generator not running: the next
+//! `anext` (or `asend(None)`) goes on from there, and `asend` of a value, `athrow` and
+//! `aclose` raise `RuntimeError: ...: asynchronous generator is already running`, as
+//! there is no `yield` to deliver to (CPython, 3.11 to 3.13, leaves a generator whose
 //! awaitable was abandoned "already running" for ever); an await the body had begun stays
-//! registered with the task that polled it. And a generator dropped while an operation is
-//! in progress (its body inside an await) is dropped as a Rust future is, without
-//! `aclose()`: there is no `yield` to deliver `GeneratorExit` to.
+//! registered with the task that polled it. And a generator dropped while its body is
+//! inside an await (an operation in progress, or one dropped midway) is dropped as a Rust
+//! future is, without `aclose()`: there is no `yield` to deliver `GeneratorExit` to.
 
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{Cell, OnceCell};
 use std::fmt;
 use std::future::Future as StdFuture;
 use std::pin::Pin;
@@ -171,13 +176,61 @@ fn is_error(e: &Exception) -> bool {
     !(e.is::<GeneratorExit>() || e.is::<CancelledError>() || e.is::<KeyboardInterrupt>())
 }
 
-/// Where a `yield_` leaves its value and finds what the generator was resumed with.
+// ANCHOR: state
+/// Where the generator is: [`GeneratorState`]'s four, split where its body is polled,
+/// and one Rust adds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum AgState {
+    Created,
+    /// At a `yield`.
+    Suspended,
+    /// The body is being polled: the next `yield_` it reaches hands out its value, and
+    /// the one it is resumed at evaluates to `Ok(None)` (`anext`, `asend(None)`).
+    Polling,
+    /// The same, resumed with what the channel's `resumed` holds (`asend(s)`,
+    /// `athrow(exc)`, `aclose()`).
+    PollingDelivered,
+    /// The body is being polled, and a `yield_` has handed out its value: another
+    /// `yield_` polled now is misused.
+    Yielded,
+    /// An operation is in progress, its body inside an await.
+    Running,
+    /// Inside an await whose operation was dropped midway: only `anext` (or
+    /// `asend(None)`) goes on; there is no `yield` to deliver anything else to.
+    Awaiting,
+    Closed,
+}
+
+impl AgState {
+    /// `ag_running`: between an operation's first poll and its end.
+    fn is_running(self) -> bool {
+        matches!(
+            self,
+            AgState::Polling | AgState::PollingDelivered | AgState::Yielded | AgState::Running
+        )
+    }
+}
+
+/// What the generator and its body's `yield_`s share: where the generator is (a
+/// `yield_` polled while the body is not being polled is misused), the value a `yield_`
+/// leaves, and what the generator was resumed with.
+///
+/// Separate cells, each read and written whole: a value written in parts and read back
+/// at once (an enum of them all, say) is a stall at every item.
 struct Channel<Y, S> {
+    state: Cell<AgState>,
     yielded: Cell<Option<Y>>,
-    /// Empty for `Ok(None)` (`anext`, `asend(None)`), the common case.
     resumed: Cell<Option<Resume<S>>>,
-    /// The generator is polling its body: a `yield_` polled at any other time is misused.
-    polling: Cell<bool>,
+}
+// ANCHOR_END: state
+
+impl<Y, S> Channel<Y, S> {
+    /// Leaves what the `yield_` the body is suspended at evaluates to, for the resumption
+    /// the operation starts.
+    fn deliver<T>(&self, resumed: Resume<S>) -> Started<T> {
+        self.resumed.set(Some(resumed));
+        Started::Resume(AgState::PollingDelivered)
+    }
 }
 
 /// The yielder a body is given: `co.yield_(value).await` is Python's `yield value`.
@@ -191,8 +244,9 @@ impl<Y, S> Co<Y, S> {
     /// `yield value`: hands `value` to whoever iterates the generator and suspends the
     /// body. Evaluates to what it was resumed with: `Ok(None)` for `anext`/`asend(None)`,
     /// `Ok(Some(s))` for `asend(s)`, `Err(exc)` for `athrow(exc)`, `Err(GeneratorExit)`
-    /// for `aclose()`. Await it in the body itself (not in a task it starts, nor beside
-    /// another future in a `join`): the generator is what resumes it.
+    /// for `aclose()`. Await it in the body itself: the generator is what resumes it.
+    /// Awaited in a task the body starts, or beside another `yield_` in a `join`, it
+    /// raises `RuntimeError`.
     pub fn yield_(&self, value: Y) -> Yield<'_, Y, S> {
         Yield {
             channel: &self.channel,
@@ -217,18 +271,35 @@ impl<Y, S> StdFuture for Yield<'_, Y, S> {
     #[inline]
     fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Resume<S>> {
         let this = self.get_mut();
-        match this.value.take() {
-            Some(value) if this.channel.polling.get() => {
-                this.channel.yielded.set(Some(value));
-                Poll::Pending
-            }
-            Some(_) => Poll::Ready(Err(RuntimeError::new(
-                "co.yield_() awaited outside the body of its async generator",
-            )
-            .into())),
-            None => Poll::Ready(this.channel.resumed.take().unwrap_or(Ok(None))),
+        let channel = this.channel;
+        if this.value.is_none() {
+            // The generator resumed the body here: with what it delivered.
+            return match channel.state.get() {
+                AgState::Polling => Poll::Ready(Ok(None)),
+                AgState::PollingDelivered => {
+                    channel.state.set(AgState::Polling);
+                    Poll::Ready(channel.resumed.take().unwrap_or(Ok(None)))
+                }
+                _ => Poll::Ready(Err(misused_yield())),
+            };
         }
+        // The body reached this `yield_`: it hands the value out and suspends.
+        let value = this.value.take();
+        if channel.state.get() != AgState::Polling {
+            return Poll::Ready(Err(misused_yield()));
+        }
+        channel.state.set(AgState::Yielded);
+        channel.yielded.set(value);
+        Poll::Pending
     }
+}
+
+#[cold]
+fn misused_yield() -> Exception {
+    RuntimeError::new(
+        "co.yield_() awaited outside the body of its async generator, or beside another co.yield_()",
+    )
+    .into()
 }
 // ANCHOR_END: yield
 
@@ -242,22 +313,17 @@ pub trait AsyncGenBody: StdFuture<Output = PyResult<()>> + 'static {}
 
 impl<F: ?Sized + StdFuture<Output = PyResult<()>> + 'static> AsyncGenBody for F {}
 
-/// How one resumption of the body ended.
-enum Outcome<Y> {
-    Yielded(Y),
-    Returned,
-    Raised(Exception),
-}
+/// How one resumption of the body ended, as `async for` sees it: `Some(Ok(value))` it
+/// yielded, `None` it returned, `Some(Err(exc))` it raised.
+type Outcome<Y> = Option<PyResult<Y>>;
 
 /// The generator object, shared by its handles and the operations in flight.
 struct Core<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> {
-    /// `None` once finished (its frame is gone, as a Python frame's locals go at return).
-    body: RefCell<Option<Pin<Box<B>>>>,
+    /// `None` once finished (its frame is gone, as a Python frame's locals go at return),
+    /// and while it is being polled (taken out for the poll).
+    body: Cell<Option<Pin<Box<B>>>>,
+    /// Where the generator is, too: `channel.state`.
     channel: Rc<Channel<Y, S>>,
-    /// Created, Suspended or Closed; Running is `running`.
-    state: Cell<GeneratorState>,
-    /// `ag_running`: an operation is in progress (between its first poll and its end).
-    running: Cell<bool>,
     /// Set at the first iteration: the loop that was running then, if any (`firstiter`).
     event_loop: OnceCell<Option<EventLoop>>,
     name: Cell<&'static str>,
@@ -285,45 +351,51 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
 
 impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
     // ANCHOR: resume
-    /// Polls the body once (the caller has set `running`, and delivered what the
-    /// `yield_` it is suspended at evaluates to).
+    /// Polls the body once. The caller has set the state `Polling`, or `PollingDelivered`
+    /// with what the `yield_` the body is suspended at evaluates to left in the channel.
+    /// The body then leaves the generator suspended at its next `yield` (and the value
+    /// in the channel), running inside an await (and `streaming`, an `async for`
+    /// handle's flag, set), or closed.
     ///
     /// Kept out of line: it is then the one place the body is polled from, so a body
     /// whose type is known ([`AsyncGenerator::typed`]) is inlined into it. Inlined into
     /// `poll_next` and each operation, it would leave the body's poll a call of its own
     /// (the Performance page has the counts; a boxed body costs the same either way).
     #[inline(never)]
-    fn resume(&self, cx: &mut Context<'_>) -> Poll<Outcome<Y>> {
-        let Ok(mut body) = self.body.try_borrow_mut() else {
-            return Poll::Ready(Outcome::Raised(
-                RuntimeError::new("anext(): asynchronous generator is already running").into(),
-            ));
+    fn resume(&self, cx: &mut Context<'_>, streaming: Option<&Cell<bool>>) -> Poll<Outcome<Y>> {
+        // Taken out for the poll: a `RefCell` would cost a borrow flag at every item.
+        let Some(mut body) = self.body.take() else {
+            return Poll::Ready(self.no_body());
         };
-        let Some(future) = body.as_mut() else {
-            self.finish();
-            return Poll::Ready(Outcome::Returned);
-        };
+        let channel: &Channel<Y, S> = &self.channel;
         // A body that panics is never resumed again: it closes the generator.
         let poisoned = ClosesOnUnwind(self);
-        self.channel.polling.set(true);
-        let polled = future.as_mut().poll(cx);
-        self.channel.polling.set(false);
+        let polled = body.as_mut().poll(cx);
         std::mem::forget(poisoned);
         match polled {
-            Poll::Pending => match self.channel.yielded.take() {
-                Some(value) => {
-                    self.running.set(false);
-                    self.state.set(GeneratorState::Suspended);
-                    Poll::Ready(Outcome::Yielded(value))
+            Poll::Pending => {
+                // Empty, the body taken from it: `set` would read it to drop it.
+                std::mem::forget(self.body.replace(Some(body)));
+                match channel.yielded.take() {
+                    Some(value) => {
+                        channel.state.set(AgState::Suspended);
+                        Poll::Ready(Some(Ok(value)))
+                    }
+                    None => {
+                        channel.state.set(AgState::Running); // inside an await
+                        if let Some(streaming) = streaming {
+                            streaming.set(true);
+                        }
+                        Poll::Pending
+                    }
                 }
-                None => Poll::Pending, // inside an await
-            },
+            }
             Poll::Ready(result) => {
-                *body = None;
+                drop(body);
                 self.finish();
                 Poll::Ready(match result {
-                    Ok(()) => Outcome::Returned,
-                    Err(e) => Outcome::Raised(pep_479(e)),
+                    Ok(()) => None,
+                    Err(e) => Some(Err(pep_479(e))),
                 })
             }
         }
@@ -331,15 +403,30 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
 
     // ANCHOR_END: resume
 
+    /// A body gone is a finished generator. (It is also gone while it is being polled,
+    /// but every caller checks `is_running` first: a resumption from inside the body
+    /// never gets here.)
+    #[cold]
+    fn no_body(&self) -> Outcome<Y> {
+        self.finish();
+        None
+    }
+
     fn finish(&self) {
-        self.running.set(false);
-        self.state.set(GeneratorState::Closed);
+        self.channel.state.set(AgState::Closed);
     }
 
     /// Closes a generator that has not started: its body never runs.
     fn close_unstarted(&self) {
         self.finish();
-        self.body.borrow_mut().take();
+        self.body.take();
+    }
+
+    /// An operation dropped midway leaves the body inside its await, not running.
+    fn abandon(&self) {
+        if self.channel.state.get() == AgState::Running {
+            self.channel.state.set(AgState::Awaiting);
+        }
     }
 
     /// `repr(agen)`: `<async_generator object ticker at 0x…>`.
@@ -354,21 +441,21 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
     /// CPython's close of an async generator without a finalizer (never iterated on a
     /// loop): `GeneratorExit` at its `yield`, and it must end without suspending.
     fn close_now(&self) -> PyResult<()> {
+        self.channel.state.set(AgState::PollingDelivered);
+        let mut cx = Context::from_waker(futures::task::noop_waker_ref());
         self.channel
             .resumed
             .set(Some(Err(GeneratorExit::default().into())));
-        self.running.set(true);
-        let mut cx = Context::from_waker(futures::task::noop_waker_ref());
-        let closed = match self.resume(&mut cx) {
-            Poll::Pending | Poll::Ready(Outcome::Yielded(_)) => {
+        let closed = match self.resume(&mut cx, None) {
+            Poll::Pending | Poll::Ready(Some(Ok(_))) => {
                 Err(RuntimeError::new("async generator ignored GeneratorExit").into())
             }
-            Poll::Ready(Outcome::Returned) => Ok(()),
-            Poll::Ready(Outcome::Raised(e)) if e.is::<GeneratorExit>() => Ok(()),
-            Poll::Ready(Outcome::Raised(e)) => Err(e),
+            Poll::Ready(None) => Ok(()),
+            Poll::Ready(Some(Err(e))) if e.is::<GeneratorExit>() => Ok(()),
+            Poll::Ready(Some(Err(e))) => Err(e),
         };
         self.finish();
-        self.body.borrow_mut().take();
+        self.body.take();
         closed
     }
 }
@@ -378,7 +465,6 @@ struct ClosesOnUnwind<'a, Y: 'static, S: 'static, B: ?Sized + AsyncGenBody>(&'a 
 
 impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for ClosesOnUnwind<'_, Y, S, B> {
     fn drop(&mut self) {
-        self.0.channel.polling.set(false);
         self.0.finish();
     }
 }
@@ -398,8 +484,11 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for Core<Y, S, B> {
     /// asyncio's `finalizer` hook: a generator dropped before it finished is closed by
     /// its loop, with `aclose()` in a task of its own, so its clean-up may await.
     fn drop(&mut self) {
-        let state = self.state.get();
-        if state == GeneratorState::Closed || self.running.get() || std::thread::panicking() {
+        let state = self.channel.state.get();
+        if state.is_running()
+            || matches!(state, AgState::Closed | AgState::Awaiting)
+            || std::thread::panicking()
+        {
             return;
         }
         let Some(body) = self.body.get_mut().take() else {
@@ -411,10 +500,8 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for Core<Y, S, B> {
         }
         // The body and its channel move into a generator that lives on until it is closed.
         let core = Core {
-            body: RefCell::new(Some(body)),
+            body: Cell::new(Some(body)),
             channel: self.channel.clone(),
-            state: Cell::new(state),
-            running: Cell::new(false),
             event_loop: OnceCell::from(event_loop.clone()),
             name: self.name.clone(),
         };
@@ -427,7 +514,7 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for Core<Y, S, B> {
                     let _ = event_loop.create_native_task(core.close_as_task());
                 });
             }
-            None if state == GeneratorState::Suspended => {
+            None if state == AgState::Suspended => {
                 if let Err(e) = core.close_now() {
                     write_unraisable("Exception ignored in", &core.repr(), &e);
                 }
@@ -489,7 +576,7 @@ pub struct AsyncGenerator<Y: 'static, S: 'static = (), B: ?Sized + AsyncGenBody 
 {
     core: Rc<Core<Y, S, B>>,
     /// This handle's `poll_next` is in progress (its body is inside an await).
-    streaming: bool,
+    streaming: Cell<bool>,
 }
 
 impl<Y: 'static> AsyncGenerator<Y> {
@@ -592,23 +679,21 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> AsyncGenerator<Y, S, B> {
         Body: AsyncGenBody,
     {
         let channel = Rc::new(Channel {
+            state: Cell::new(AgState::Created),
             yielded: Cell::new(None),
             resumed: Cell::new(None),
-            polling: Cell::new(false),
         });
         let body = body(Co {
             channel: channel.clone(),
         });
         Self {
             core: Rc::new(Core {
-                body: RefCell::new(Some(keep(Box::pin(body)))),
+                body: Cell::new(Some(keep(Box::pin(body)))),
                 channel,
-                state: Cell::new(GeneratorState::Created),
-                running: Cell::new(false),
                 event_loop: OnceCell::new(),
                 name: Cell::new(function_name(std::any::type_name::<F>())),
             }),
-            streaming: false,
+            streaming: Cell::new(false),
         }
     }
 
@@ -656,15 +741,18 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> AsyncGenerator<Y, S, B> {
 
     /// `agen.ag_running`: an `anext`, `asend`, `athrow` or `aclose` is in progress.
     pub fn ag_running(&self) -> bool {
-        self.core.running.get()
+        self.core.channel.state.get().is_running()
     }
 
     /// `inspect.getasyncgenstate(agen)` (Python 3.12): created, running, suspended or closed.
     pub fn state(&self) -> GeneratorState {
-        if self.core.running.get() {
-            GeneratorState::Running
-        } else {
-            self.core.state.get()
+        match self.core.channel.state.get() {
+            AgState::Created => GeneratorState::Created,
+            AgState::Suspended | AgState::Awaiting => GeneratorState::Suspended,
+            AgState::Polling | AgState::PollingDelivered | AgState::Yielded | AgState::Running => {
+                GeneratorState::Running
+            }
+            AgState::Closed => GeneratorState::Closed,
         }
     }
 
@@ -678,15 +766,15 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Clone for AsyncGenerator<
     fn clone(&self) -> Self {
         Self {
             core: self.core.clone(),
-            streaming: false,
+            streaming: Cell::new(false),
         }
     }
 }
 
 impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for AsyncGenerator<Y, S, B> {
     fn drop(&mut self) {
-        if self.streaming {
-            self.core.running.set(false); // its `next` was dropped midway
+        if self.streaming.get() {
+            self.core.abandon(); // its `next` was dropped midway
         }
     }
 }
@@ -707,41 +795,45 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Stream for AsyncGenerator
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<PyResult<Y>>> {
         let this = self.get_mut();
         let core = &*this.core;
-        if !this.streaming {
-            match core.state.get() {
-                GeneratorState::Closed => return Poll::Ready(None),
-                _ if core.running.get() => {
+        // Suspended at a `yield`, item after item; anything else takes the slow path.
+        if core.channel.state.get() != AgState::Suspended {
+            return this.poll_next_slow(cx);
+        }
+        core.channel.state.set(AgState::Polling);
+        core.resume(cx, Some(&this.streaming))
+    }
+}
+
+impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> AsyncGenerator<Y, S, B> {
+    /// `async for` on a generator not suspended at a `yield`: going on inside an await,
+    /// the first step, the end, or an error.
+    #[cold]
+    fn poll_next_slow(&mut self, cx: &mut Context<'_>) -> Poll<Option<PyResult<Y>>> {
+        let core = &*self.core;
+        if !self.streaming.get() {
+            match core.channel.state.get() {
+                AgState::Closed => return Poll::Ready(None),
+                state if state.is_running() => {
                     return Poll::Ready(Some(Err(RuntimeError::new(
                         "anext(): asynchronous generator is already running",
                     )
                     .into())));
                 }
-                // The `yield_` finds nothing delivered: `Ok(None)`. (Delivering it cost a
-                // store-forwarding stall at every item: reading the slot's old value, to
-                // drop it, right after the `yield_` emptied it.)
-                _ => {}
-            }
-            this.core.first_iteration();
-            core.running.set(true);
-            this.streaming = true;
-        }
-        match core.resume(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(outcome) => {
-                this.streaming = false;
-                Poll::Ready(match outcome {
-                    Outcome::Yielded(value) => Some(Ok(value)),
-                    Outcome::Returned => None,
-                    Outcome::Raised(e) => Some(Err(e)),
-                })
+                _ => self.core.first_iteration(),
             }
         }
+        core.channel.state.set(AgState::Polling);
+        let polled = core.resume(cx, Some(&self.streaming));
+        if polled.is_ready() {
+            self.streaming.set(false);
+        }
+        polled
     }
 }
 
 impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> FusedStream for AsyncGenerator<Y, S, B> {
     fn is_terminated(&self) -> bool {
-        !self.streaming && self.core.state.get() == GeneratorState::Closed
+        !self.streaming.get() && self.core.channel.state.get() == AgState::Closed
     }
 }
 
@@ -750,6 +842,13 @@ enum Deliver<S> {
     Send(Option<S>),
     Throw(Exception),
     Close,
+}
+
+impl<S> Deliver<S> {
+    /// It needs the body at a `yield`: all but `anext`'s (and `asend(None)`'s) nothing.
+    fn needs_a_yield(&self) -> bool {
+        !matches!(self, Deliver::Send(None))
+    }
 }
 
 enum Phase<S> {
@@ -765,9 +864,10 @@ struct Op<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> {
     phase: Phase<S>,
 }
 
-/// How an operation's first poll went: it resumed the body, or it is over already.
+/// How an operation's first poll goes: it resumes the body, with what the `yield_` it is
+/// at evaluates to, or it is over already.
 enum Started<T> {
-    Resumed,
+    Resume(AgState),
     Over(PyResult<T>),
 }
 
@@ -802,7 +902,8 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Op<Y, S, B> {
                 .into()));
             }
             Phase::NotStarted(deliver) => {
-                if self.core.running.get() {
+                let state = self.core.channel.state.get();
+                if state.is_running() || (state == AgState::Awaiting && deliver.needs_a_yield()) {
                     self.phase = Phase::Done;
                     return Poll::Ready(Err(RuntimeError::new(format!(
                         "{}(): asynchronous generator is already running",
@@ -815,12 +916,13 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Op<Y, S, B> {
                         self.phase = Phase::Done;
                         return Poll::Ready(result);
                     }
-                    Started::Resumed => self.core.running.set(true),
+                    Started::Resume(polling) => self.core.channel.state.set(polling),
                 }
             }
-            Phase::Running => {}
+            // Inside an await, nothing to deliver.
+            Phase::Running => self.core.channel.state.set(AgState::Polling),
         }
-        match self.core.resume(cx) {
+        match self.core.resume(cx, None) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(outcome) => {
                 self.phase = Phase::Done;
@@ -833,7 +935,7 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Op<Y, S, B> {
 impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for Op<Y, S, B> {
     fn drop(&mut self) {
         if matches!(self.phase, Phase::Running) {
-            self.core.running.set(false); // dropped midway: see the module's notes
+            self.core.abandon(); // dropped midway: see the module's notes
         }
     }
 }
@@ -856,29 +958,21 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> StdFuture for Asend<Y, S,
                 let Deliver::Send(value) = deliver else {
                     unreachable!("an asend delivers a value")
                 };
-                match core.state.get() {
-                    GeneratorState::Closed => {
-                        Started::Over(Err(StopAsyncIteration::default().into()))
-                    }
-                    GeneratorState::Created if value.is_some() => {
-                        Started::Over(Err(TypeError::new(
-                            "can't send non-None value to a just-started async generator",
-                        )
-                        .into()))
-                    }
-                    GeneratorState::Created => Started::Resumed,
-                    _ => {
-                        if value.is_some() {
-                            core.channel.resumed.set(Some(Ok(value)));
-                        }
-                        Started::Resumed
-                    }
+                match core.channel.state.get() {
+                    AgState::Closed => Started::Over(Err(StopAsyncIteration::default().into())),
+                    AgState::Created if value.is_some() => Started::Over(Err(TypeError::new(
+                        "can't send non-None value to a just-started async generator",
+                    )
+                    .into())),
+                    AgState::Created => Started::Resume(AgState::Polling),
+                    _ if value.is_none() => Started::Resume(AgState::Polling),
+                    _ => core.channel.deliver(Ok(value)),
                 }
             },
             |outcome| match outcome {
-                Outcome::Yielded(value) => Ok(value),
-                Outcome::Returned => Err(StopAsyncIteration::default().into()),
-                Outcome::Raised(e) => Err(e),
+                Some(Ok(value)) => Ok(value),
+                None => Err(StopAsyncIteration::default().into()),
+                Some(Err(e)) => Err(e),
             },
         )
     }
@@ -907,23 +1001,20 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> StdFuture for Athrow<Y, S
                 let Deliver::Throw(exc) = deliver else {
                     unreachable!("an athrow delivers an exception")
                 };
-                match core.state.get() {
-                    GeneratorState::Closed => Started::Over(Ok(None)),
+                match core.channel.state.get() {
+                    AgState::Closed => Started::Over(Ok(None)),
                     // Raised at its first line: it escapes at once (and PEP 479 applies).
-                    GeneratorState::Created => {
+                    AgState::Created => {
                         core.close_unstarted();
                         Started::Over(Err(pep_479(exc)))
                     }
-                    _ => {
-                        core.channel.resumed.set(Some(Err(exc)));
-                        Started::Resumed
-                    }
+                    _ => core.channel.deliver(Err(exc)),
                 }
             },
             |outcome| match outcome {
-                Outcome::Yielded(value) => Ok(Some(value)),
-                Outcome::Returned => Err(StopAsyncIteration::default().into()),
-                Outcome::Raised(e) => Err(e),
+                Some(Ok(value)) => Ok(Some(value)),
+                None => Err(StopAsyncIteration::default().into()),
+                Some(Err(e)) => Err(e),
             },
         )
     }
@@ -942,25 +1033,20 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> StdFuture for Aclose<Y, S
         op.poll_with(
             cx,
             ("aclose", "aclose()/athrow()"),
-            |core, _| match core.state.get() {
-                GeneratorState::Suspended => {
-                    core.channel
-                        .resumed
-                        .set(Some(Err(GeneratorExit::default().into())));
-                    Started::Resumed
-                }
+            |core, _| match core.channel.state.get() {
+                AgState::Suspended => core.channel.deliver(Err(GeneratorExit::default().into())),
                 _ => {
                     core.close_unstarted();
                     Started::Over(Ok(()))
                 }
             },
             |outcome| match outcome {
-                Outcome::Yielded(_) => {
+                Some(Ok(_)) => {
                     Err(RuntimeError::new("async generator ignored GeneratorExit").into())
                 }
-                Outcome::Returned => Ok(()),
-                Outcome::Raised(e) if e.is::<GeneratorExit>() => Ok(()),
-                Outcome::Raised(e) => Err(e),
+                None => Ok(()),
+                Some(Err(e)) if e.is::<GeneratorExit>() => Ok(()),
+                Some(Err(e)) => Err(e),
             },
         )
     }
