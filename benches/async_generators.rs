@@ -55,32 +55,33 @@ fn sum_on_pycoro(mut items: impl Stream<Item = PyResult<u64>> + Unpin + 'static)
     .unwrap()
 }
 
+/// `sum([i async for i in items])` with async-stream's `try_stream!` on tokio.
+fn sum_on_tokio(n: u64) -> u64 {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(async {
+        let items = async_stream::try_stream! {
+            for i in 0..n {
+                yield i;
+            }
+        };
+        let mut items = std::pin::pin!(items);
+        let mut sum = 0;
+        while let Some(i) = items.next().await {
+            let i: PyResult<u64> = i;
+            sum += std::hint::black_box(i.unwrap());
+        }
+        sum
+    })
+}
+
 fn iterate_1m_items(c: &mut Criterion) {
     let mut group = c.benchmark_group("async_generator_1m_items");
     group
         .sample_size(10)
         .throughput(Throughput::Elements(ITEMS));
-    group.bench_function("tokio", |b| {
-        b.iter(|| {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .build()
-                .expect("a tokio runtime");
-            runtime.block_on(async {
-                let items = async_stream::try_stream! {
-                    for i in 0..ITEMS {
-                        yield i;
-                    }
-                };
-                let mut items = std::pin::pin!(items);
-                let mut sum = 0;
-                while let Some(i) = items.next().await {
-                    let i: PyResult<u64> = i;
-                    sum += std::hint::black_box(i.unwrap());
-                }
-                sum
-            })
-        })
-    });
+    group.bench_function("tokio", |b| b.iter(|| sum_on_tokio(ITEMS)));
     group.bench_function("pycoro", |b| b.iter(|| sum_on_pycoro(counter(ITEMS))));
     group.bench_function("pycoro_named", |b| {
         b.iter(|| sum_on_pycoro(named_counter(ITEMS)))
