@@ -190,6 +190,30 @@ fn run_until_complete_raises_the_coroutines_exception() {
     );
 }
 
+// ANCHOR: orphan
+#[test]
+fn a_future_left_pending_by_run_until_complete_does_not_stop_a_later_run() -> PyResult<()> {
+    let lp = new_loop();
+    let fut = lp.create_future::<i32>();
+    let stopper = lp.clone();
+    lp.call_soon(move || stopper.stop())?;
+    let e = lp.run_until_complete(fut.clone()).unwrap_err();
+    assert_eq!(
+        format_exception_only(&e),
+        "RuntimeError: Event loop stopped before Future completed."
+    );
+    // The future completes at 1.0, during a run of its own: the loop goes on to 2.0.
+    let done = fut.clone();
+    lp.call_later(1.0, move || drop(done.set_result(1)))?;
+    let stopper = lp.clone();
+    lp.call_later(2.0, move || stopper.stop())?;
+    lp.run_forever()?;
+    assert_eq!(lp.time(), 2.0);
+    assert_eq!(fut.result()?, 1);
+    Ok(())
+}
+// ANCHOR_END: orphan
+
 #[test]
 fn a_running_loop_cannot_be_run_again_and_a_closed_one_not_at_all() -> PyResult<()> {
     let lp = new_loop();

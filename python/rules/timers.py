@@ -1,5 +1,5 @@
-# asyncio's timers as CPython 3.11 runs them, next to pycoro's tests in
-# tests/book_claims.rs (same names). tests/cpython.rs runs this file: every assert is
+# asyncio's timers and runs as CPython 3.11 does them, next to pycoro's tests in
+# tests/book_claims.rs and tests/yield_from_loop.rs (same names). tests/cpython.rs runs this file: every assert is
 # checked.
 import asyncio
 
@@ -42,5 +42,26 @@ async def a_sleeping_task_resumes_one_pass_after_its_timer_fires():
 # ANCHOR_END: sleep_one_pass_later
 
 
+# ANCHOR: orphan
+def a_future_left_pending_by_run_until_complete_does_not_stop_a_later_run():
+    loop = asyncio.new_event_loop()
+    fut = loop.create_future()
+    loop.call_soon(loop.stop)
+    try:
+        loop.run_until_complete(fut)
+    except RuntimeError as e:
+        assert str(e) == 'Event loop stopped before Future completed.', e
+    # run_until_complete's finally took its done callback off the future.
+    start = loop.time()
+    loop.call_later(1, fut.set_result, 1)
+    loop.call_later(2, loop.stop)
+    loop.run_forever()
+    assert loop.time() - start >= 2, loop.time() - start
+    assert fut.result() == 1
+    loop.close()
+# ANCHOR_END: orphan
+
+
 timers_at_an_equal_deadline_run_in_the_heaps_order_not_the_scheduling_order()
 asyncio.run(a_sleeping_task_resumes_one_pass_after_its_timer_fires())
+a_future_left_pending_by_run_until_complete_does_not_stop_a_later_run()

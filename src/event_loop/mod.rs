@@ -952,11 +952,21 @@ impl EventLoop {
         self.check_closed()?;
         let future = future.ensure_future(self)?;
         let event_loop = self.clone();
-        future.add_done_callback(move |_| event_loop.stop());
-        {
+        // Python's `finally: future.remove_done_callback(_run_until_complete_cb)`: a future
+        // left pending (the loop stopped or interrupted first) must not stop a later run.
+        let wanted = Rc::new(Cell::new(true));
+        let still_wanted = wanted.clone();
+        future.add_done_callback(move |_| {
+            if still_wanted.get() {
+                event_loop.stop();
+            }
+        });
+        let ran = {
             let _ctrl_c = signals::interruptible(&self.0.clock);
-            self.run_forever()?;
-        }
+            self.run_forever()
+        };
+        wanted.set(false);
+        ran?;
         if self.0.interrupted.replace(false) {
             // As in Python: the loop and its tasks are left as they are.
             return Err(KeyboardInterrupt::default().into());
