@@ -1429,6 +1429,29 @@ fn wait_for_without_a_timeout_runs_a_coroutine_in_place() -> PyResult<()> {
     })
 }
 
+// Awaiting a future (or task) that is already done does not yield, so a cancel the task
+// gave itself is not raised there: it comes at the next await that suspends.
+#[test]
+fn awaiting_a_done_future_does_not_yield_so_a_pending_cancel_waits_for_the_next_suspension()
+-> PyResult<()> {
+    run(async {
+        let log = Log::default();
+        let future = get_running_loop()?.create_future::<i32>();
+        future.set_result(1)?;
+        let finished = create_task(async { Ok(2) })?;
+        sleep(0.0).await?;
+        current_task().expect("in a task").cancel();
+        log.push(future.await?.to_string());
+        log.push(finished.await?.to_string());
+        if sleep(0.0).await.is_err_and(|e| e.is::<CancelledError>()) {
+            log.push("cancelled at the next suspension");
+        }
+        current_task().expect("in a task").uncancel();
+        assert_eq!(log.take(), ["1", "2", "cancelled at the next suspension"]);
+        Ok(())
+    })
+}
+
 // A task that cancels itself and then awaits sleep(0), sleep(1) or a lock it must wait
 // for: as in Python, the CancelledError comes at its next step, after the tasks ready now.
 #[test]

@@ -327,4 +327,26 @@ async def a_task_that_cancels_itself_raises_at_its_next_step_after_the_tasks_rea
         await task
 
 
+async def awaiting_a_done_future_does_not_yield_so_a_pending_cancel_waits_for_the_next_suspension():
+    log = []
+    future = asyncio.get_running_loop().create_future()
+    future.set_result(1)
+
+    async def two():
+        return 2
+
+    finished = asyncio.create_task(two())
+    await asyncio.sleep(0)
+    asyncio.current_task().cancel()
+    log.append(str(await future))
+    log.append(str(await finished))
+    try:
+        await asyncio.sleep(0)
+    except asyncio.CancelledError:
+        log.append('cancelled at the next suspension')
+    asyncio.current_task().uncancel()
+    assert log == ['1', '2', 'cancelled at the next suspension'], log
+
+
 asyncio.run(a_task_that_cancels_itself_raises_at_its_next_step_after_the_tasks_ready())
+asyncio.run(awaiting_a_done_future_does_not_yield_so_a_pending_cancel_waits_for_the_next_suspension())

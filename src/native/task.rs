@@ -794,12 +794,17 @@ impl<T: Clone + 'static> StdFuture for Waiting<T> {
     type Output = PyResult<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PyResult<T>> {
-        if self.registered || self.future.done() {
+        if self.registered {
             check_cancelled()?;
             if self.future.done() {
                 return Poll::Ready(self.future.result());
             }
             return Poll::Pending;
+        }
+        // Done already: Python's `await` does not yield, so a cancellation the task has
+        // waits for the next await that suspends.
+        if self.future.done() {
+            return Poll::Ready(self.future.result());
         }
         self.registered = true;
         match current() {
