@@ -1429,6 +1429,51 @@ fn wait_for_without_a_timeout_runs_a_coroutine_in_place() -> PyResult<()> {
     })
 }
 
+// asyncio.run cancels the tasks left, then hands each that ended with an exception other
+// than its cancellation to the loop's exception handler (and none is reported again as
+// never retrieved).
+#[test]
+fn a_task_that_fails_while_asyncio_run_cancels_it_is_reported_at_shutdown() -> PyResult<()> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let reports = Rc::new(RefCell::new(Vec::new()));
+    let handled = reports.clone();
+    let (unraisable, result) = common::unraisable_reports(|| {
+        run(async move {
+            get_running_loop()?.set_exception_handler(Some(Rc::new(move |_, context| {
+                handled.borrow_mut().push((
+                    context.message.clone(),
+                    context.exception.as_ref().map(exception_repr),
+                    context.task.clone().unwrap_or_default(),
+                ));
+            })));
+            let stubborn = create_task(async {
+                let _cancelled = sleep(10.0).await; // try:
+                Err::<(), _>(ValueError::new("raised while cancelled").into()) // finally: raise
+            })?;
+            stubborn.set_name("stubborn");
+            sleep(0.0).await
+        })
+    });
+    result?;
+    let reports = reports.borrow();
+    let [(message, exception, task)] = reports.as_slice() else {
+        panic!("one report, not {reports:?}")
+    };
+    assert_eq!(message, "unhandled exception during asyncio.run() shutdown");
+    assert_eq!(
+        exception.as_deref(),
+        Some("ValueError('raised while cancelled')")
+    );
+    assert!(task.starts_with("<Task finished name='stubborn'"), "{task}");
+    assert!(
+        task.ends_with(" exception=ValueError('raised while cancelled')>"),
+        "{task}"
+    );
+    assert_eq!(unraisable, Vec::<String>::new());
+    Ok(())
+}
+
 // Awaiting a future (or task) that is already done does not yield, so a cancel the task
 // gave itself is not raised there: it comes at the next await that suspends.
 #[test]

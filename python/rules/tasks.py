@@ -72,6 +72,33 @@ def a_task_exception_nobody_retrieves_is_reported_by_the_loops_exception_handler
 # ANCHOR_END: never_retrieved
 
 
+# ANCHOR: shutdown_report
+def a_task_that_fails_while_asyncio_run_cancels_it_is_reported_at_shutdown():
+    # asyncio.run cancels the tasks left (gather(..., return_exceptions=True) looks at
+    # their exceptions), then hands each that ended with an exception other than its
+    # cancellation to the loop's exception handler.
+    reports = []
+
+    async def main():
+        asyncio.get_running_loop().set_exception_handler(
+            lambda loop, context: reports.append(
+                (context['message'], repr(context['exception']), context['task'].get_name())))
+
+        async def stubborn():
+            try:
+                await asyncio.sleep(10)
+            finally:
+                raise ValueError('raised while cancelled')
+
+        asyncio.create_task(stubborn(), name='stubborn')
+        await asyncio.sleep(0)
+
+    asyncio.run(main())
+    assert reports == [('unhandled exception during asyncio.run() shutdown',
+                        "ValueError('raised while cancelled')", 'stubborn')], reports
+# ANCHOR_END: shutdown_report
+
+
 # ANCHOR: lost
 def a_pending_task_nobody_references_is_collected_while_the_loop_runs():
     # The loop keeps only what is scheduled, and asyncio's list of tasks is a WeakSet: a
@@ -115,3 +142,4 @@ asyncio.run(only_its_coroutine_sets_a_tasks_result())
 a_task_that_ran_to_its_end_or_was_cancelled_is_not_reported_at_close()
 a_pending_task_nobody_references_is_collected_while_the_loop_runs()
 a_task_exception_nobody_retrieves_is_reported_by_the_loops_exception_handler()
+a_task_that_fails_while_asyncio_run_cancels_it_is_reported_at_shutdown()

@@ -456,6 +456,19 @@ impl<T> AnyFuture for Cell<T> {
     }
 }
 
+/// A task's [`failure`](super::tasks::AnyTask::failure): the exception it finished with
+/// (marked as looked at) and its `repr` (`describe`, the task's without its result) with
+/// the exception in it; `None` if it is pending, cancelled or finished with a result.
+pub(crate) fn failure_of(future: &dyn AnyFuture, describe: String) -> Option<(Exception, String)> {
+    if !future.done() || future.cancelled() {
+        return None;
+    }
+    let exception = future.error()?;
+    let head = describe.strip_suffix('>').unwrap_or(&describe);
+    let repr = format!("{head} exception={}>", exception_repr(&exception));
+    Some((exception, repr))
+}
+
 /// Nobody looked at the exception a future finished with: asyncio reports it when the
 /// future is collected, through the loop's exception handler ("Task exception was never
 /// retrieved", then `future: <Task finished ... exception=...>` and the report).
@@ -492,6 +505,7 @@ impl<T> Drop for Cell<T> {
                 message: format!("{what} exception was never retrieved"),
                 future: Some(format!("{head} exception={}>", exception_repr(e))),
                 exception: Some(clone_exception(e)),
+                task: None,
             };
             self.event_loop.call_exception_handler(context);
         }

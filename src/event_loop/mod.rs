@@ -32,7 +32,7 @@ use std::time::Duration;
 use slab::Slab;
 
 use crate::clock::{Clock, Incoming};
-use crate::exceptions::{KeyboardInterrupt, PyResult, RuntimeError, write_unraisable};
+use crate::exceptions::{Exception, KeyboardInterrupt, PyResult, RuntimeError, write_unraisable};
 use crate::trace::Out;
 use executor::{ThreadPool, catch_panic, default_max_workers, on_loop_thread};
 use reactor::Reactor;
@@ -45,8 +45,8 @@ pub(crate) mod reactor;
 pub mod signals;
 pub(crate) mod tasks;
 
-pub(crate) use futures::cancelled_error;
 pub use futures::{AnyFuture, Future, FutureRef};
+pub(crate) use futures::{cancelled_error, failure_of};
 pub use handles::Handle;
 pub(crate) use handles::run_reporting_panics;
 pub(crate) use tasks::TaskId;
@@ -137,6 +137,8 @@ pub struct ExceptionContext {
     pub exception: Option<crate::exceptions::Exception>,
     /// `repr(context['future'])`, if a future or task is concerned.
     pub future: Option<String>,
+    /// `repr(context['task'])`, where asyncio names the task under that key.
+    pub task: Option<String>,
 }
 
 /// A handler for `loop.set_exception_handler`.
@@ -654,8 +656,11 @@ impl EventLoop {
             .collect()
     }
 
-    /// What `asyncio.run` does before it closes the loop: cancel every task still
-    /// pending and run the loop until they have all finished.
+    /// What `asyncio.run` does before it closes the loop (`_cancel_all_tasks`): cancel
+    /// every task still pending, run the loop until they have all finished, and report
+    /// through the exception handler each that ended with an exception other than its
+    /// cancellation ("unhandled exception during asyncio.run() shutdown"), which counts as
+    /// looking at it (asyncio's `gather(..., return_exceptions=True)` did).
     pub fn cancel_all_tasks(&self) -> PyResult<()> {
         let pending = self.pending();
         if pending.is_empty() {
@@ -675,7 +680,18 @@ impl EventLoop {
             let stop = stop_when_all_done.clone();
             task.on_done(Box::new(move || stop()));
         }
-        self.run_forever()
+        self.run_forever()?;
+        for task in &pending {
+            if let Some((exception, task)) = task.failure() {
+                self.call_exception_handler(ExceptionContext {
+                    message: "unhandled exception during asyncio.run() shutdown".to_owned(),
+                    exception: Some(exception),
+                    future: None,
+                    task: Some(task),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// `loop.run_in_executor(None, func)`: runs the blocking `func` on the default thread
@@ -725,8 +741,12 @@ impl EventLoop {
     /// the exception's report, less the frame lines Rust cannot know.
     pub fn default_exception_handler(&self, context: &ExceptionContext) {
         let mut lines = Vec::new();
+        // asyncio's handler writes the other keys in sorted order.
         if let Some(future) = &context.future {
             lines.push(format!("future: {future}"));
+        }
+        if let Some(task) = &context.task {
+            lines.push(format!("task: {task}"));
         }
         if let Some(exception) = &context.exception {
             lines.push(
@@ -1089,6 +1109,10 @@ impl AnyTask for Owned {
 
     fn on_done(&self, callback: Box<dyn FnOnce()>) {
         self.0.on_done(callback)
+    }
+
+    fn failure(&self) -> Option<(Exception, String)> {
+        self.0.failure()
     }
 }
 

@@ -30,6 +30,9 @@ pub(crate) trait AnyTask {
     fn cancel(&self) -> bool;
     fn done(&self) -> bool;
     fn on_done(&self, callback: Box<dyn FnOnce()>);
+    /// Finished with an exception, not cancelled: the exception (now looked at) and
+    /// `repr(task)`, as `asyncio.run`'s shutdown reports them.
+    fn failure(&self) -> Option<(Exception, String)>;
 }
 
 /// A task the loop owns and steps by id, as the loop and the awaitables inside the task
@@ -74,4 +77,7 @@ pub(crate) trait Running {
     fn name(&self) -> String;
     /// `repr(task)` without its result.
     fn describe(&self) -> String;
+    /// Finished with an exception, not cancelled: the exception (now looked at) and
+    /// `repr(task)` with it.
+    fn failure(&self) -> Option<(Exception, String)>;
 }

@@ -24,8 +24,8 @@ use crate::clock::Clock;
 use crate::event_loop::executor::catch_panic;
 use crate::event_loop::tasks::{Awaited, Running, RunningRef, TaskId};
 use crate::event_loop::{
-    AnyFuture, EnsureFuture, EventLoop, Future, Ready, cancelled_error, get_running_loop,
-    with_running_loop,
+    AnyFuture, EnsureFuture, EventLoop, Future, Ready, cancelled_error, failure_of,
+    get_running_loop, with_running_loop,
 };
 use crate::exceptions::{
     CancelledError, Exception, KeyboardInterrupt, Object, PyClass, PyResult, RuntimeError,
@@ -775,6 +775,10 @@ where
             self.pending_state()
         };
         self.describe_as(state)
+    }
+
+    fn failure(&self) -> Option<(Exception, String)> {
+        failure_of(&*self.future.0, Running::describe(self))
     }
 }
 

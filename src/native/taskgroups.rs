@@ -243,6 +243,7 @@ impl TaskGroup {
                 ),
                 exception: Some(exc),
                 future: None,
+                task: None,
             });
             return;
         }

@@ -12,7 +12,7 @@ use std::ops::Deref;
 use std::rc::Rc;
 
 use crate::event_loop::tasks::AnyTask;
-use crate::event_loop::{AnyFuture, EnsureFuture, EventLoop, Future, FutureRef, Ready};
+use crate::event_loop::{AnyFuture, EnsureFuture, EventLoop, Future, FutureRef, Ready, failure_of};
 use crate::exceptions::{CancelledError, Exception, PyResult, exception_repr};
 use crate::generators::{Generator, Step};
 use crate::trace::PyRepr;
@@ -184,6 +184,10 @@ impl<T: Clone + 'static> AnyTask for Inner<T> {
 
     fn on_done(&self, callback: Box<dyn FnOnce()>) {
         self.future.0.on_done(callback)
+    }
+
+    fn failure(&self) -> Option<(Exception, String)> {
+        failure_of(&*self.future.0, self.future.0.describe())
     }
 }
 
