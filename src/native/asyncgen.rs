@@ -120,7 +120,9 @@
 //! As asyncio's `sys.set_asyncgen_hooks` arranges: the first time a generator is iterated
 //! while a loop runs, it is registered with that loop, weakly (`firstiter`). Dropped
 //! before it finished, it is not lost: its loop schedules `aclose()` as a task, so its
-//! clean-up runs, awaits included (`finalizer`). [`run`](super::run) calls the loop's
+//! clean-up runs, awaits included (`finalizer`). A cancellation thrown into that task
+//! before it starts goes to the generator's `yield` in place of `GeneratorExit`, as
+//! CPython's `aclose()` awaitable passes it on. [`run`](super::run) calls the loop's
 //! [`shutdown_asyncgens`](EventLoop::shutdown_asyncgens) before closing it, which closes
 //! those still alive. A generator never iterated on a loop is closed where it is dropped,
 //! as CPython closes one without hooks: its body gets `GeneratorExit` once, and an await
@@ -511,7 +513,7 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for Core<Y, S, B> {
                 let scheduler = event_loop.clone();
                 // `call_soon_threadsafe(loop.create_task, agen.aclose())`.
                 let _ = scheduler.call_soon(move || {
-                    let _ = event_loop.create_native_task(core.close_as_task());
+                    let _ = event_loop.create_awaitable_task(core.close_as_task());
                 });
             }
             None if state == AgState::Suspended => {
@@ -526,9 +528,20 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for Core<Y, S, B> {
 // ANCHOR_END: finalizer
 
 impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
-    /// `aclose()` as the finalizer's task runs it (the core is no handle's any more).
+    /// `aclose()` as the finalizer's task runs it (the core is no handle's any more). A
+    /// cancellation thrown into the task before it starts (by `asyncio.run`'s shutdown,
+    /// say) goes to the generator's `yield` in place of `GeneratorExit`, as CPython's
+    /// `aclose()` awaitable passes a `throw` on to its generator.
     fn close_as_task(self: Rc<Self>) -> impl StdFuture<Output = PyResult<()>> + 'static {
-        Aclose(Op::new(self, Deliver::Close))
+        let mut close = Aclose(Op::new(self, Deliver::Close));
+        std::future::poll_fn(move |cx| {
+            if let Phase::NotStarted(Deliver::Close) = close.0.phase
+                && let Err(cancelled) = super::task::check_cancelled()
+            {
+                close.0.phase = Phase::NotStarted(Deliver::Throw(cancelled));
+            }
+            Pin::new(&mut close).poll(cx)
+        })
     }
 }
 
@@ -1033,8 +1046,11 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> StdFuture for Aclose<Y, S
         op.poll_with(
             cx,
             ("aclose", "aclose()/athrow()"),
-            |core, _| match core.channel.state.get() {
-                AgState::Suspended => core.channel.deliver(Err(GeneratorExit::default().into())),
+            |core, deliver| match core.channel.state.get() {
+                AgState::Suspended => core.channel.deliver(Err(match deliver {
+                    Deliver::Throw(thrown) => thrown,
+                    _ => GeneratorExit::default().into(),
+                })),
                 _ => {
                     core.close_unstarted();
                     Started::Over(Ok(()))

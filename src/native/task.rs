@@ -350,10 +350,13 @@ impl ArcWake for TaskWaker {
 
 impl<T: Clone + 'static> Task<T> {
     /// `loop.create_task(coro)` for a native coroutine: schedules its first step.
+    /// `started` says that its first step polls `coro` even if the task is cancelled by
+    /// then (see [`EventLoop::create_awaitable_task`]).
     fn spawn(
         event_loop: &EventLoop,
         coro: impl StdFuture<Output = PyResult<T>> + 'static,
         id: TaskId,
+        started: bool,
     ) -> PyResult<Self> {
         let slot = u32::try_from(id.slot)
             .map_err(|_| RuntimeError::new("more than 4,294,967,295 tasks at once"))?;
@@ -364,7 +367,7 @@ impl<T: Clone + 'static> Task<T> {
             number: id.number,
             slot,
             must_cancel: MustCancel::default(),
-            started: Cell::new(false),
+            started: Cell::new(started),
             cancels: Cell::new(0),
             cancel_message: Cell::new(None),
             waiting_on: Cell::default(),
@@ -910,11 +913,32 @@ impl EventLoop {
     where
         F: StdFuture<Output = PyResult<T>> + 'static,
     {
+        self.spawn_task(coro, false)
+    }
+
+    fn spawn_task<T: Clone + 'static, F>(&self, coro: F, started: bool) -> PyResult<Task<T>>
+    where
+        F: StdFuture<Output = PyResult<T>> + 'static,
+    {
         self.own_task(|event_loop, id| {
-            let task = Task::spawn(event_loop, coro, id)?;
+            let task = Task::spawn(event_loop, coro, id, started)?;
             let running = task.as_running();
             Ok((task, running))
         })
+    }
+
+    /// `loop.create_task(awaitable)` for an awaitable that takes a cancellation thrown
+    /// in before its first step, as Python's `aclose()` awaitable does (it passes it to
+    /// its generator's `yield`): its first step polls it, the cancellation pending, where
+    /// a coroutine's would not run it at all.
+    pub(crate) fn create_awaitable_task<T: Clone + 'static, F>(
+        &self,
+        awaitable: F,
+    ) -> PyResult<Task<T>>
+    where
+        F: StdFuture<Output = PyResult<T>> + 'static,
+    {
+        self.spawn_task(awaitable, true)
     }
 }
 

@@ -14,11 +14,9 @@
 //! and `asend(v)`, the Rust test calls those: a Rust future cannot be thrown into.
 //! The `asyncio` tests run each on a fresh loop on the virtual clock.
 //!
-//! Not carried (see `not_applicable.toml` and `pending.toml`): the `SyntaxError`
-//! tests (a compile error in Rust), the tests of frames, `types.coroutine`, `get_stack`,
-//! and argument checking that Rust's types do at compile time, and
-//! `test_async_gen_asyncio_shutdown_exception_02`, which waits for `asyncio.run`'s
-//! report of a task that ends with an exception while it shuts down.
+//! Not carried (see `not_applicable.toml`): the `SyntaxError` tests (a compile error in
+//! Rust), the tests of frames, `types.coroutine`, `get_stack`, and argument checking
+//! that Rust's types do at compile time.
 // `async for x in it: break` and `async for _ in it: pass` are kept as Python has them.
 #![allow(clippy::never_loop, clippy::redundant_pattern_matching)]
 
@@ -2082,6 +2080,78 @@ mod async_gen_asyncio_test {
         );
         assert!(
             message.contains("an error occurred during closing of asynchronous generator"),
+            "{message}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn test_async_gen_asyncio_shutdown_exception_02() -> PyResult<()> {
+        // messages = []
+        //
+        // def exception_handler(loop, context):
+        //     messages.append(context)
+        let messages = Rc::new(std::cell::RefCell::new(Vec::new()));
+        let handled = messages.clone();
+        let exception_handler: pycoro::event_loop::ExceptionHandler = Rc::new(move |_, context| {
+            let exception = context.exception.as_ref().map(format_exception_only);
+            handled
+                .borrow_mut()
+                .push((context.message.clone(), exception));
+        });
+        // async def async_iterate():
+        //     try:
+        //         yield 1
+        //         yield 2
+        //     finally:
+        //         1/0
+        fn async_iterate() -> AsyncGenerator<i32> {
+            AsyncGenerator::new(async move |co| {
+                let tried: PyResult<()> = async {
+                    co.yield_(1).await?;
+                    co.yield_(2).await?;
+                    Ok(())
+                }
+                .await;
+                Err::<(), _>(zero_division())?;
+                tried
+            })
+        }
+        // async def main():
+        //     loop = asyncio.get_running_loop()
+        //     loop.set_exception_handler(exception_handler)
+        //
+        //     async for i in async_iterate():
+        //         break
+        //     gc_collect()
+        //
+        // asyncio.run(main())
+        run_with_clock(
+            async move {
+                get_running_loop()?.set_exception_handler(Some(exception_handler));
+                let mut it = async_iterate();
+                while let Some(_i) = it.try_next().await? {
+                    break;
+                }
+                drop(it); // gc_collect()
+                Ok(())
+            },
+            Clock::new_virtual(),
+        )?;
+        // message, = messages
+        // self.assertIsInstance(message['exception'], ZeroDivisionError)
+        // self.assertIn('unhandled exception during asyncio.run() shutdown',
+        //               message['message'])
+        let messages = messages.borrow();
+        let [(message, exception)] = messages.as_slice() else {
+            panic!("one message, not {messages:?}")
+        };
+        assert_eq!(
+            exception.as_deref(),
+            Some("ZeroDivisionError: division by zero")
+        );
+        assert!(
+            message.contains("unhandled exception during asyncio.run() shutdown"),
             "{message}"
         );
         Ok(())
