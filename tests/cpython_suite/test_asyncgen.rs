@@ -2023,25 +2023,16 @@ mod async_gen_asyncio_test {
         Ok(())
     }
 
-    #[test]
-    fn test_async_gen_asyncio_shutdown_exception_01() -> PyResult<()> {
-        // async def async_iterate():
-        //     try:
-        //         yield 1
-        //         yield 2
-        //     finally:
-        //         1/0
-        //
-        // it = async_iterate()
-        // async def main():
-        //     loop = asyncio.get_running_loop()
-        //     loop.set_exception_handler(exception_handler)
-        //
-        //     async for i in it:
-        //         break
-        //
-        // asyncio.run(main())
-        let it = AsyncGenerator::new(async move |co| {
+    // The generator both shutdown_exception tests close (CPython's `async_iterate` there):
+    //
+    // async def async_iterate():
+    //     try:
+    //         yield 1
+    //         yield 2
+    //     finally:
+    //         1/0
+    fn dividing_by_zero_in_finally() -> AsyncGenerator<i32> {
+        AsyncGenerator::new(async move |co| {
             let tried: PyResult<()> = async {
                 co.yield_(1).await?;
                 co.yield_(2).await?;
@@ -2051,7 +2042,21 @@ mod async_gen_asyncio_test {
             Err::<(), _>(zero_division())?;
             tried
         })
-        .named("async_iterate");
+        .named("async_iterate")
+    }
+
+    #[test]
+    fn test_async_gen_asyncio_shutdown_exception_01() -> PyResult<()> {
+        // it = async_iterate()
+        // async def main():
+        //     loop = asyncio.get_running_loop()
+        //     loop.set_exception_handler(exception_handler)
+        //
+        //     async for i in it:
+        //         break
+        //
+        // asyncio.run(main())
+        let it = dividing_by_zero_in_finally();
         let mut main_it = it.clone();
         let (messages, result) = unraisable_reports(|| {
             run_with_clock(
@@ -2099,24 +2104,8 @@ mod async_gen_asyncio_test {
                 .borrow_mut()
                 .push((context.message.clone(), exception));
         });
-        // async def async_iterate():
-        //     try:
-        //         yield 1
-        //         yield 2
-        //     finally:
-        //         1/0
-        fn async_iterate() -> AsyncGenerator<i32> {
-            AsyncGenerator::new(async move |co| {
-                let tried: PyResult<()> = async {
-                    co.yield_(1).await?;
-                    co.yield_(2).await?;
-                    Ok(())
-                }
-                .await;
-                Err::<(), _>(zero_division())?;
-                tried
-            })
-        }
+        // async def async_iterate(): ... (above)
+        //
         // async def main():
         //     loop = asyncio.get_running_loop()
         //     loop.set_exception_handler(exception_handler)
@@ -2129,7 +2118,7 @@ mod async_gen_asyncio_test {
         run_with_clock(
             async move {
                 get_running_loop()?.set_exception_handler(Some(exception_handler));
-                let mut it = async_iterate();
+                let mut it = dividing_by_zero_in_finally();
                 while let Some(_i) = it.try_next().await? {
                     break;
                 }
