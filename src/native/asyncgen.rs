@@ -275,15 +275,11 @@ impl<Y, S> StdFuture for Yield<'_, Y, S> {
         let this = self.get_mut();
         let channel = this.channel;
         if this.value.is_none() {
-            // The generator resumed the body here: with what it delivered.
-            return match channel.state.get() {
-                AgState::Polling => Poll::Ready(Ok(None)),
-                AgState::PollingDelivered => {
-                    channel.state.set(AgState::Polling);
-                    Poll::Ready(channel.resumed.take().unwrap_or(Ok(None)))
-                }
-                _ => Poll::Ready(Err(misused_yield())),
-            };
+            // The generator resumed the body here: by `anext`, or with what it delivered.
+            if channel.state.get() == AgState::Polling {
+                return Poll::Ready(Ok(None));
+            }
+            return Poll::Ready(channel.take_delivered());
         }
         // The body reached this `yield_`: it hands the value out and suspends.
         let value = this.value.take();
@@ -302,6 +298,18 @@ fn misused_yield() -> Exception {
         "co.yield_() awaited outside the body of its async generator, or beside another co.yield_()",
     )
     .into()
+}
+
+impl<Y, S> Channel<Y, S> {
+    /// What a `yield_` resumed otherwise than by `anext` evaluates to.
+    #[cold]
+    fn take_delivered(&self) -> Resume<S> {
+        if self.state.get() != AgState::PollingDelivered {
+            return Err(misused_yield());
+        }
+        self.state.set(AgState::Polling);
+        self.resumed.take().unwrap_or(Ok(None))
+    }
 }
 // ANCHOR_END: yield
 
@@ -353,23 +361,35 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
 
 impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
     // ANCHOR: resume
-    /// Polls the body once. The caller has set the state `Polling`, or `PollingDelivered`
-    /// with what the `yield_` the body is suspended at evaluates to left in the channel.
-    /// The body then leaves the generator suspended at its next `yield` (and the value
-    /// in the channel), running inside an await (and `streaming`, an `async for`
-    /// handle's flag, set), or closed.
+    /// Polls the body once. `async for`'s step (`streaming` is its handle's flag) finds
+    /// the generator suspended at a `yield`, item after item, and sets `Polling` here;
+    /// anything else goes the cold way. An operation has set `Polling`, or
+    /// `PollingDelivered` with what the `yield_` the body is suspended at evaluates to
+    /// left in the channel. The body then leaves the generator suspended at its next
+    /// `yield` (and the value in the channel), running inside an await (and `streaming`
+    /// set), or closed.
     ///
     /// Kept out of line: it is then the one place the body is polled from, so a body
     /// whose type is known ([`AsyncGenerator::typed`]) is inlined into it. Inlined into
     /// `poll_next` and each operation, it would leave the body's poll a call of its own
     /// (the Performance page has the counts; a boxed body costs the same either way).
     #[inline(never)]
-    fn resume(&self, cx: &mut Context<'_>, streaming: Option<&Cell<bool>>) -> Poll<Outcome<Y>> {
+    fn resume(
+        self: &Rc<Self>,
+        cx: &mut Context<'_>,
+        streaming: Option<&Cell<bool>>,
+    ) -> Poll<Outcome<Y>> {
+        let channel: &Channel<Y, S> = &self.channel;
+        // `async for`, item after item: suspended at a `yield`.
+        if channel.state.get() == AgState::Suspended {
+            channel.state.set(AgState::Polling);
+        } else if let Some(early) = self.not_suspended(streaming) {
+            return early;
+        }
         // Taken out for the poll: a `RefCell` would cost a borrow flag at every item.
         let Some(mut body) = self.body.take() else {
             return Poll::Ready(self.no_body());
         };
-        let channel: &Channel<Y, S> = &self.channel;
         // A body that panics is never resumed again: it closes the generator.
         let poisoned = ClosesOnUnwind(self);
         let polled = body.as_mut().poll(cx);
@@ -404,6 +424,31 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
     }
 
     // ANCHOR_END: resume
+
+    /// A resumption of a generator not suspended at a `yield`: an operation's (which has
+    /// set the state), or `async for`'s step going on inside an await, its first step,
+    /// the end, or an error. `None` when the body is to be polled.
+    #[cold]
+    fn not_suspended(self: &Rc<Self>, streaming: Option<&Cell<bool>>) -> Option<Poll<Outcome<Y>>> {
+        let streaming = streaming?;
+        if streaming.replace(false) {
+            // This handle's step is going on inside an await: the body polls it again,
+            // and suspends there once more if it is not over.
+        } else {
+            match self.channel.state.get() {
+                AgState::Closed => return Some(Poll::Ready(None)),
+                state if state.is_running() => {
+                    return Some(Poll::Ready(Some(Err(RuntimeError::new(
+                        "anext(): asynchronous generator is already running",
+                    )
+                    .into()))));
+                }
+                _ => self.first_iteration(),
+            }
+        }
+        self.channel.state.set(AgState::Polling);
+        None
+    }
 
     /// A body gone is a finished generator. (It is also gone while it is being polled,
     /// but every caller checks `is_running` first: a resumption from inside the body
@@ -442,7 +487,7 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
 
     /// CPython's close of an async generator without a finalizer (never iterated on a
     /// loop): `GeneratorExit` at its `yield`, and it must end without suspending.
-    fn close_now(&self) -> PyResult<()> {
+    fn close_now(self: &Rc<Self>) -> PyResult<()> {
         self.channel.state.set(AgState::PollingDelivered);
         let mut cx = Context::from_waker(futures::task::noop_waker_ref());
         self.channel
@@ -507,9 +552,9 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for Core<Y, S, B> {
             event_loop: OnceCell::from(event_loop.clone()),
             name: self.name.clone(),
         };
+        let core = Rc::new(core);
         match event_loop {
             Some(event_loop) => {
-                let core = Rc::new(core);
                 let scheduler = event_loop.clone();
                 // `call_soon_threadsafe(loop.create_task, agen.aclose())`.
                 let _ = scheduler.call_soon(move || {
@@ -807,40 +852,7 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Stream for AsyncGenerator
     #[inline(always)]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<PyResult<Y>>> {
         let this = self.get_mut();
-        let core = &*this.core;
-        // Suspended at a `yield`, item after item; anything else takes the slow path.
-        if core.channel.state.get() != AgState::Suspended {
-            return this.poll_next_slow(cx);
-        }
-        core.channel.state.set(AgState::Polling);
-        core.resume(cx, Some(&this.streaming))
-    }
-}
-
-impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> AsyncGenerator<Y, S, B> {
-    /// `async for` on a generator not suspended at a `yield`: going on inside an await,
-    /// the first step, the end, or an error.
-    #[cold]
-    fn poll_next_slow(&mut self, cx: &mut Context<'_>) -> Poll<Option<PyResult<Y>>> {
-        let core = &*self.core;
-        if !self.streaming.get() {
-            match core.channel.state.get() {
-                AgState::Closed => return Poll::Ready(None),
-                state if state.is_running() => {
-                    return Poll::Ready(Some(Err(RuntimeError::new(
-                        "anext(): asynchronous generator is already running",
-                    )
-                    .into())));
-                }
-                _ => self.core.first_iteration(),
-            }
-        }
-        core.channel.state.set(AgState::Polling);
-        let polled = core.resume(cx, Some(&self.streaming));
-        if polled.is_ready() {
-            self.streaming.set(false);
-        }
-        polled
+        this.core.resume(cx, Some(&this.streaming))
     }
 }
 
