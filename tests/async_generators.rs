@@ -141,6 +141,36 @@ fn a_second_operation_while_the_first_awaits_is_already_running() -> PyResult<()
 }
 // ANCHOR_END: running
 
+// async def g():
+//     await asyncio.sleep(1)
+//     yield 1
+//     yield 2
+// t = asyncio.create_task(first())   # [x async for x in agen], inside the sleep
+// async for x in agen: ...           # RuntimeError: anext(): ... already running
+// await t                            # [1, 2]
+#[test]
+fn async_for_over_a_generator_another_async_for_is_iterating_is_already_running() -> PyResult<()> {
+    on_a_loop(async {
+        let g = AsyncGenerator::new(async move |co| {
+            sleep(1.0).await?;
+            co.yield_(1).await?;
+            co.yield_(2).await?;
+            Ok(())
+        });
+        let mut first = g.clone();
+        let first = create_task(async move { first.try_collect::<Vec<_>>().await })?;
+        sleep(0.0).await?; // the first `async for` is inside the sleep
+        let mut second = g.clone();
+        assert_eq!(
+            message(second.try_next().await),
+            "RuntimeError: anext(): asynchronous generator is already running"
+        );
+        assert_eq!(first.await?, [1, 2]);
+        assert!(!g.ag_running());
+        Ok(())
+    })
+}
+
 // ANCHOR: athrow
 #[test]
 fn athrow_raises_at_the_yield_and_the_body_may_catch_it() -> PyResult<()> {

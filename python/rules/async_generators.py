@@ -105,6 +105,30 @@ async def a_second_operation_while_the_first_awaits_is_already_running():
 # ANCHOR_END: running
 
 
+async def async_for_over_a_generator_another_async_for_is_iterating_is_already_running():
+    async def g():
+        await asyncio.sleep(1)
+        yield 1
+        yield 2
+
+    agen = g()
+
+    async def first():
+        return [x async for x in agen]
+
+    t = asyncio.ensure_future(first())
+    await asyncio.sleep(0)  # the first `async for` is inside the sleep
+    try:
+        async for _ in agen:
+            pass
+    except RuntimeError as e:
+        assert str(e) == 'anext(): asynchronous generator is already running', e
+    else:
+        raise AssertionError('no RuntimeError')
+    assert await t == [1, 2]
+    assert not agen.ag_running
+
+
 # ANCHOR: athrow
 async def athrow_raises_at_the_yield_and_the_body_may_catch_it():
     async def catcher():
@@ -291,6 +315,7 @@ for rule in (
     stop_async_iteration_raised_in_the_body_becomes_runtime_error,
     asend_delivers_its_value_at_the_yield_but_not_to_a_just_started_generator,
     a_second_operation_while_the_first_awaits_is_already_running,
+    async_for_over_a_generator_another_async_for_is_iterating_is_already_running,
     athrow_raises_at_the_yield_and_the_body_may_catch_it,
     athrow_and_aclose_on_an_unstarted_or_finished_generator,
     aclose_runs_a_finally_that_awaits,
