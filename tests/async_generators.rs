@@ -157,7 +157,7 @@ fn async_for_over_a_generator_another_async_for_is_iterating_is_already_running(
             co.yield_(2).await?;
             Ok(())
         });
-        let mut first = g.clone();
+        let first = g.clone();
         let first = create_task(async move { first.try_collect::<Vec<_>>().await })?;
         sleep(0.0).await?; // the first `async for` is inside the sleep
         let mut second = g.clone();
