@@ -965,11 +965,12 @@ pub fn as_completed<A: IntoGathered>(
 /// `asyncio.wait_for(aw, timeout)`, as Python 3.11 has it: the outcome of `aw` (a task, a
 /// pycoro future, or a coroutine, which becomes a task when there is a timeout), or,
 /// after `timeout` seconds, `aw` cancelled **and waited for** (its clean-up runs first),
-/// then `TimeoutError` raised from the `CancelledError`. A task that swallows the cancellation and returns gives its
-/// value instead, and one that raises something else raises that. A `timeout` of zero or
-/// less cancels at once; `None` awaits `aw` as it is (a coroutine runs in place, in the
-/// task that awaits `wait_for`). Cancelling the task that awaits `wait_for` cancels `aw`
-/// too, and waits for it, before the `CancelledError` goes on.
+/// then `TimeoutError` raised from the `CancelledError`. A task that swallows the
+/// cancellation and returns gives its value instead, and one that raises something else
+/// raises that. A `timeout` of zero or less cancels at once; `None` awaits `aw` as it is
+/// (a coroutine runs in place, in the task that awaits `wait_for`). Cancelling the task
+/// that awaits `wait_for` cancels `aw` too, and waits for it, before the
+/// `CancelledError` goes on.
 pub async fn wait_for<A>(
     aw: A,
     timeout: impl Into<Option<f64>>,
