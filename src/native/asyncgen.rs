@@ -431,10 +431,9 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
     #[cold]
     fn not_suspended(self: &Rc<Self>, streaming: Option<&Cell<bool>>) -> Option<Poll<Outcome<Y>>> {
         let streaming = streaming?;
-        if streaming.replace(false) {
-            // This handle's step is going on inside an await: the body polls it again,
-            // and suspends there once more if it is not over.
-        } else {
+        // A step of this handle's going on inside an await polls the body again (which
+        // sets the flag once more if it is still not over); any other is checked first.
+        if !streaming.replace(false) {
             match self.channel.state.get() {
                 AgState::Closed => return Some(Poll::Ready(None)),
                 state if state.is_running() => {
