@@ -410,6 +410,153 @@ fn without_a_loop_a_dropped_async_generator_is_closed_where_it_is_dropped() {
 }
 // ANCHOR_END: no_loop
 
+#[test]
+fn closed_where_it_is_dropped_a_body_that_returns_raises_stop_async_iteration() {
+    // async def g():
+    //     try:
+    //         yield 1
+    //     except GeneratorExit:
+    //         pass  # and the body returns
+    let g = AsyncGenerator::new(async move |co| {
+        match co.yield_(1).await {
+            Err(e) if e.is::<GeneratorExit>() => {}
+            other => {
+                other?;
+            }
+        }
+        Ok(())
+    });
+    let mut first = g.anext();
+    let waker = futures::task::noop_waker();
+    let step = std::pin::Pin::new(&mut first).poll(&mut std::task::Context::from_waker(&waker));
+    assert!(matches!(step, std::task::Poll::Ready(Ok(1))));
+    drop(first);
+    let (reports, ()) = unraisable_reports(|| drop(g)); // del it
+    assert_eq!(reports.len(), 1);
+    assert!(
+        reports[0].ends_with("\nStopAsyncIteration"),
+        "{}",
+        reports[0]
+    );
+}
+
+/// `async def stubborn()`, which ignores `GeneratorExit` `times` times, logging each.
+fn stubborn(log: Rc<RefCell<Vec<&'static str>>>, times: usize) -> AsyncGenerator<i32> {
+    // async def stubborn():
+    //     while True:
+    //         try:
+    //             yield 1
+    //         except GeneratorExit:
+    //             log.append('ignored GeneratorExit')
+    AsyncGenerator::new(async move |co| {
+        let mut ignored = 0;
+        loop {
+            match co.yield_(1).await {
+                Err(e) if e.is::<GeneratorExit>() && ignored < times => {
+                    ignored += 1;
+                    log.borrow_mut().push("ignored GeneratorExit");
+                }
+                other => {
+                    other?;
+                }
+            }
+        }
+    })
+}
+
+// ANCHOR: ag_closed
+#[test]
+fn after_an_aclose_athrow_and_aclose_raise_stop_async_iteration() -> PyResult<()> {
+    let g = stubborn(Rc::default(), 1);
+    on_a_loop(async move {
+        g.anext().await?;
+        assert_eq!(
+            message(g.aclose().await),
+            "RuntimeError: async generator ignored GeneratorExit"
+        );
+        assert!(is_stop_async_iteration(g.aclose().await));
+        assert!(is_stop_async_iteration(
+            g.athrow(ValueError::new("v")).await
+        ));
+        assert_eq!(g.anext().await?, 1); // anext still resumes it
+        Ok(())
+    })
+}
+
+#[test]
+fn a_generator_that_ignored_aclose_is_closed_where_it_is_dropped() -> PyResult<()> {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let g = stubborn(log.clone(), usize::MAX);
+    let (seen, reports) = (log.clone(), Rc::new(RefCell::new(Vec::new())));
+    let reported = reports.clone();
+    on_a_loop(async move {
+        g.anext().await?;
+        assert!(g.aclose().await.is_err());
+        let (dropped, ()) = unraisable_reports(|| drop(g)); // del g
+        reported.borrow_mut().extend(dropped);
+        seen.borrow_mut().push("dropped");
+        sleep(0.0).await?;
+        sleep(0.0).await?; // no task of the loop's closes it again
+        Ok(())
+    })?;
+    assert_eq!(
+        *log.borrow(),
+        ["ignored GeneratorExit", "ignored GeneratorExit", "dropped"]
+    );
+    let reports = reports.borrow();
+    assert_eq!(reports.len(), 1);
+    assert!(
+        reports[0].ends_with("\nRuntimeError: async generator ignored GeneratorExit"),
+        "{}",
+        reports[0]
+    );
+    Ok(())
+}
+// ANCHOR_END: ag_closed
+
+// ANCHOR: cancelled_finalizer
+#[test]
+fn a_finalizer_task_cancelled_before_it_starts_ends_the_clean_up_at_its_first_await() -> PyResult<()>
+{
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let finally = log.clone();
+    // async def leaky():
+    //     try:
+    //         yield 0
+    //         yield 1
+    //     finally:
+    //         log.append('finally')
+    //         await asyncio.sleep(0)
+    //         log.append('finally after await')
+    let leaky = move || {
+        let finally = finally.clone();
+        AsyncGenerator::new(async move |co| {
+            let body: PyResult<()> = async {
+                co.yield_(0).await?;
+                co.yield_(1).await?;
+                Ok(())
+            }
+            .await;
+            finally.borrow_mut().push("finally");
+            sleep(0.0).await?;
+            finally.borrow_mut().push("finally after await");
+            body
+        })
+    };
+    let returned = log.clone();
+    on_a_loop(async move {
+        // async for _ in leaky(): break
+        let mut items = leaky();
+        items.try_next().await?;
+        drop(items);
+        returned.borrow_mut().push("main returns");
+        Ok(())
+    })?;
+    assert_eq!(*log.borrow(), ["main returns", "finally"]);
+    Ok(())
+}
+// ANCHOR_END: cancelled_finalizer
+
 // Cases Rust adds, which Python cannot write: an operation's future dropped midway, and a
 // `yield_` awaited where its generator is not running the body. No CPython twin.
 

@@ -307,7 +307,118 @@ def without_a_loop_a_dropped_async_generator_is_closed_where_it_is_dropped():
         sys.unraisablehook = old
     assert log == ['finally'], log
     assert reports == ['RuntimeError: async generator ignored GeneratorExit'], reports
+
+
+def closed_where_it_is_dropped_a_body_that_returns_raises_stop_async_iteration():
+    import sys
+
+    async def g():
+        try:
+            yield 1
+        except GeneratorExit:
+            pass  # and the body returns
+
+    reports = []
+    old = sys.unraisablehook
+    sys.unraisablehook = lambda u: reports.append(f'{type(u.exc_value).__name__}: {u.exc_value}')
+    try:
+        it = g()
+        try:
+            it.__anext__().send(None)
+        except StopIteration as e:
+            assert e.value == 1
+        del it
+        gc.collect()
+    finally:
+        sys.unraisablehook = old
+    assert reports == ['StopAsyncIteration: '], reports
 # ANCHOR_END: no_loop
+
+
+# ANCHOR: ag_closed
+async def after_an_aclose_athrow_and_aclose_raise_stop_async_iteration():
+    async def stubborn():
+        ignored = False
+        while True:
+            try:
+                yield 1
+            except GeneratorExit:
+                if ignored:
+                    raise
+                ignored = True
+
+    g = stubborn()
+    await g.__anext__()
+    try:
+        await g.aclose()
+    except RuntimeError as e:
+        assert str(e) == 'async generator ignored GeneratorExit'
+    else:
+        raise AssertionError('no RuntimeError')
+    for again in (g.aclose, lambda: g.athrow(ValueError('v'))):
+        try:
+            await again()
+        except StopAsyncIteration:
+            pass
+        else:
+            raise AssertionError('no StopAsyncIteration')
+    assert await g.__anext__() == 1  # anext still resumes it
+
+
+async def a_generator_that_ignored_aclose_is_closed_where_it_is_dropped():
+    import sys
+    log = []
+
+    async def stubborn():
+        while True:
+            try:
+                yield 1
+            except GeneratorExit:
+                log.append('ignored GeneratorExit')
+
+    reports = []
+    old = sys.unraisablehook
+    sys.unraisablehook = lambda u: reports.append(f'{type(u.exc_value).__name__}: {u.exc_value}')
+    try:
+        g = stubborn()
+        await g.__anext__()
+        try:
+            await g.aclose()
+        except RuntimeError:
+            pass
+        del g
+        gc.collect()
+        log.append('dropped')
+    finally:
+        sys.unraisablehook = old
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # no task of the loop's closes it again
+    assert log == ['ignored GeneratorExit', 'ignored GeneratorExit', 'dropped'], log
+    assert reports == ['RuntimeError: async generator ignored GeneratorExit'], reports
+# ANCHOR_END: ag_closed
+
+
+# ANCHOR: cancelled_finalizer
+def a_finalizer_task_cancelled_before_it_starts_ends_the_clean_up_at_its_first_await():
+    log = []
+
+    async def leaky():
+        try:
+            yield 0
+            yield 1
+        finally:
+            log.append('finally')
+            await asyncio.sleep(0)
+            log.append('finally after await')
+
+    async def main():
+        async for _ in leaky():
+            break
+        log.append('main returns')
+
+    asyncio.run(main())
+    assert log == ['main returns', 'finally'], log
+# ANCHOR_END: cancelled_finalizer
 
 
 for rule in (
@@ -322,7 +433,11 @@ for rule in (
     a_body_that_yields_during_aclose_ignored_generator_exit,
     a_dropped_async_generator_is_closed_by_its_loop_in_a_task,
     async_comprehensions_collect_and_filter,
+    after_an_aclose_athrow_and_aclose_raise_stop_async_iteration,
+    a_generator_that_ignored_aclose_is_closed_where_it_is_dropped,
 ):
     asyncio.run(rule())
 asyncio_run_closes_the_async_generators_left_suspended()
 without_a_loop_a_dropped_async_generator_is_closed_where_it_is_dropped()
+a_finalizer_task_cancelled_before_it_starts_ends_the_clean_up_at_its_first_await()
+closed_where_it_is_dropped_a_body_that_returns_raises_stop_async_iteration()

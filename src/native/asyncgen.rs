@@ -122,11 +122,13 @@
 //! before it finished, it is not lost: its loop schedules `aclose()` as a task, so its
 //! clean-up runs, awaits included (`finalizer`). A cancellation thrown into that task
 //! before it starts goes to the generator's `yield` in place of `GeneratorExit`, as
-//! CPython's `aclose()` awaitable passes it on. [`run`](super::run) calls the loop's
-//! [`shutdown_asyncgens`](EventLoop::shutdown_asyncgens) before closing it, which closes
-//! those still alive. A generator never iterated on a loop is closed where it is dropped,
-//! as CPython closes one without hooks: its body gets `GeneratorExit` once, and an await
-//! there is reported, `RuntimeError: async generator ignored GeneratorExit`.
+//! CPython's `aclose()` awaitable passes it on, and the clean-up ends at its first await,
+//! where CPython 3.11 raises the `GeneratorExit` after all. [`run`](super::run) calls the
+//! loop's [`shutdown_asyncgens`](EventLoop::shutdown_asyncgens) before closing it, which
+//! closes those still alive. A generator never iterated on a loop, or one that outlived an
+//! `aclose()` by ignoring its `GeneratorExit`, is closed where it is dropped, as CPython
+//! closes one without hooks: its body gets `GeneratorExit` once, and an await there is
+//! reported, `RuntimeError: async generator ignored GeneratorExit`.
 //!
 //! Two things Rust adds. An operation future dropped midway (a Rust cancellation, say by
 //! `select`) leaves the body inside its await, and the generator not running: the next
@@ -337,6 +339,11 @@ struct Core<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> {
     /// Set at the first iteration: the loop that was running then, if any (`firstiter`).
     event_loop: OnceCell<Option<EventLoop>>,
     name: Cell<&'static str>,
+    /// CPython's `ag_closed`: an `aclose()` has started. CPython 3.11 then answers a
+    /// later `athrow` or `aclose` with `StopAsyncIteration`, and a generator still
+    /// suspended (it ignored the `GeneratorExit`) is closed where it is dropped, not by
+    /// its loop.
+    ag_closed: Cell<bool>,
 }
 
 impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
@@ -462,8 +469,11 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
         self.channel.state.set(AgState::Closed);
     }
 
-    /// Closes a generator that has not started: its body never runs.
-    fn close_unstarted(&self) {
+    /// Closes the generator without resuming its body: one that has not started (its
+    /// body never runs), or one inside an await, where a `GeneratorExit` cannot be
+    /// raised in Rust (the rest of the body is dropped, as the exception would have
+    /// unwound it).
+    fn close_without_resuming(&self) {
         self.finish();
         self.body.take();
     }
@@ -485,7 +495,9 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
     }
 
     /// CPython's close of an async generator without a finalizer (never iterated on a
-    /// loop): `GeneratorExit` at its `yield`, and it must end without suspending.
+    /// loop, or closed by an `aclose()` it outlived): `GeneratorExit` at its `yield`, and
+    /// it must end by raising, without suspending. A body that returns instead raises
+    /// `StopAsyncIteration`, which CPython 3.11's `gen_close` does not take for an end.
     fn close_now(self: &Rc<Self>) -> PyResult<()> {
         self.channel.state.set(AgState::PollingDelivered);
         let mut cx = Context::from_waker(futures::task::noop_waker_ref());
@@ -496,7 +508,7 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
             Poll::Pending | Poll::Ready(Some(Ok(_))) => {
                 Err(RuntimeError::new("async generator ignored GeneratorExit").into())
             }
-            Poll::Ready(None) => Ok(()),
+            Poll::Ready(None) => Err(StopAsyncIteration::default().into()),
             Poll::Ready(Some(Err(e))) if e.is::<GeneratorExit>() => Ok(()),
             Poll::Ready(Some(Err(e))) => Err(e),
         };
@@ -540,7 +552,13 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for Core<Y, S, B> {
         let Some(body) = self.body.get_mut().take() else {
             return;
         };
-        let event_loop = self.event_loop.take().flatten();
+        // An `aclose()` has run, and the generator lived on: CPython closes it here, as
+        // it closes one that no loop's hook finalizes.
+        let event_loop = self
+            .event_loop
+            .take()
+            .flatten()
+            .filter(|_| !self.ag_closed.get());
         if event_loop.as_ref().is_some_and(EventLoop::is_closed) {
             return; // as asyncio's hook does for a closed loop: nothing
         }
@@ -550,6 +568,7 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for Core<Y, S, B> {
             channel: self.channel.clone(),
             event_loop: OnceCell::from(event_loop.clone()),
             name: self.name.clone(),
+            ag_closed: self.ag_closed.clone(),
         };
         let core = Rc::new(core);
         match event_loop {
@@ -562,27 +581,42 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for Core<Y, S, B> {
             }
             None if state == AgState::Suspended => {
                 if let Err(e) = core.close_now() {
-                    write_unraisable("Exception ignored in", &core.repr(), &e);
+                    write_unraisable("Exception ignored in", &self.repr(), &e);
                 }
             }
-            None => core.close_unstarted(),
+            None => core.close_without_resuming(),
         }
     }
 }
 // ANCHOR_END: finalizer
 
 impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
-    /// `aclose()` as the finalizer's task runs it (the core is no handle's any more). A
-    /// cancellation thrown into the task before it starts (by `asyncio.run`'s shutdown,
+    /// `aclose()` as the finalizer's task runs it (the core is no handle's any more).
+    ///
+    /// A cancellation thrown into the task before it starts (by `asyncio.run`'s shutdown,
     /// say) goes to the generator's `yield` in place of `GeneratorExit`, as CPython's
-    /// `aclose()` awaitable passes a `throw` on to its generator.
+    /// `aclose()` awaitable passes a `throw` on to its generator. CPython 3.11's
+    /// awaitable stays unstarted after that: if the body's clean-up then awaits, the
+    /// task's next step starts the `aclose()` afresh, and its `GeneratorExit` is raised at
+    /// that await, which ends the clean-up there. Here the rest of the body is dropped.
     fn close_as_task(self: Rc<Self>) -> impl StdFuture<Output = PyResult<()>> + 'static {
         let mut close = Aclose(Op::new(self, Deliver::Close));
+        let mut thrown_before_start = false;
         std::future::poll_fn(move |cx| {
-            if let Phase::NotStarted(Deliver::Close) = close.0.phase
-                && let Err(cancelled) = super::task::check_cancelled()
-            {
-                close.0.phase = Phase::NotStarted(Deliver::Throw(cancelled));
+            match close.0.phase {
+                Phase::NotStarted(Deliver::Close) => {
+                    if let Err(cancelled) = super::task::check_cancelled() {
+                        close.0.phase = Phase::NotStarted(Deliver::Throw(cancelled));
+                        thrown_before_start = true;
+                    }
+                }
+                Phase::Running if thrown_before_start => {
+                    close.0.phase = Phase::Done;
+                    close.0.core.ag_closed.set(true);
+                    close.0.core.close_without_resuming();
+                    return Poll::Ready(Ok(()));
+                }
+                _ => {}
             }
             Pin::new(&mut close).poll(cx)
         })
@@ -749,6 +783,7 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> AsyncGenerator<Y, S, B> {
                 channel,
                 event_loop: OnceCell::new(),
                 name: Cell::new(function_name(std::any::type_name::<F>())),
+                ag_closed: Cell::new(false),
             }),
             streaming: Cell::new(false),
         }
@@ -1027,9 +1062,12 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> StdFuture for Athrow<Y, S
                 };
                 match core.channel.state.get() {
                     AgState::Closed => Started::Over(Ok(None)),
+                    _ if core.ag_closed.get() => {
+                        Started::Over(Err(StopAsyncIteration::default().into()))
+                    }
                     // Raised at its first line: it escapes at once (and PEP 479 applies).
                     AgState::Created => {
-                        core.close_unstarted();
+                        core.close_without_resuming();
                         Started::Over(Err(pep_479(exc)))
                     }
                     _ => core.channel.deliver(Err(exc)),
@@ -1058,12 +1096,19 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> StdFuture for Aclose<Y, S
             cx,
             ("aclose", "aclose()/athrow()"),
             |core, deliver| match core.channel.state.get() {
+                AgState::Closed => Started::Over(Ok(())),
+                _ if core.ag_closed.get() => {
+                    Started::Over(Err(StopAsyncIteration::default().into()))
+                }
                 AgState::Suspended => core.channel.deliver(Err(match deliver {
                     Deliver::Throw(thrown) => thrown,
-                    _ => GeneratorExit::default().into(),
+                    _ => {
+                        core.ag_closed.set(true);
+                        GeneratorExit::default().into()
+                    }
                 })),
                 _ => {
-                    core.close_unstarted();
+                    core.close_without_resuming();
                     Started::Over(Ok(()))
                 }
             },
