@@ -66,7 +66,8 @@ use std::rc::Rc;
 
 use crate::exceptions::{
     Exception, ExceptionExt, PyResult, RuntimeError, StopAsyncIteration, StopIteration, cause,
-    clone_exception, context, context_mut, same_exception, set_context,
+    clone_exception, context, context_cleared, context_mut, link_to_handled, same_exception,
+    set_context,
 };
 use crate::generators::{Generator, Step};
 use crate::native::{
@@ -84,7 +85,8 @@ pub trait ContextManager {
     /// `__exit__(type, value, traceback)`: run however the body ended; `exc` is its
     /// exception, if it raised. Gives `Ok(())` if nothing is to propagate (the body ended,
     /// or its exception is suppressed: Python's `return True`), else `Err`: `exc` itself
-    /// (Python's `return False`), or an exception raised while exiting.
+    /// (Python's `return False`), or an exception raised while exiting, which [`with`]
+    /// links to `exc` (its `__context__`), as Python does.
     fn exit(&mut self, exc: Option<Exception>) -> PyResult<()>;
 }
 
@@ -103,7 +105,9 @@ impl<C: ContextManager + ?Sized> ContextManager for &mut C {
 
 // ANCHOR: with
 /// `with cm as target: body(target)`: enters, runs the body, and exits however the body
-/// ended. `Some` of the body's value, or `None` if its exception was suppressed.
+/// ended. `Some` of the body's value, or `None` if its exception was suppressed. An
+/// exception the exit raises instead has the body's as its `__context__` (at the end of
+/// its chain), as Python links it, unless it was set to `None` by hand.
 ///
 /// A body that panics is also exited, told a `RuntimeError` naming the panic (it cannot
 /// suppress it), before the panic goes on.
@@ -114,7 +118,12 @@ pub fn with<C: ContextManager, T>(
     let target = cm.enter()?;
     match panic::catch_unwind(AssertUnwindSafe(|| body(target))) {
         Ok(Ok(value)) => cm.exit(None).map(|()| Some(value)),
-        Ok(Err(e)) => cm.exit(Some(e)).map(|()| None),
+        Ok(Err(e)) => {
+            let handled = clone_exception(&e);
+            cm.exit(Some(e))
+                .map(|()| None)
+                .map_err(|raised| raised_in_exit(raised, &handled))
+        }
         Err(payload) => {
             let message = payload
                 .downcast_ref::<&str>()
@@ -162,8 +171,21 @@ pub async fn async_with<C: AsyncContextManager, T>(
     let target = cm.aenter().await?;
     match body(target).await {
         Ok(value) => cm.aexit(None).await.map(|()| Some(value)),
-        Err(e) => cm.aexit(Some(e)).await.map(|()| None),
+        Err(e) => {
+            let handled = clone_exception(&e);
+            cm.aexit(Some(e))
+                .await
+                .map(|()| None)
+                .map_err(|raised| raised_in_exit(raised, &handled))
+        }
     }
+}
+
+/// An exception an exit raised while the body's, `handled`, was handled: Python links it
+/// (or the end of its chain) to `handled` by itself, at its `raise`.
+fn raised_in_exit(mut raised: Exception, handled: &Exception) -> Exception {
+    link_to_handled(&mut raised, handled);
+    raised
 }
 
 // ANCHOR: contextmanager
@@ -435,28 +457,20 @@ enum Call {
     Async(AsyncExitFn),
 }
 
-/// An exit callback of a stack.
-struct Exit {
-    call: Call,
-    /// Told the exception going on, as an `__exit__` is (`push`, `enter_context`), or
-    /// not (`callback`): what a `None` at the end of its exception's chain means.
-    told: bool,
-}
-
 /// The callbacks of a stack, last pushed first out; shared by the stack's handles.
 #[derive(Clone, Default)]
-struct Callbacks(Rc<RefCell<Vec<Exit>>>);
+struct Callbacks(Rc<RefCell<Vec<Call>>>);
 
 impl Callbacks {
-    fn push(&self, call: Call, told: bool) {
-        self.0.borrow_mut().push(Exit { call, told });
+    fn push(&self, call: Call) {
+        self.0.borrow_mut().push(call);
     }
 
-    fn pop(&self) -> Option<Exit> {
+    fn pop(&self) -> Option<Call> {
         self.0.borrow_mut().pop()
     }
 
-    fn take(&self) -> Vec<Exit> {
+    fn take(&self) -> Vec<Call> {
         std::mem::take(&mut *self.0.borrow_mut())
     }
 }
@@ -493,12 +507,12 @@ impl Unwinding {
 
     /// What the callback told `old` gave: nothing goes on (it suppressed, or there was
     /// nothing), `old` goes on, or an exception it raised, linked to `old`.
-    fn after(&mut self, told: bool, old: Option<Exception>, outcome: PyResult<()>) {
+    fn after(&mut self, old: Option<Exception>, outcome: PyResult<()>) {
         self.exc = match outcome {
             Ok(()) => None,
             Err(e) if old.as_ref().is_some_and(|old| same_exception(&e, old)) => Some(e),
             Err(mut e) => {
-                fix_exception_context(&mut e, old, self.frame.as_ref(), told);
+                fix_exception_context(&mut e, old, self.frame.as_ref());
                 Some(e)
             }
         };
@@ -516,16 +530,9 @@ impl Unwinding {
 /// In Python every callback runs while the stack's `frame` exception is handled, so what
 /// it raises has `frame` at the end of its chain of contexts, and that link is moved to
 /// `old`; a chain that reaches `old` already, or ends in `None` (set by hand), is left
-/// as it is. A Rust callback links nothing by itself: one told the exception says what it
-/// raised during ([`Raise::during`](crate::exceptions::Raise::during)), as an exit does
-/// for [`with`], so a `None` at its end is its own; a `callback` is not told, and where its
-/// chain ends Python's implicit link to `frame` would be.
-fn fix_exception_context(
-    new: &mut Exception,
-    old: Option<Exception>,
-    frame: Option<&Exception>,
-    told: bool,
-) {
+/// as it is. A Rust callback links nothing by itself, so where its chain ends in a
+/// `None` nobody set, Python's implicit link to `frame` would be.
+fn fix_exception_context(new: &mut Exception, old: Option<Exception>, frame: Option<&Exception>) {
     enum Link {
         Next,
         ToOld,
@@ -535,7 +542,7 @@ fn fix_exception_context(
     let mut at = new;
     loop {
         let link = match context(at) {
-            None if !told && frame.is_some() => Link::ToOld,
+            None if frame.is_some() && !context_cleared(at) => Link::ToOld,
             None => Link::Kept,
             Some(link) if is(old.as_ref(), link) => Link::Kept,
             Some(link) if is(frame, link) => Link::ToOld,
@@ -599,14 +606,14 @@ impl ExitStack {
     /// `stack.push(exit)`: pushes an exit callback, told the exception going on, which it
     /// may suppress (`Ok(())`), give back (`Err(exc)`), or replace (`Err(other)`).
     pub fn push(&self, exit: impl FnOnce(Option<Exception>) -> PyResult<()> + 'static) {
-        self.0.push(Call::Sync(Box::new(exit)), true);
+        self.0.push(Call::Sync(Box::new(exit)));
     }
 
     /// `stack.callback(f)`: pushes `f`, which is not told of an exception and cannot
     /// suppress one; one it raises has the exception going on as its `__context__`.
     pub fn callback(&self, f: impl FnOnce() -> PyResult<()> + 'static) {
         let call = move |exc| after_callback(exc, f());
-        self.0.push(Call::Sync(Box::new(call)), false);
+        self.0.push(Call::Sync(Box::new(call)));
     }
 
     /// `stack.pop_all()`: a new stack with this one's callbacks; this one is left empty.
@@ -624,12 +631,12 @@ impl ExitStack {
     /// The callbacks, last first, each told the exception left by the one before.
     fn unwind(&self, exc: Option<Exception>) -> PyResult<()> {
         let mut unwinding = Unwinding::new(exc);
-        while let Some(Exit { call, told }) = self.0.pop() {
+        while let Some(call) = self.0.pop() {
             let Call::Sync(call) = call else {
                 unreachable!("an ExitStack holds no async callback")
             };
             let (exc, old) = unwinding.tell();
-            unwinding.after(told, old, call(exc));
+            unwinding.after(old, call(exc));
         }
         unwinding.end()
     }
@@ -684,7 +691,7 @@ impl AsyncExitStack {
         B: StdFuture<Output = PyResult<()>> + 'static,
     {
         self.0
-            .push(Call::Async(Box::new(move |exc| Box::pin(exit(exc)))), true);
+            .push(Call::Async(Box::new(move |exc| Box::pin(exit(exc)))));
     }
 
     /// `stack.push_async_callback(f)`: pushes an async `f`, which cannot suppress (as
@@ -696,7 +703,7 @@ impl AsyncExitStack {
     {
         let call = move |exc| async move { after_callback(exc, f().await) };
         self.0
-            .push(Call::Async(Box::new(move |exc| Box::pin(call(exc)))), false);
+            .push(Call::Async(Box::new(move |exc| Box::pin(call(exc)))));
     }
 
     /// `stack.enter_context(cm)`: a synchronous context manager on the same stack.
@@ -713,13 +720,13 @@ impl AsyncExitStack {
 
     /// `stack.push(exit)`: a synchronous exit callback.
     pub fn push(&self, exit: impl FnOnce(Option<Exception>) -> PyResult<()> + 'static) {
-        self.0.push(Call::Sync(Box::new(exit)), true);
+        self.0.push(Call::Sync(Box::new(exit)));
     }
 
     /// `stack.callback(f)`: a synchronous callback, which cannot suppress.
     pub fn callback(&self, f: impl FnOnce() -> PyResult<()> + 'static) {
         let call = move |exc| after_callback(exc, f());
-        self.0.push(Call::Sync(Box::new(call)), false);
+        self.0.push(Call::Sync(Box::new(call)));
     }
 
     /// `stack.pop_all()`.
@@ -736,13 +743,13 @@ impl AsyncExitStack {
 
     async fn unwind(&self, exc: Option<Exception>) -> PyResult<()> {
         let mut unwinding = Unwinding::new(exc);
-        while let Some(Exit { call, told }) = self.0.pop() {
+        while let Some(call) = self.0.pop() {
             let (exc, old) = unwinding.tell();
             let outcome = match call {
                 Call::Sync(call) => call(exc),
                 Call::Async(call) => call(exc).await,
             };
-            unwinding.after(told, old, outcome);
+            unwinding.after(old, outcome);
         }
         unwinding.end()
     }

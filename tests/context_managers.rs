@@ -10,7 +10,8 @@ use pycoro::contextlib::{
     contextmanager, suppress, with,
 };
 use pycoro::exceptions::{
-    Exception, PyException, PyResult, TypeError, ValueError, exception_name, exception_repr,
+    Exception, KeyError, LookupError, PyException, PyResult, RuntimeError, TypeError, ValueError,
+    context, exception_name, exception_repr, set_context,
 };
 use pycoro::prelude::native::{AsyncGenerator, Clock, get_running_loop, run_with_clock, sleep};
 use pycoro::{generators::Generator, yield_};
@@ -82,6 +83,81 @@ fn exit_runs_on_every_way_out_and_may_suppress() -> PyResult<()> {
     Ok(())
 }
 // ANCHOR_END: exit
+
+// ANCHOR: exit_raises
+/// `class Release:` whose `__exit__` raises `RuntimeError('cannot release')`.
+struct Release;
+
+impl ContextManager for Release {
+    type Target = ();
+
+    fn enter(&mut self) -> PyResult<()> {
+        Ok(())
+    }
+
+    fn exit(&mut self, _: Option<Exception>) -> PyResult<()> {
+        Err(RuntimeError::new("cannot release").into())
+    }
+}
+
+#[test]
+fn what_an_exit_raises_has_the_body_exception_as_its_context() -> PyResult<()> {
+    // @contextmanager
+    // def translating():
+    //     try:
+    //         yield
+    //     except KeyError:
+    //         raise LookupError('translated')
+    let translating = || {
+        contextmanager(Generator::new(
+            #[coroutine]
+            |_| match yield_!() {
+                Err(e) if e.is::<KeyError>() => Err(LookupError::new("translated").into()),
+                other => other.map(drop),
+            },
+        ))
+    };
+    // @contextmanager
+    // def quiet():
+    //     try:
+    //         yield
+    //     except KeyError:
+    //         exc = LookupError('quiet')
+    //         try:
+    //             raise exc
+    //         finally:
+    //             exc.__context__ = None
+    let quiet = || {
+        contextmanager(Generator::new(
+            #[coroutine]
+            |_| match yield_!() {
+                Err(e) if e.is::<KeyError>() => {
+                    let mut exc: Exception = LookupError::new("quiet").into();
+                    set_context(&mut exc, None);
+                    Err(exc)
+                }
+                other => other.map(drop),
+            },
+        ))
+    };
+    let context_of = |raised: PyResult<Option<()>>| {
+        let e = raised.expect_err("the with raises");
+        context(&e).map(exception_repr)
+    };
+    let failed = with(Release, |()| Err(ValueError::new("work failed").into()));
+    assert_eq!(
+        context_of(failed).as_deref(),
+        Some("ValueError('work failed')")
+    );
+    let nothing_handled = with(Release, |()| Ok(()));
+    assert_eq!(context_of(nothing_handled), None);
+    let translated = with(translating(), |()| Err(KeyError::new("k").into()));
+    assert_eq!(context_of(translated).as_deref(), Some("KeyError('k')"));
+    let kept_none = with(quiet(), |()| Err(KeyError::new("k").into()));
+    assert_eq!(context_of(kept_none), None); // set so by hand: kept
+    Ok(())
+}
+// ANCHOR_END: exit_raises
 
 // ANCHOR: contextmanager
 #[test]

@@ -38,6 +38,56 @@ def exit_runs_on_every_way_out_and_may_suppress():
 # ANCHOR_END: exit
 
 
+# ANCHOR: exit_raises
+def what_an_exit_raises_has_the_body_exception_as_its_context():
+    class Release:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, typ, value, tb):
+            raise RuntimeError('cannot release')
+
+    @contextmanager
+    def translating():
+        try:
+            yield
+        except KeyError:
+            raise LookupError('translated')
+
+    @contextmanager
+    def quiet():
+        try:
+            yield
+        except KeyError:
+            exc = LookupError('quiet')
+            try:
+                raise exc
+            finally:
+                exc.__context__ = None
+
+    try:
+        with Release():
+            raise ValueError('work failed')
+    except RuntimeError as e:
+        assert repr(e.__context__) == "ValueError('work failed')", repr(e.__context__)
+    try:
+        with Release():
+            pass
+    except RuntimeError as e:
+        assert e.__context__ is None  # nothing was being handled
+    try:
+        with translating():
+            raise KeyError('k')
+    except LookupError as e:
+        assert repr(e.__context__) == "KeyError('k')", repr(e.__context__)
+    try:
+        with quiet():
+            raise KeyError('k')
+    except LookupError as e:
+        assert e.__context__ is None  # set so by hand: kept
+# ANCHOR_END: exit_raises
+
+
 # ANCHOR: contextmanager
 def contextmanager_throws_the_exception_in_at_its_yield():
     log = []
@@ -142,6 +192,7 @@ async def asynccontextmanager_awaits_in_its_clean_up():
 
 
 exit_runs_on_every_way_out_and_may_suppress()
+what_an_exit_raises_has_the_body_exception_as_its_context()
 contextmanager_throws_the_exception_in_at_its_yield()
 exit_stack_runs_its_callbacks_last_first_each_told_the_exception_left()
 exit_stack_pop_all_moves_the_callbacks_to_a_new_stack()

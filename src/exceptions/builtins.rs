@@ -600,7 +600,9 @@ fn derive(group: &Raised, exceptions: Vec<Raised>) -> Option<Raised> {
     let data = object.data();
     if let Some(target) = object_mut(&mut derived).and_then(|o| o.data_mut()) {
         target.set_cause(data.cause().map(copy));
-        target.set_context(data.context().map(copy));
+        if data.context().is_some() || data.context_cleared() {
+            target.set_context(data.context().map(copy));
+        }
         target.set_suppress_context(data.suppress_context());
     }
     Some(derived)

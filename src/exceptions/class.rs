@@ -279,6 +279,9 @@ pub struct ExceptionData {
     args: Vec<Object>,
     cause: Option<Raised>,
     context: Option<Raised>,
+    /// `e.__context__ = None` was done by hand: the `None` is not one Python's implicit
+    /// chaining would have filled in (see `with`).
+    context_cleared: bool,
     suppress_context: bool,
     id: u64,
 }
@@ -290,6 +293,7 @@ impl ExceptionData {
             args,
             cause: None,
             context: None,
+            context_cleared: false,
             suppress_context: false,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         }
@@ -302,6 +306,7 @@ impl ExceptionData {
             args: Vec::new(),
             cause: None,
             context: None,
+            context_cleared: false,
             suppress_context: false,
             id: 0,
         }
@@ -338,7 +343,13 @@ impl ExceptionData {
     }
 
     pub(super) fn set_context(&mut self, context: Option<Raised>) {
+        self.context_cleared = context.is_none();
         self.context = context;
+    }
+
+    /// The context is `None` because it was set so, not because none was ever linked.
+    pub(super) fn context_cleared(&self) -> bool {
+        self.context.is_none() && self.context_cleared
     }
 
     pub(super) fn set_suppress_context(&mut self, suppress: bool) {
@@ -363,6 +374,7 @@ impl Clone for ExceptionData {
             args: self.args.clone(),
             cause: self.cause.as_ref().map(copy),
             context: self.context.as_ref().map(copy),
+            context_cleared: self.context_cleared,
             suppress_context: self.suppress_context,
             id: self.id,
         }

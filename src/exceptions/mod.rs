@@ -69,14 +69,15 @@ pub use class::{
 pub use class::{Downcaster, downcaster};
 pub use raise::{
     ExceptionExt, Raise, args, cause, class_of, clone_exception, context, exception_name,
-    exception_repr, matches, raise, raised_while_handling, same_exception, suppress_context,
+    exception_repr, matches, raise, raised_while_handling, same_exception, set_context,
+    suppress_context,
 };
 pub use report::{
     Unraisable, format_exception, format_exception_only, set_unraisable_hook, write_unraisable,
 };
 
 pub(crate) use builtins::os_error;
-pub(crate) use raise::{context_mut, set_context};
+pub(crate) use raise::{context_cleared, context_mut, link_to_handled};
 pub(crate) use report::write_unraisable_message;
 
 /// A raised Python exception: any error type, boxed.

@@ -225,7 +225,21 @@ pub fn context(e: &Exception) -> Option<&Exception> {
 /// exceptions of their callbacks to chain as those of nested `with` statements do. A Rust
 /// error that is not a pycoro exception becomes the Python exception it stands for, which
 /// can hold the link.
-pub(crate) fn set_context(e: &mut Exception, context: Option<Exception>) {
+///
+/// `e.__context__ = None` is kept as said: [`with`](crate::contextlib::with) and the exit
+/// stacks, which link an exception raised in an exit to the one being handled, leave it
+/// unlinked.
+///
+/// ```
+/// use pycoro::exceptions::{Exception, KeyError, ValueError, context, set_context};
+///
+/// let mut e: Exception = ValueError::new("bad").into();
+/// set_context(&mut e, Some(KeyError::new("k").into()));
+/// assert!(context(&e).unwrap().is::<KeyError>());
+/// set_context(&mut e, None); // e.__context__ = None
+/// assert!(context(&e).is_none());
+/// ```
+pub fn set_context(e: &mut Exception, context: Option<Exception>) {
     if object(e).is_none() {
         let foreign = std::mem::replace(e, Exception::msg(""));
         *e = pycoro_exception(foreign);
@@ -233,6 +247,43 @@ pub(crate) fn set_context(e: &mut Exception, context: Option<Exception>) {
     if let Some(data) = object_mut(e).and_then(|o| o.data_mut()) {
         data.set_context(context.map(pycoro_exception));
     }
+}
+
+/// What Python does by itself to an exception raised in an `__exit__` while `handled`,
+/// the body's exception, is handled: the end of its chain of contexts, which Python would
+/// have linked at its `raise` to the exception handled then, is linked to `handled`. A
+/// chain that reaches `handled` already, or ends in a context set to `None` by hand
+/// ([`set_context`]), is left as it is.
+pub(crate) fn link_to_handled(raised: &mut Exception, handled: &Exception) {
+    enum Link {
+        Next,
+        Here,
+        Kept,
+    }
+    let mut at = raised;
+    loop {
+        let link = match context(at) {
+            _ if same_exception(at, handled) => Link::Kept,
+            Some(next) if same_exception(next, handled) => Link::Kept,
+            Some(_) => Link::Next,
+            None if context_cleared(at) => Link::Kept,
+            None => Link::Here,
+        };
+        match link {
+            Link::Next => at = context_mut(at).expect("a context to follow"),
+            Link::Here => {
+                let end = std::mem::replace(at, Exception::msg(""));
+                *at = end.during(handled);
+                return;
+            }
+            Link::Kept => return,
+        }
+    }
+}
+
+/// `e.__context__` is `None` because it was set so by hand.
+pub(crate) fn context_cleared(e: &Exception) -> bool {
+    object(e).is_some_and(|o| o.data().context_cleared())
 }
 
 /// `e.__context__`, to re-link further down the chain with [`set_context`].

@@ -7,8 +7,10 @@
 //! returns False (the `with` raises it again) and `Ok(())` where it returns True.
 //!
 //! Python links an exception raised in an `except` or `finally` block, or in an
-//! `__exit__`, to the one being handled (`__context__`) by itself; a Rust exit says so,
-//! with `raise_in_exit` below or [`Raise::during`], as pycoro's `with` asks of it.
+//! `__exit__`, to the one being handled (`__context__`) by itself. pycoro's `with` and exit
+//! stacks link what an exit raises as Python would have; a Rust `match` arm that raises
+//! while it handles an exception says so itself, with `raise_in_exit` below or
+//! [`Raise::during`].
 //!
 //! `TestBaseExitStack`'s tests are generic over the stack (`ExitStackClass`, its
 //! `exit_stack` attribute): `TestExitStack` runs them on `ExitStack`, and
@@ -28,7 +30,7 @@ use pycoro::contextlib::{
     ContextManager, ExitStack, GeneratorContextManager, closing, contextmanager, nullcontext,
     suppress, with,
 };
-use pycoro::exceptions::{IndexError, LookupError, cause};
+use pycoro::exceptions::{IndexError, LookupError, cause, set_context};
 use pycoro::py_exception;
 
 use crate::support::*;
@@ -1150,8 +1152,11 @@ pub(crate) mod test_base_exit_stack {
         contextmanager(Generator::new(
             #[coroutine]
             |_| match yield_!() {
-                // Raised during nothing (no `during`): its `__context__` is None.
-                Err(_) => Err(MyException::default().into()),
+                Err(_) => {
+                    let mut exc: Exception = MyException::default().into();
+                    set_context(&mut exc, None); // exc.__context__ = None
+                    Err(exc)
+                }
                 Ok(_) => Ok(()),
             },
         ))

@@ -29,7 +29,7 @@ use pycoro::contextlib::{
     GeneratorContextManager, aclosing, async_with, asynccontextmanager, contextmanager,
     nullcontext,
 };
-use pycoro::exceptions::{IndexError, StopAsyncIteration, exception_repr};
+use pycoro::exceptions::{IndexError, StopAsyncIteration, exception_repr, set_context};
 use pycoro::native::{AsyncClose, AsyncGenerator, run_with_clock};
 use pycoro::py_exception;
 
@@ -699,8 +699,11 @@ mod test_async_exit_stack {
         fn my_cm() -> AsyncGeneratorContextManager<()> {
             asynccontextmanager(AsyncGenerator::new(async move |co| {
                 match co.yield_(()).await {
-                    // Raised during nothing (no `during`): its `__context__` is None.
-                    Err(_) => Err(MyException::default().into()),
+                    Err(_) => {
+                        let mut exc: Exception = MyException::default().into();
+                        set_context(&mut exc, None); // exc.__context__ = None
+                        Err(exc)
+                    }
                     Ok(_) => Ok(()),
                 }
             }))
