@@ -157,6 +157,37 @@ fn what_an_exit_raises_has_the_body_exception_as_its_context() -> PyResult<()> {
     assert_eq!(context_of(kept_none), None); // set so by hand: kept
     Ok(())
 }
+
+#[test]
+fn exit_stack_links_what_each_exit_raises_to_the_exception_it_replaced() -> PyResult<()> {
+    // def raising(message):
+    //     def exit(typ, value, tb):
+    //         raise RuntimeError(message)
+    //     return exit
+    let raising = |message: &'static str| {
+        move |_: Option<Exception>| -> PyResult<()> { Err(RuntimeError::new(message).into()) }
+    };
+    let raised = with(ExitStack::new(), |stack| {
+        stack.push(raising("outer"));
+        stack.push(raising("inner"));
+        Err::<(), _>(ValueError::new("body").into())
+    });
+    let mut chain = Vec::new();
+    let mut at = raised.as_ref().err();
+    while let Some(e) = at {
+        chain.push(exception_repr(e));
+        at = context(e);
+    }
+    assert_eq!(
+        chain,
+        [
+            "RuntimeError('outer')",
+            "RuntimeError('inner')",
+            "ValueError('body')"
+        ]
+    );
+    Ok(())
+}
 // ANCHOR_END: exit_raises
 
 // ANCHOR: contextmanager

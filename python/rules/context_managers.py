@@ -85,6 +85,27 @@ def what_an_exit_raises_has_the_body_exception_as_its_context():
             raise KeyError('k')
     except LookupError as e:
         assert e.__context__ is None  # set so by hand: kept
+
+
+def exit_stack_links_what_each_exit_raises_to_the_exception_it_replaced():
+    def raising(message):
+        def exit(typ, value, tb):
+            raise RuntimeError(message)
+        return exit
+
+    try:
+        with ExitStack() as stack:
+            stack.push(raising('outer'))
+            stack.push(raising('inner'))
+            raise ValueError('body')
+    except RuntimeError as e:
+        chain = []
+        while e is not None:
+            chain.append(repr(e))
+            e = e.__context__
+    assert chain == [
+        "RuntimeError('outer')", "RuntimeError('inner')", "ValueError('body')"
+    ], chain
 # ANCHOR_END: exit_raises
 
 
@@ -193,6 +214,7 @@ async def asynccontextmanager_awaits_in_its_clean_up():
 
 exit_runs_on_every_way_out_and_may_suppress()
 what_an_exit_raises_has_the_body_exception_as_its_context()
+exit_stack_links_what_each_exit_raises_to_the_exception_it_replaced()
 contextmanager_throws_the_exception_in_at_its_yield()
 exit_stack_runs_its_callbacks_last_first_each_told_the_exception_left()
 exit_stack_pop_all_moves_the_callbacks_to_a_new_stack()
