@@ -460,3 +460,35 @@ fn a_task_group_dropped_before_its_end_leaves_its_tasks_to_the_loop() -> PyResul
     assert_eq!(log.take(), ["the task ran to its end"]);
     Ok(())
 }
+
+#[test]
+fn a_task_group_cancels_its_tasks_in_the_order_they_were_created() -> PyResult<()> {
+    use pycoro::exceptions::CancelledError;
+    use pycoro::native::TaskGroup;
+    let log = Log::default();
+    let task_log = log.clone();
+    let raised = run(async move {
+        let tg = TaskGroup::new();
+        tg.run(async {
+            for (name, delay) in [("c1", 1.0), ("c2", 2.0), ("c3", 3.0)] {
+                let log = task_log.clone();
+                tg.create_task(async move {
+                    match sleep(delay).await {
+                        Err(e) if e.is::<CancelledError>() => {
+                            log.push(format!("{name} cancelled"));
+                            Err(e)
+                        }
+                        other => other,
+                    }
+                })?;
+            }
+            sleep(0.5).await?;
+            Err::<(), _>(ValueError::new("the block fails").into())
+        })
+        .await
+        .map(drop)
+    });
+    assert!(raised.is_err());
+    assert_eq!(log.take(), ["c1 cancelled", "c2 cancelled", "c3 cancelled"]);
+    Ok(())
+}

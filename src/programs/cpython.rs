@@ -108,8 +108,8 @@ pub fn same_output(compare: super::Compare, python: &str, rust: &str) -> bool {
 
 /// What varies from run to run in a program's output, replaced by a placeholder:
 /// addresses (`0x7f…` becomes `0x…`), the number after `Time:`/`time:`/`TIME:`, and
-/// where a pending coroutine is (`coro=<add() running at FILE:LINE>` becomes
-/// `coro=<add()>`, what pycoro prints).
+/// where a task's coroutine is (`coro=<add() running at FILE:LINE>` and
+/// `coro=<add() done, defined at FILE:LINE>` become `coro=<add()>`, what pycoro prints).
 pub fn mask(text: &str) -> String {
     text.lines()
         .map(|line| {
@@ -201,11 +201,20 @@ fn mask_time(line: &str) -> String {
     mask_long_integers(&out)
 }
 
-/// ` running at FILE:LINE` is cut up to the `>` after `:LINE` (FILE may be `<stdin>`).
+/// Where a task's coroutine is, which pycoro cannot know: ` running at FILE:LINE` (a
+/// pending task's) and ` done, defined at FILE:LINE` (a finished one's) are cut up to the
+/// `>` after `:LINE` (FILE may be `<stdin>`).
 fn mask_running_at(line: &str) -> String {
-    let mut out = line.to_owned();
+    [" running at ", " done, defined at "]
+        .iter()
+        .fold(line.to_owned(), |line, needle| cut_location(line, needle))
+}
+
+/// `needle` and the `FILE:LINE` after it, wherever a `>` follows `:LINE`.
+fn cut_location(line: String, needle: &str) -> String {
+    let mut out = line;
     let mut from = 0;
-    while let Some(found) = out[from..].find(" running at ") {
+    while let Some(found) = out[from..].find(needle) {
         let at = from + found;
         let end = out[at..].char_indices().find_map(|(i, c)| {
             if c != ':' {
@@ -258,12 +267,14 @@ mod tests {
     fn masking_hides_what_varies_and_keeps_the_rest() {
         let python = "Hello Bob! (<function current_thread at 0x7faf217fa340>)\n\
                       <Task pending name='Task-1' coro=<add() running at <stdin>:4>>\n\
+                      <Task finished name='t' coro=<f() done, defined at /tmp/a.py:4> result=10>\n\
                       time:  0.0012\nTime: 4.003\nHello world:  time= 17955.12\n\
                       id diff:  140572515671824 140572515671824\n";
         assert_eq!(
             mask(python),
             "Hello Bob! (<function current_thread at 0x…>)\n\
-             <Task pending name='Task-1' coro=<add()>>\ntime:  T\nTime: T\n\
+             <Task pending name='Task-1' coro=<add()>>\n\
+             <Task finished name='t' coro=<f()> result=10>\ntime:  T\nTime: T\n\
              Hello world:  time= T\nid diff:  N N\n"
         );
     }
