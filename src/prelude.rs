@@ -89,6 +89,8 @@ pub mod yield_from {
 pub mod native {
     pub use super::common::*;
     pub use super::event_loop::*;
+    /// `async with`, whose context managers include an async generator's.
+    pub use crate::contextlib::{aclosing, async_with, asynccontextmanager};
     pub use crate::native::{
         AsyncGenBody, AsyncGenerator, AsyncIterable, AsyncIterator, Barrier, BoundedSemaphore,
         BrokenBarrierError, Condition, Event, LifoQueue, Lock, PriorityQueue, Queue, QueueEmpty,
@@ -96,8 +98,8 @@ pub mod native {
     };
     pub use crate::native::{
         LoopThread, ReturnWhen, StreamReader, StreamWriter, Task, TaskRef, all_tasks, as_completed,
-        async_with, create_task, current_task, gather, gather_return_exceptions, open_connection,
-        run, run_coroutine_threadsafe, run_with_clock, sleep, start_server, ticker, wait, wait_for,
+        create_task, current_task, gather, gather_return_exceptions, open_connection, run,
+        run_coroutine_threadsafe, run_with_clock, sleep, start_server, ticker, wait, wait_for,
     };
     pub use futures::{StreamExt, TryStreamExt};
 }

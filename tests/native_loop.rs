@@ -501,20 +501,24 @@ fn run_in_executor_results_are_awaitable_from_native_coroutines() -> PyResult<()
 
 #[test]
 fn async_with_closes_the_resource_after_the_body_succeeds_too() -> PyResult<()> {
-    use pycoro::native::{AsyncClose, async_with};
+    use pycoro::contextlib::{AsyncContextManager, async_with};
+    use pycoro::exceptions::Exception;
     struct Resource(Log);
-    impl AsyncClose for Resource {
-        async fn close(&self) -> PyResult<()> {
+    impl AsyncContextManager for Resource {
+        type Target = ();
+        async fn aenter(&mut self) -> PyResult<()> {
+            Ok(())
+        }
+        async fn aexit(&mut self, exc: Option<Exception>) -> PyResult<()> {
             sleep(1.0).await?;
             self.0.push(format!("closed at {}", now()));
-            Ok(())
+            exc.map_or(Ok(()), Err)
         }
     }
     let log = Log::default();
     let resource = Resource(log.clone());
-    let value =
-        run(async move { async_with(resource, async |_: &Resource| Ok("body's value")).await })?;
-    assert_eq!(value, "body's value");
+    let value = run(async move { async_with(resource, async |()| Ok("body's value")).await })?;
+    assert_eq!(value, Some("body's value"));
     assert_eq!(log.take(), ["closed at 1"]);
     Ok(())
 }

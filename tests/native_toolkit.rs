@@ -13,8 +13,8 @@ use pycoro::clock::Clock;
 use pycoro::event_loop::get_running_loop;
 use pycoro::exceptions::{PyResult, TimeoutError, ValueError, format_exception_only};
 use pycoro::native::{
-    Condition, Lock, PriorityQueue, Queue, QueueFull, Semaphore, async_with, create_task,
-    run_with_clock, sleep, wait_for,
+    Condition, Lock, PriorityQueue, Queue, QueueFull, Semaphore, create_task, run_with_clock,
+    sleep, wait_for,
 };
 
 fn run<T: Clone + 'static>(main: impl Future<Output = PyResult<T>> + 'static) -> PyResult<T> {
@@ -42,10 +42,11 @@ fn a_guard_releases_the_lock_when_it_goes_even_when_the_body_fails() -> PyResult
 }
 
 #[test]
-fn async_with_releases_the_guard_and_raises_what_the_release_raises() -> PyResult<()> {
+fn async_with_releases_the_lock_and_raises_what_the_release_raises() -> PyResult<()> {
+    use pycoro::contextlib::async_with;
     run(async {
         let lock = Lock::new();
-        let error = async_with(lock.acquire().await?, async |_| {
+        let error = async_with(&lock, async |()| {
             lock.release() // by hand, inside: the exit's release then fails
         })
         .await

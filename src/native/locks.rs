@@ -52,7 +52,6 @@ use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 
-use super::iteration::AsyncClose;
 use super::waiters::{LoopBound, Waiters, wait_in_line};
 pub use crate::exceptions::BrokenBarrierError;
 use crate::exceptions::{CancelledError, PyResult, RuntimeError, ValueError, write_unraisable};
@@ -93,16 +92,22 @@ pub trait Release: fmt::Display {
 ///
 /// [`forget`](Guard::forget) keeps the primitive acquired, for Python's explicit
 /// `await lock.acquire()` ... `lock.release()`; [`release`](Guard::release) releases now
-/// and says whether that failed. With [`async_with`](super::async_with), the guard is the
-/// resource and the release is its close:
+/// and says whether that failed. [`async_with`](crate::contextlib::async_with) of the
+/// primitive itself is Python's protocol, whose exit raises what the release raises:
 ///
 /// ```
 /// use pycoro::clock::Clock;
-/// use pycoro::native::{Lock, async_with, run_with_clock};
+/// use pycoro::contextlib::async_with;
+/// use pycoro::native::{Lock, run_with_clock};
 ///
 /// run_with_clock(async {
 ///     let lock = Lock::new();
-///     async_with(lock.acquire().await?, async |_| {   // async with lock:
+///     {
+///         let _guard = lock.acquire().await?; // async with lock:
+///         assert!(lock.locked());
+///     }
+///     assert!(!lock.locked());
+///     async_with(&lock, async |()| {          // async with lock:
 ///         assert!(lock.locked());
 ///         Ok(())
 ///     }).await?;
@@ -153,17 +158,6 @@ impl<P: Release> Drop for Guard<'_, P> {
     }
 }
 // ANCHOR_END: guard_drop
-
-/// `async with` through [`async_with`](super::async_with): closing the guard releases.
-impl<P: Release> AsyncClose for Guard<'_, P> {
-    async fn close(&self) -> PyResult<()> {
-        if self.held.replace(false) {
-            self.primitive.release()
-        } else {
-            Ok(())
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // Lock

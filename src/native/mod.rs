@@ -81,7 +81,7 @@ pub use asyncgen::{
     Aclose, Asend, AsyncGenBody, AsyncGenerator, AsyncIterable, AsyncIterator, Athrow, Co,
     StopAsyncIteration, Yield, aiter, anext, anext_or,
 };
-pub use iteration::{AsyncClose, async_with, ticker};
+pub use iteration::{AsyncClose, ticker};
 pub use locks::{
     Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Guard, Lock, Release,
     Semaphore, Truthy,

@@ -6,6 +6,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 pub use pycoro::clock::Clock;
+pub use pycoro::contextlib::async_with;
 pub use pycoro::event_loop::get_running_loop;
 pub use pycoro::exceptions::{
     BrokenBarrierError, CancelledError, Exception, PyResult, QueueEmpty, QueueFull, RuntimeError,
@@ -13,8 +14,7 @@ pub use pycoro::exceptions::{
 };
 pub use pycoro::native::{
     Barrier, BoundedSemaphore, Condition, Event, LifoQueue, Lock, PriorityQueue, Queue, Semaphore,
-    Task, async_with, create_task, gather, gather_return_exceptions, run_with_clock, sleep, wait,
-    wait_for,
+    Task, create_task, gather, gather_return_exceptions, run_with_clock, sleep, wait, wait_for,
 };
 
 /// `IsolatedAsyncioTestCase`: each test's coroutine runs on a loop of its own (here on

@@ -326,7 +326,7 @@ mod lock_tests {
             assert!(!lock.locked());
 
             // async with lock: self.assertTrue(lock.locked())
-            async_with(lock.acquire().await?, async |_| {
+            async_with(&lock, async |()| {
                 assert!(lock.locked());
                 Ok(())
             })
@@ -959,7 +959,7 @@ mod condition_tests {
         run(async {
             let condition = Condition::new();
             // async with condition: (its exit raises if the lock is not held again)
-            async_with(condition.acquire().await?, async |_| {
+            async_with(&condition, async |()| {
                 let wait = {
                     let condition = condition.clone();
                     create_task(async move { condition.wait().await })?
@@ -968,6 +968,7 @@ mod condition_tests {
                 Ok(())
             })
             .await
+            .map(drop)
         })
     }
 }
