@@ -32,7 +32,7 @@ mod common {
         format_exception_only,
     };
     pub use crate::generators::{Generator, GeneratorState, Resume, Step};
-    pub use crate::trace::Out;
+    pub use crate::trace::{Out, PyRepr};
     pub use crate::value::Value;
     pub use crate::{py_exception, pyprint, yield_};
 }

@@ -7,6 +7,7 @@ use std::io;
 use super::Exception;
 use super::builtins::{self, os_error, pycoro_exception};
 use super::class::{Class, ClassInfo, Object, PyClass, PyException, copy, object, object_mut};
+use crate::trace::PyRepr;
 
 /// `type(e)`: the class of a raised exception.
 ///
@@ -311,5 +312,35 @@ pub fn exception_repr(e: &Exception) -> String {
             Some(object) => object.repr(),
             None => format!("{}()", exception_name(e)),
         },
+    }
+}
+
+/// A [`PyResult`](super::PyResult), as what Python holds in its place: the
+/// value, or the exception object. So the list
+/// [`gather_return_exceptions`](crate::native::gather_return_exceptions) gives prints as
+/// Python prints `[10, ValueError('x')]`; its `str` is the value's `str` or the
+/// exception's message (`str(ValueError('x'))` is `x`).
+///
+/// ```
+/// use pycoro::exceptions::{PyResult, ValueError};
+/// use pycoro::trace::PyRepr;
+///
+/// let results: Vec<PyResult<i32>> = vec![Ok(10), Err(ValueError::new("x").into())];
+/// assert_eq!(results.py_repr(), "[10, ValueError('x')]");
+/// assert_eq!(results[1].py_str(), "x");
+/// ```
+impl<T: PyRepr> PyRepr for Result<T, Exception> {
+    fn py_repr(&self) -> String {
+        match self {
+            Ok(value) => value.py_repr(),
+            Err(e) => exception_repr(e),
+        }
+    }
+
+    fn py_str(&self) -> String {
+        match self {
+            Ok(value) => value.py_str(),
+            Err(e) => e.to_string(),
+        }
     }
 }

@@ -414,7 +414,35 @@ impl<Y, S, R> Iterator for Generator<'_, Y, S, R> {
 
 #[cfg(test)]
 mod tests {
-    use super::function_name;
+    use super::{Generator, Step, function_name};
+    use crate::exceptions::{PyResult, StopIteration};
+
+    fn count(n: i32) -> Generator<'static, i32, (), (i32, f64)> {
+        Generator::new(
+            #[coroutine]
+            move |_| {
+                for i in 1..=n {
+                    crate::yield_!(i)?;
+                }
+                Ok((n, f64::from(n + 1) / 2.0))
+            },
+        )
+    }
+
+    #[test]
+    fn a_generator_returning_a_tuple_reports_it_through_yielded() -> PyResult<()> {
+        // def averager(): ...; return (count, average)
+        let g = count(3);
+        for expected in 1..=3 {
+            assert_eq!(g.next()?.yielded()?, expected);
+        }
+        let e = g.next()?.yielded().unwrap_err();
+        let stop = e.downcast_ref::<StopIteration>().unwrap();
+        assert_eq!(stop.value_as::<(i32, f64)>(), Some(&(3, 2.0)));
+        assert_eq!(e.to_string(), "(3, 2.0)"); // str(StopIteration((3, 2.0)))
+        assert!(matches!(count(0).next()?, Step::Returned((0, _))));
+        Ok(())
+    }
 
     #[test]
     fn names_come_from_the_enclosing_function() {
