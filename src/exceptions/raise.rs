@@ -113,9 +113,9 @@ pub trait Raise: Into<Exception> + Sized {
     ///
     /// In Python `raise X from e` inside `except ... as e` also makes `e` the context;
     /// so does this, if `self` has no context yet.
-    fn raise_from(self, cause: impl Into<Option<Exception>>) -> Exception {
+    fn raise_from(self, cause: impl IntoCause) -> Exception {
         let mut e = pycoro_exception(self.into());
-        let cause = cause.into().map(pycoro_exception);
+        let cause = cause.into_cause().map(pycoro_exception);
         if let Some(data) = object_mut(&mut e).and_then(|o| o.data_mut()) {
             if let Some(cause) = &cause
                 && data.context().is_none()
@@ -150,6 +150,53 @@ pub trait Raise: Into<Exception> + Sized {
 }
 
 impl<T: Into<Exception>> Raise for T {}
+
+/// What follows `from` in `raise X from cause`, for [`Raise::raise_from`]: a raised
+/// [`Exception`], an exception object not raised yet (`ValueError::new("x")`, any
+/// class's instance, a [`PyException`], an `io::Error`), or `None`.
+///
+/// ```
+/// use pycoro::exceptions::{Exception, KeyError, Raise, RuntimeError, ValueError, cause};
+///
+/// // raise RuntimeError('r') from ValueError('x')
+/// let e = RuntimeError::new("r").raise_from(ValueError::new("x"));
+/// assert!(cause(&e).unwrap().is::<ValueError>());
+///
+/// // except KeyError as err: raise ValueError('x') from err
+/// let err: Exception = KeyError::new("k").into();
+/// let e = ValueError::new("x").raise_from(err);
+/// assert!(cause(&e).unwrap().is::<KeyError>());
+///
+/// // raise ValueError('x') from None
+/// let e = ValueError::new("x").raise_from(None);
+/// assert!(cause(&e).is_none());
+/// ```
+pub trait IntoCause {
+    /// The cause, `None` for `from None`.
+    fn into_cause(self) -> Option<Exception>;
+}
+
+/// `from None` (and `Some(e)`).
+impl IntoCause for Option<Exception> {
+    fn into_cause(self) -> Option<Exception> {
+        self
+    }
+}
+
+/// `from e`: a raised exception ([`Exception`] is a class too), or an instance of any
+/// class (`ValueError::new("x")`, a `py_exception!` class, a [`PyException`]).
+impl<C: PyClass + Into<Exception>> IntoCause for C {
+    fn into_cause(self) -> Option<Exception> {
+        Some(self.into())
+    }
+}
+
+/// `from e`, an `io::Error` (an `OSError`).
+impl IntoCause for io::Error {
+    fn into_cause(self) -> Option<Exception> {
+        Some(self.into())
+    }
+}
 
 /// Removes the exception `id` from the chain of contexts that starts at `at`.
 fn cut_at(mut at: &mut Exception, id: u64) {
