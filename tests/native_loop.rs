@@ -179,6 +179,22 @@ fn gather_return_exceptions_prints_its_list_as_python_prints_it() -> PyResult<()
 }
 
 #[test]
+fn a_borrowed_future_is_awaited_as_a_borrowed_task_is() -> PyResult<()> {
+    // fut = loop.create_future(); loop.call_soon(fut.set_result, 7)
+    // print(await fut, fut.result())
+    let (awaited, result, time) = run(async {
+        let lp = get_running_loop()?;
+        let fut = lp.create_future::<i32>();
+        let setter = fut.clone();
+        lp.call_later(1.0, move || setter.set_result(7).unwrap())?;
+        let awaited = (&fut).await?;
+        Ok((awaited, fut.result()?, now()))
+    })?;
+    assert_eq!((awaited, result, time), (7, 7, 1.0));
+    Ok(())
+}
+
+#[test]
 fn gather_return_exceptions_cancelled_cancels_the_tasks_and_raises_cancelled_error() -> PyResult<()>
 {
     let log = Log::default();
