@@ -19,9 +19,10 @@
 //!
 //! A Generation 2 program adds `use pycoro::prelude::yield_from::*;` (its `sleep`, `run`
 //! and `Task` are asyncio 3.4's, for generator-based coroutines); a Generation 3 program
-//! `use pycoro::prelude::native::*;` (`async fn` tasks, `gather`, streams, and
-//! `futures`' `StreamExt`, whose `next` is `async for`). The two are not meant to be
-//! imported together: each has its own `sleep`, `run` and `Task`, as asyncio's
+//! `use pycoro::prelude::native::*;` (`async fn` tasks, `gather` and `gather!`, task
+//! groups, timeouts, `shield`, queues and locks, streams, and `futures`' `StreamExt`,
+//! whose `next` is `async for`: every name in the cheat sheet's Generation 3 table). The
+//! two are not meant to be imported together: each has its own `sleep`, `run` and `Task`, as asyncio's
 //! generator-based and native coroutines each had theirs.
 
 mod common {
@@ -39,7 +40,8 @@ mod common {
 
 mod event_loop {
     pub use crate::event_loop::{
-        EventLoop, Future, Handle, get_event_loop, get_running_loop, new_event_loop, set_event_loop,
+        EventLoop, ExceptionContext, Future, Handle, get_event_loop, get_running_loop,
+        new_event_loop, set_event_loop,
     };
 }
 
@@ -95,9 +97,13 @@ pub mod native {
         QueueFull, Semaphore, StopAsyncIteration, aiter, anext, anext_or,
     };
     pub use crate::native::{
-        LoopThread, ReturnWhen, StreamReader, StreamWriter, Task, TaskRef, all_tasks, as_completed,
-        async_with, create_task, current_task, gather, gather_return_exceptions, open_connection,
-        run, run_coroutine_threadsafe, run_with_clock, sleep, start_server, ticker, wait, wait_for,
+        LoopThread, ReturnWhen, StreamReader, StreamWriter, Task, TaskGroup, TaskRef, Timeout,
+        all_tasks, as_completed, async_with, create_task, current_task, gather,
+        gather_return_exceptions, open_connection, run, run_coroutine_threadsafe, run_with_clock,
+        shield, sleep, sleep_with_result, start_server, ticker, timeout, timeout_at, to_thread,
+        wait, wait_for,
     };
+    // `gather!(a, b)`: `await asyncio.gather(a, b)` of awaitables of different types.
+    pub use crate::gather;
     pub use futures::{StreamExt, TryStreamExt};
 }
