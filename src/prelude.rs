@@ -19,10 +19,11 @@
 //!
 //! A Generation 2 program adds `use pycoro::prelude::yield_from::*;` (its `sleep`, `run`
 //! and `Task` are asyncio 3.4's, for generator-based coroutines); a Generation 3 program
-//! `use pycoro::prelude::native::*;` (`async fn` tasks, `gather`, streams, and
-//! `futures`' `StreamExt`, whose `next` is `async for`). The two are not meant to be
-//! imported together: each has its own `sleep`, `run` and `Task`, as asyncio's
-//! generator-based and native coroutines each had theirs.
+//! `use pycoro::prelude::native::*;` (`async fn` tasks, `gather` and `gather!`, task
+//! groups, timeouts, `shield`, queues and locks, streams, `async_with`, and `futures`'
+//! `StreamExt`, whose `next` is `async for`: every name in the cheat sheet's Generation 3
+//! table). The two are not meant to be imported together: each has its own `sleep`, `run`
+//! and `Task`, as asyncio's generator-based and native coroutines each had theirs.
 
 mod common {
     pub use crate::clock::Clock;
@@ -32,14 +33,15 @@ mod common {
         format_exception_only,
     };
     pub use crate::generators::{Generator, GeneratorState, Resume, Step};
-    pub use crate::trace::Out;
+    pub use crate::trace::{Out, PyRepr};
     pub use crate::value::Value;
     pub use crate::{py_exception, pyprint, yield_};
 }
 
 mod event_loop {
     pub use crate::event_loop::{
-        EventLoop, Future, Handle, get_event_loop, get_running_loop, new_event_loop, set_event_loop,
+        EventLoop, ExceptionContext, Future, Handle, get_event_loop, get_running_loop,
+        new_event_loop, set_event_loop,
     };
 }
 
@@ -97,9 +99,12 @@ pub mod native {
         QueueFull, Semaphore, StopAsyncIteration, aiter, anext, anext_or,
     };
     pub use crate::native::{
-        LoopThread, ReturnWhen, StreamReader, StreamWriter, Task, TaskRef, all_tasks, as_completed,
-        create_task, current_task, gather, gather_return_exceptions, open_connection, run,
-        run_coroutine_threadsafe, run_with_clock, sleep, start_server, ticker, wait, wait_for,
+        LoopThread, ReturnWhen, StreamReader, StreamWriter, Task, TaskGroup, TaskRef, Timeout,
+        all_tasks, as_completed, create_task, current_task, gather, gather_return_exceptions,
+        open_connection, run, run_coroutine_threadsafe, run_with_clock, shield, sleep,
+        sleep_with_result, start_server, ticker, timeout, timeout_at, to_thread, wait, wait_for,
     };
+    // `gather!(a, b)`: `await asyncio.gather(a, b)` of awaitables of different types.
+    pub use crate::gather;
     pub use futures::{StreamExt, TryStreamExt};
 }

@@ -353,6 +353,24 @@ pub fn repr_float(x: f64) -> String {
 
 /// Python's `repr()` of a value, for task and future reprs (`result=3`,
 /// `result='Done after 1s'`, `result=None`), and its `str()`.
+///
+/// Integers, `f64`, `bool`, `()` (`None`), strings, `Option`, `Vec` (a list), tuples of
+/// 1 to 6 items, and a [`PyResult`](crate::exceptions::PyResult) (the value, or the
+/// exception object) have one:
+///
+/// ```
+/// use pycoro::exceptions::{PyResult, ValueError};
+/// use pycoro::trace::PyRepr;
+///
+/// assert_eq!((1,).py_repr(), "(1,)");
+/// assert_eq!((1, "a").py_repr(), "(1, 'a')");
+/// assert_eq!(("a", "b").py_str(), "('a', 'b')"); // str(('a', 'b')): the items' reprs
+/// assert_eq!(vec![(3, 20.0)].py_repr(), "[(3, 20.0)]");
+/// // print([10, ValueError('x'), None])
+/// let results: Vec<PyResult<Option<i32>>> =
+///     vec![Ok(Some(10)), Err(ValueError::new("x").into()), Ok(None)];
+/// assert_eq!(results.py_repr(), "[10, ValueError('x'), None]");
+/// ```
 pub trait PyRepr {
     /// What `repr(value)` prints.
     fn py_repr(&self) -> String;
@@ -445,6 +463,31 @@ impl<T: PyRepr> PyRepr for Vec<T> {
     }
 }
 
+// A tuple of 1 to 6 items: `(1,)`, `(1, 'a')`. Its `str` is its repr, as in Python
+// (`str(('a',))` is `('a',)`: the items are shown by their repr).
+macro_rules! repr_tuple {
+    ($($t:ident $i:tt),+) => {
+        /// A tuple: `(1,)`, `(1, 'a')`; its `str` is its repr.
+        impl<$($t: PyRepr),+> PyRepr for ($($t,)+) {
+            fn py_repr(&self) -> String {
+                let items = [$(self.$i.py_repr()),+];
+                if items.len() == 1 {
+                    format!("({},)", items[0])
+                } else {
+                    format!("({})", items.join(", "))
+                }
+            }
+        }
+    };
+}
+
+repr_tuple!(A 0);
+repr_tuple!(A 0, B 1);
+repr_tuple!(A 0, B 1, C 2);
+repr_tuple!(A 0, B 1, C 2, D 3);
+repr_tuple!(A 0, B 1, C 2, D 3, E 4);
+repr_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
+
 /// `text` without its terminal escape sequences (the documents print colours): what a
 /// reader sees, to measure or to draw.
 ///
@@ -504,6 +547,18 @@ mod tests {
         assert_eq!((1.0_f64).py_repr(), "1.0");
         assert_eq!(().py_repr(), "None");
         assert_eq!(Some(true).py_repr(), "True");
+    }
+
+    #[test]
+    fn tuples_are_written_as_python_writes_them() {
+        // python3 -c "print((1,), (1, 'a'), str(('a', 'b')), [(3, 20.0)], ((1,), None))"
+        assert_eq!((1,).py_repr(), "(1,)");
+        assert_eq!((1, "a").py_repr(), "(1, 'a')");
+        assert_eq!(("a", "b").py_str(), "('a', 'b')");
+        assert_eq!(("a",).py_str(), "('a',)");
+        assert_eq!(vec![(3, 20.0)].py_repr(), "[(3, 20.0)]");
+        assert_eq!(((1,), ()).py_repr(), "((1,), None)");
+        assert_eq!((1, 2, 3, 4, 5, "six").py_repr(), "(1, 2, 3, 4, 5, 'six')");
     }
 
     #[test]

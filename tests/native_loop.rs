@@ -15,6 +15,7 @@ use pycoro::native::{
     run_with_clock, shield, sleep, sleep_with_result, timeout, timeout_at, to_thread, wait,
     wait_for,
 };
+use pycoro::trace::PyRepr;
 
 fn run<T: Clone + 'static>(main: impl Future<Output = PyResult<T>> + 'static) -> PyResult<T> {
     run_with_clock(main, Clock::new_virtual())
@@ -144,6 +145,52 @@ fn gather_return_exceptions_gives_every_outcome_in_argument_order() -> PyResult<
             Err("asyncio.exceptions.CancelledError".to_owned())
         ]
     );
+    Ok(())
+}
+
+#[test]
+fn gather_return_exceptions_prints_its_list_as_python_prints_it() -> PyResult<()> {
+    // outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    // print(outcomes); print(str(outcomes[0]), str(outcomes[1]))
+    let printed = run(async {
+        let tasks = [
+            create_task(async { sleep(2.0).await.map(|()| (10, "ok")) })?,
+            create_task(async {
+                sleep(1.5).await?;
+                Err::<(i32, &str), _>(ValueError::new("failed at 1.5").into())
+            })?,
+            create_task(async { sleep(3.0).await.map(|()| (0, "x")) })?,
+        ];
+        tasks[2].cancel();
+        let outcomes = gather_return_exceptions(tasks).await?;
+        Ok(format!(
+            "{}\n{} {}",
+            outcomes.py_repr(),
+            outcomes[0].py_str(),
+            outcomes[1].py_str()
+        ))
+    })?;
+    // What python3 prints for the same program.
+    assert_eq!(
+        printed,
+        "[(10, 'ok'), ValueError('failed at 1.5'), CancelledError('')]\n(10, 'ok') failed at 1.5"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_borrowed_future_is_awaited_as_a_borrowed_task_is() -> PyResult<()> {
+    // fut = loop.create_future(); loop.call_soon(fut.set_result, 7)
+    // print(await fut, fut.result())
+    let (awaited, result, time) = run(async {
+        let lp = get_running_loop()?;
+        let fut = lp.create_future::<i32>();
+        let setter = fut.clone();
+        lp.call_later(1.0, move || setter.set_result(7).unwrap())?;
+        let awaited = (&fut).await?;
+        Ok((awaited, fut.result()?, now()))
+    })?;
+    assert_eq!((awaited, result, time), (7, 7, 1.0));
     Ok(())
 }
 

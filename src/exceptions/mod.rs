@@ -68,9 +68,9 @@ pub use class::{
 #[doc(hidden)]
 pub use class::{Downcaster, downcaster};
 pub use raise::{
-    ExceptionExt, Raise, args, cause, class_of, clone_exception, context, exception_name,
-    exception_repr, matches, raise, raised_while_handling, same_exception, set_context,
-    suppress_context,
+    ExceptionExt, IntoCause, Raise, args, cause, class_of, clone_exception, context,
+    exception_name, exception_repr, matches, raise, raised_while_handling, same_exception,
+    set_context, suppress_context,
 };
 pub use report::{
     Unraisable, format_exception, format_exception_only, set_unraisable_hook, write_unraisable,
@@ -262,6 +262,25 @@ mod tests {
             format_exception(&e),
             "Traceback (most recent call last):\nValueError: v\n"
         );
+    }
+
+    #[test]
+    fn raise_from_takes_an_exception_not_raised_yet_as_its_cause() {
+        // raise RuntimeError('r') from ValueError('v')
+        let e = RuntimeError::new("r").raise_from(ValueError::new("v"));
+        assert!(cause(&e).unwrap().is::<ValueError>() && suppress_context(&e));
+        assert_eq!(exception_repr(cause(&e).unwrap()), "ValueError('v')");
+        // raise RuntimeError('r') from MyError('m'), a class of one's own
+        crate::py_exception!(MyError(ValueError));
+        let e = RuntimeError::new("r").raise_from(MyError::new("m"));
+        assert!(cause(&e).unwrap().isinstance::<ValueError>());
+        // ... from a class named at run time, from an OSError, from Some(e)
+        let e = RuntimeError::new("r").raise_from(PyException::new("Odd", "o"));
+        assert_eq!(exception_name(cause(&e).unwrap()), "Odd");
+        let e = RuntimeError::new("r").raise_from(std::io::Error::from_raw_os_error(32));
+        assert!(cause(&e).unwrap().is::<BrokenPipeError>());
+        let e = RuntimeError::new("r").raise_from(Some(raised(KeyError::new("k"))));
+        assert!(cause(&e).unwrap().is::<KeyError>());
     }
 
     #[test]

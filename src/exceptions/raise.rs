@@ -7,6 +7,7 @@ use std::io;
 use super::Exception;
 use super::builtins::{self, os_error, pycoro_exception};
 use super::class::{Class, ClassInfo, Object, PyClass, PyException, copy, object, object_mut};
+use crate::trace::PyRepr;
 
 /// `type(e)`: the class of a raised exception.
 ///
@@ -112,9 +113,9 @@ pub trait Raise: Into<Exception> + Sized {
     ///
     /// In Python `raise X from e` inside `except ... as e` also makes `e` the context;
     /// so does this, if `self` has no context yet.
-    fn raise_from(self, cause: impl Into<Option<Exception>>) -> Exception {
+    fn raise_from(self, cause: impl IntoCause) -> Exception {
         let mut e = pycoro_exception(self.into());
-        let cause = cause.into().map(pycoro_exception);
+        let cause = cause.into_cause().map(pycoro_exception);
         if let Some(data) = object_mut(&mut e).and_then(|o| o.data_mut()) {
             if let Some(cause) = &cause
                 && data.context().is_none()
@@ -149,6 +150,53 @@ pub trait Raise: Into<Exception> + Sized {
 }
 
 impl<T: Into<Exception>> Raise for T {}
+
+/// What follows `from` in `raise X from cause`, for [`Raise::raise_from`]: a raised
+/// [`Exception`], an exception object not raised yet (`ValueError::new("x")`, any
+/// class's instance, a [`PyException`], an `io::Error`), or `None`.
+///
+/// ```
+/// use pycoro::exceptions::{Exception, KeyError, Raise, RuntimeError, ValueError, cause};
+///
+/// // raise RuntimeError('r') from ValueError('x')
+/// let e = RuntimeError::new("r").raise_from(ValueError::new("x"));
+/// assert!(cause(&e).unwrap().is::<ValueError>());
+///
+/// // except KeyError as err: raise ValueError('x') from err
+/// let err: Exception = KeyError::new("k").into();
+/// let e = ValueError::new("x").raise_from(err);
+/// assert!(cause(&e).unwrap().is::<KeyError>());
+///
+/// // raise ValueError('x') from None
+/// let e = ValueError::new("x").raise_from(None);
+/// assert!(cause(&e).is_none());
+/// ```
+pub trait IntoCause {
+    /// The cause, `None` for `from None`.
+    fn into_cause(self) -> Option<Exception>;
+}
+
+/// `from None` (and `Some(e)`).
+impl IntoCause for Option<Exception> {
+    fn into_cause(self) -> Option<Exception> {
+        self
+    }
+}
+
+/// `from e`: a raised exception ([`Exception`] is a class too), or an instance of any
+/// class (`ValueError::new("x")`, a `py_exception!` class, a [`PyException`]).
+impl<C: PyClass + Into<Exception>> IntoCause for C {
+    fn into_cause(self) -> Option<Exception> {
+        Some(self.into())
+    }
+}
+
+/// `from e`, an `io::Error` (an `OSError`).
+impl IntoCause for io::Error {
+    fn into_cause(self) -> Option<Exception> {
+        Some(self.into())
+    }
+}
 
 /// Removes the exception `id` from the chain of contexts that starts at `at`.
 fn cut_at(mut at: &mut Exception, id: u64) {
@@ -362,5 +410,35 @@ pub fn exception_repr(e: &Exception) -> String {
             Some(object) => object.repr(),
             None => format!("{}()", exception_name(e)),
         },
+    }
+}
+
+/// A [`PyResult`](super::PyResult), as what Python holds in its place: the
+/// value, or the exception object. So the list
+/// [`gather_return_exceptions`](crate::native::gather_return_exceptions) gives prints as
+/// Python prints `[10, ValueError('x')]`; its `str` is the value's `str` or the
+/// exception's message (`str(ValueError('x'))` is `x`).
+///
+/// ```
+/// use pycoro::exceptions::{PyResult, ValueError};
+/// use pycoro::trace::PyRepr;
+///
+/// let results: Vec<PyResult<i32>> = vec![Ok(10), Err(ValueError::new("x").into())];
+/// assert_eq!(results.py_repr(), "[10, ValueError('x')]");
+/// assert_eq!(results[1].py_str(), "x");
+/// ```
+impl<T: PyRepr> PyRepr for Result<T, Exception> {
+    fn py_repr(&self) -> String {
+        match self {
+            Ok(value) => value.py_repr(),
+            Err(e) => exception_repr(e),
+        }
+    }
+
+    fn py_str(&self) -> String {
+        match self {
+            Ok(value) => value.py_str(),
+            Err(e) => e.to_string(),
+        }
     }
 }

@@ -401,6 +401,58 @@ impl<Y, S, R> Iterator for Generator<'_, Y, S, R> {
     type Item = PyResult<Y>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        self.next_item()
+    }
+}
+
+/// `for x in gen:` over a borrowed generator, which stays the caller's: the items of
+/// `impl Iterator for Generator`, from the same generator. So
+/// `with closing(gen) as t: for i in t:` reads as Python's, and a loop left with `break`
+/// leaves the generator suspended where it was, for the next loop to go on.
+///
+/// ```
+/// #![feature(coroutines)]
+/// use pycoro::contextlib::{closing, with};
+/// use pycoro::prelude::*;
+///
+/// // def count(): yield 1; yield 2; yield 3
+/// let g: Generator<i32> = Generator::new(#[coroutine] |_| {
+///     for i in 1..=3 {
+///         yield_!(i)?;
+///     }
+///     Ok(())
+/// });
+/// let mut seen = Vec::new();
+/// // with closing(gen) as t:
+/// //     for i in t:
+/// //         if i == 2: break
+/// with(closing(&g), |t| {
+///     for i in t {
+///         let i = i?;
+///         seen.push(i);
+///         if i == 2 {
+///             break;
+///         }
+///     }
+///     Ok(())
+/// })?;
+/// assert_eq!(seen, [1, 2]);
+/// assert_eq!(g.state(), GeneratorState::Closed); // closing closed it
+/// # Ok::<(), Exception>(())
+/// ```
+impl<Y, S, R> Iterator for &Generator<'_, Y, S, R> {
+    type Item = PyResult<Y>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_item()
+    }
+}
+
+impl<Y, S, R> Generator<'_, Y, S, R> {
+    /// What `for` gets: the next yielded value, `None` once the generator has finished
+    /// (its return value is dropped, as a `for` loop drops it), or what it raised.
+    #[inline]
+    fn next_item(&self) -> Option<PyResult<Y>> {
         if self.state() == GeneratorState::Closed {
             return None;
         }
@@ -414,7 +466,67 @@ impl<Y, S, R> Iterator for Generator<'_, Y, S, R> {
 
 #[cfg(test)]
 mod tests {
-    use super::function_name;
+    use super::{Generator, GeneratorState, Step, function_name};
+    use crate::contextlib::{closing, with};
+    use crate::exceptions::{PyResult, StopIteration};
+
+    fn count(n: i32) -> Generator<'static, i32, (), (i32, f64)> {
+        Generator::new(
+            #[coroutine]
+            move |_| {
+                for i in 1..=n {
+                    crate::yield_!(i)?;
+                }
+                Ok((n, f64::from(n + 1) / 2.0))
+            },
+        )
+    }
+
+    #[test]
+    fn a_for_loop_over_a_borrowed_generator_reads_as_pythons() -> PyResult<()> {
+        // with closing(count(3)) as t:
+        //     for i in t:
+        //         if i == 2: break
+        let g = count(3);
+        let mut seen = Vec::new();
+        with(closing(&g), |t| {
+            for i in t {
+                let i = i?;
+                seen.push(i);
+                if i == 2 {
+                    break;
+                }
+            }
+            Ok(())
+        })?;
+        assert_eq!(seen, [1, 2]);
+        assert_eq!(g.state(), GeneratorState::Closed);
+
+        // Two loops over one generator: the second goes on where the first stopped,
+        // and the return value ends the loop as it ends `impl Iterator for Generator`.
+        let g = count(3);
+        let first: Vec<i32> = (&g).take(1).collect::<PyResult<_>>()?;
+        let rest: Vec<i32> = (&g).collect::<PyResult<_>>()?;
+        assert_eq!((first, rest), (vec![1], vec![2, 3]));
+        assert_eq!(g.state(), GeneratorState::Closed);
+        assert!(Iterator::next(&mut &g).is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn a_generator_returning_a_tuple_reports_it_through_yielded() -> PyResult<()> {
+        // def averager(): ...; return (count, average)
+        let g = count(3);
+        for expected in 1..=3 {
+            assert_eq!(g.next()?.yielded()?, expected);
+        }
+        let e = g.next()?.yielded().unwrap_err();
+        let stop = e.downcast_ref::<StopIteration>().unwrap();
+        assert_eq!(stop.value_as::<(i32, f64)>(), Some(&(3, 2.0)));
+        assert_eq!(e.to_string(), "(3, 2.0)"); // str(StopIteration((3, 2.0)))
+        assert!(matches!(count(0).next()?, Step::Returned((0, _))));
+        Ok(())
+    }
 
     #[test]
     fn names_come_from_the_enclosing_function() {

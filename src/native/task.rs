@@ -866,6 +866,32 @@ impl<T: Clone + 'static> IntoFuture for Future<T> {
     }
 }
 
+/// `await fut` on a borrowed future, which the caller keeps: `(&fut).await`, as
+/// `(&task).await`. The same as awaiting a clone of the handle.
+///
+/// ```
+/// use pycoro::prelude::native::*;
+///
+/// let result = run_with_clock(async {
+///     let lp = get_running_loop()?;
+///     let fut: Future<i32> = lp.create_future();
+///     let setter = fut.clone();
+///     lp.call_soon(move || setter.set_result(7).unwrap())?;
+///     let got = (&fut).await?; // await fut
+///     Ok((got, fut.result()?))
+/// }, Clock::new_virtual())?;
+/// assert_eq!(result, (7, 7));
+/// # Ok::<(), Exception>(())
+/// ```
+impl<T: Clone + 'static> IntoFuture for &Future<T> {
+    type Output = PyResult<T>;
+    type IntoFuture = Waiting<T>;
+
+    fn into_future(self) -> Waiting<T> {
+        self.clone().into_future()
+    }
+}
+
 impl<T: Clone + 'static> IntoFuture for Task<T> {
     type Output = PyResult<T>;
     type IntoFuture = Waiting<T>;
