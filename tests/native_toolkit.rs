@@ -493,3 +493,46 @@ fn a_task_group_cancels_its_tasks_in_the_order_they_were_created() -> PyResult<(
     assert_eq!(log.take(), ["c1 cancelled", "c2 cancelled", "c3 cancelled"]);
     Ok(())
 }
+
+#[test]
+fn the_toolkit_waits_can_be_given_to_wait_for_and_create_task() -> PyResult<()> {
+    use pycoro::contextlib::async_with;
+    use pycoro::native::{Barrier, Event};
+    run(async {
+        let q = Queue::new(0);
+        let ev = Event::new();
+        let cond = Condition::new();
+        // await asyncio.wait_for(q.get(), 0.01)
+        assert!(
+            wait_for(q.get(), 0.01)
+                .await
+                .unwrap_err()
+                .is::<TimeoutError>()
+        );
+        let getter = create_task(q.get())?;
+        wait_for(q.put("item"), 0.01).await?;
+        assert_eq!(getter.await?, "item");
+        let waiter = create_task(ev.wait())?;
+        sleep(0.0).await?;
+        ev.set();
+        assert!(wait_for(waiter, 0.01).await?);
+        q.put_nowait("left")?;
+        q.get_nowait()?;
+        q.task_done()?;
+        q.task_done()?;
+        wait_for(q.join(), 0.01).await?;
+        async_with(&cond, async |()| {
+            let timed_out = wait_for(cond.wait(), 0.01).await.unwrap_err();
+            assert!(timed_out.is::<TimeoutError>());
+            assert!(cond.locked()); // it took the lock back
+            Ok(())
+        })
+        .await?;
+        let barrier = Barrier::new(2)?;
+        let first = create_task(barrier.wait())?;
+        let mut indexes = [wait_for(barrier.wait(), 0.01).await?, first.await?];
+        indexes.sort();
+        assert_eq!(indexes, [0, 1]);
+        Ok(())
+    })
+}

@@ -107,6 +107,40 @@ def a_priority_queue_keeps_its_items_in_python_heapq_order():
     assert str(q) == "<PriorityQueue maxsize=0 _queue=[2, 3, 7, 5, 9, 8] tasks=7>", str(q)
 
 
+async def the_toolkit_waits_can_be_given_to_wait_for_and_create_task():
+    q = asyncio.Queue()
+    ev = asyncio.Event()
+    cond = asyncio.Condition()
+    try:
+        await asyncio.wait_for(q.get(), 0.01)
+    except TimeoutError:
+        pass
+    else:
+        raise AssertionError('no TimeoutError')
+    getter = asyncio.create_task(q.get())
+    await asyncio.wait_for(q.put('item'), 0.01)
+    assert await getter == 'item'
+    waiter = asyncio.create_task(ev.wait())
+    await asyncio.sleep(0)
+    ev.set()
+    assert await asyncio.wait_for(waiter, 0.01) is True
+    q.put_nowait('left')
+    q.get_nowait()
+    q.task_done()
+    q.task_done()
+    await asyncio.wait_for(q.join(), 0.01)
+    async with cond:
+        try:
+            await asyncio.wait_for(cond.wait(), 0.01)
+        except TimeoutError:
+            assert cond.locked()  # it took the lock back
+        else:
+            raise AssertionError('no TimeoutError')
+    barrier = asyncio.Barrier(2)
+    first = asyncio.create_task(barrier.wait())
+    assert sorted([await asyncio.wait_for(barrier.wait(), 0.01), await first]) == [0, 1]
+
+
 asyncio.run(an_acquire_that_finds_the_lock_free_does_not_suspend())
 asyncio.run(a_woken_waiter_that_is_cancelled_passes_the_lock_to_the_next_in_line())
 asyncio.run(a_woken_getter_that_is_cancelled_leaves_the_item_to_the_next_getter())
@@ -114,3 +148,4 @@ asyncio.run(a_coroutine_closed_after_its_wake_up_loses_it())
 asyncio.run(wait_for_returns_only_once_the_timed_out_task_has_finished())
 asyncio.run(wait_for_gives_the_result_of_a_task_that_swallows_its_cancellation())
 a_priority_queue_keeps_its_items_in_python_heapq_order()
+asyncio.run(the_toolkit_waits_can_be_given_to_wait_for_and_create_task())

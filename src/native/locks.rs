@@ -50,6 +50,7 @@
 
 use std::cell::Cell;
 use std::fmt;
+use std::future::Future as StdFuture;
 use std::rc::Rc;
 
 use super::waiters::{LoopBound, Waiters, wait_in_line};
@@ -319,7 +320,15 @@ impl Event {
     }
 
     /// `await event.wait()`: `true` once the flag is set (at once if it is).
-    pub async fn wait(&self) -> PyResult<bool> {
+    /// The future holds the event, so `wait_for` and `create_task` take it, as they
+    /// take Python's coroutine.
+    pub fn wait(&self) -> impl StdFuture<Output = PyResult<bool>> + 'static {
+        let event = self.clone();
+        async move { event.wait_here().await }
+    }
+
+    /// `wait`, on the handle it was called on.
+    async fn wait_here(&self) -> PyResult<bool> {
         if self.is_set() {
             return Ok(true);
         }
@@ -449,7 +458,15 @@ impl Condition {
     /// again (even if cancelled meanwhile: then it raises `CancelledError` once it
     /// holds the lock), and returns `true`. `RuntimeError: cannot wait on un-acquired
     /// lock` if the lock is not held.
-    pub async fn wait(&self) -> PyResult<bool> {
+    /// The future holds the condition, so `wait_for` and `create_task` take it, as they
+    /// take Python's coroutine.
+    pub fn wait(&self) -> impl StdFuture<Output = PyResult<bool>> + 'static {
+        let cond = self.clone();
+        async move { cond.wait_here().await }
+    }
+
+    /// `wait`, on the handle it was called on.
+    async fn wait_here(&self) -> PyResult<bool> {
         if !self.locked() {
             return Err(RuntimeError::new("cannot wait on un-acquired lock").into());
         }
@@ -810,7 +827,15 @@ impl Barrier {
     /// `await barrier.wait()` (and `async with barrier as i:`): waits until `parties`
     /// tasks wait, and returns this task's index, from 0 to `parties - 1`.
     /// `BrokenBarrierError` if the barrier is aborted, or reset while it waits.
-    pub async fn wait(&self) -> PyResult<usize> {
+    /// The future holds the barrier, so `wait_for` and `create_task` take it, as they
+    /// take Python's coroutine.
+    pub fn wait(&self) -> impl StdFuture<Output = PyResult<usize>> + 'static {
+        let barrier = self.clone();
+        async move { barrier.wait_here().await }
+    }
+
+    /// `wait`, on the handle it was called on.
+    async fn wait_here(&self) -> PyResult<usize> {
         let state = &*self.0;
         let guard = state.cond.acquire().await?;
         let passed: PyResult<usize> = async {

@@ -47,6 +47,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
+use std::future::Future as StdFuture;
 use std::rc::Rc;
 
 use super::locks::Event;
@@ -370,9 +371,15 @@ macro_rules! queues {
             }
 
             /// `await q.put(item)`: puts it at once if there is room (no suspension),
-            /// else waits for a free slot, in the order the putters came.
-            pub async fn put(&self, item: T) -> PyResult<()> {
-                self.0.put(item, || self.describe()).await
+            /// else waits for a free slot, in the order the putters came. The future
+            /// holds the queue (it is `'static`), so it can be given to `wait_for` or
+            /// `create_task` as Python's coroutine is.
+            pub fn put(&self, item: T) -> impl StdFuture<Output = PyResult<()>> + 'static
+            where
+                T: 'static,
+            {
+                let queue = self.clone();
+                async move { queue.0.put(item, || queue.describe()).await }
             }
 
             /// `q.put_nowait(item)`: `QueueFull` (and the item is dropped) if there is
@@ -382,9 +389,14 @@ macro_rules! queues {
             }
 
             /// `await q.get()`: an item at once if there is one (no suspension), else
-            /// waits for one, in the order the getters came.
-            pub async fn get(&self) -> PyResult<T> {
-                self.0.get(|| self.describe()).await
+            /// waits for one, in the order the getters came. The future holds the queue,
+            /// as `put`'s does.
+            pub fn get(&self) -> impl StdFuture<Output = PyResult<T>> + 'static
+            where
+                T: 'static,
+            {
+                let queue = self.clone();
+                async move { queue.0.get(|| queue.describe()).await }
             }
 
             /// `q.get_nowait()`: an item, or `QueueEmpty`; wakes the first putter waiting.
@@ -399,9 +411,13 @@ macro_rules! queues {
             }
 
             /// `await q.join()`: waits until every item put has been taken out and
-            /// processed (a `task_done` for each).
-            pub async fn join(&self) -> PyResult<()> {
-                self.0.join().await
+            /// processed (a `task_done` for each). The future holds the queue.
+            pub fn join(&self) -> impl StdFuture<Output = PyResult<()>> + 'static
+            where
+                T: 'static,
+            {
+                let queue = self.clone();
+                async move { queue.0.join().await }
             }
 
             /// How many tasks wait to get (`len(q._getters)`).
