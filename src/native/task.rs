@@ -403,6 +403,34 @@ impl<T: Clone + 'static> Task<T> {
             .set_task_name(self.0.number(), &name.to_string());
     }
 
+    /// `task.add_done_callback(fn)`: `fn(task)` is scheduled with `call_soon` when the
+    /// task is done (at once, if it already is), given the task itself, as Python gives
+    /// it (its name, its result, its exception). Callbacks run in the order added.
+    ///
+    /// ```
+    /// use pycoro::prelude::native::*;
+    /// use std::{cell::RefCell, rc::Rc};
+    ///
+    /// let seen = Rc::new(RefCell::new(Vec::new()));
+    /// let log = seen.clone();
+    /// run_with_clock(async move {
+    ///     let task = create_task(async { Ok(10) })?;
+    ///     task.set_name("compute");
+    ///     // def report(task): log.append(f'{task.get_name()}: {task.result()}')
+    ///     task.add_done_callback(move |task| {
+    ///         log.borrow_mut().push(format!("{}: {}", task.name(), task.result().unwrap()))
+    ///     });
+    ///     task.await?;
+    ///     sleep(0.0).await // the callback's turn
+    /// }, Clock::new_virtual())?;
+    /// assert_eq!(*seen.borrow(), ["compute: 10"]);
+    /// # Ok::<(), Exception>(())
+    /// ```
+    pub fn add_done_callback(&self, callback: impl FnOnce(&Task<T>) + 'static) {
+        let task = self.clone();
+        self.0.future().add_done_callback(move |_| callback(&task));
+    }
+
     /// The name of the coroutine function it runs.
     pub fn coro_name(&self) -> &'static str {
         crate::generators::function_name(self.0.coro_type())
