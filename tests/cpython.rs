@@ -719,3 +719,8 @@ fn the_async_generator_rules_the_book_shows_hold_on_cpython() {
 fn the_context_manager_rules_the_book_shows_hold_on_cpython() {
     rules_hold_on_cpython("context_managers.py");
 }
+
+#[test]
+fn the_stream_rules_hold_on_cpython() {
+    rules_hold_on_cpython("streams.py");
+}

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use pycoro::clock::Clock;
 use pycoro::exceptions::{
-    ConnectionRefusedError, ConnectionResetError, IncompleteReadError, PyResult, exception_name,
-    format_exception_only,
+    ConnectionRefusedError, ConnectionResetError, IncompleteReadError, PyResult, ValueError,
+    exception_name, format_exception_only,
 };
 use pycoro::native::streams::{HIGH_WATER, LOW_WATER};
 use pycoro::native::{
@@ -281,4 +281,70 @@ fn data_and_the_end_of_the_stream_in_one_edge_are_both_read() -> PyResult<()> {
     })?;
     assert_eq!(read, b"9\n");
     Ok(())
+}
+
+// Twins of python/rules/streams.py, which CPython runs (tests/cpython.rs).
+
+#[test]
+fn a_closed_server_refuses_new_connections_with_the_errno() -> PyResult<()> {
+    run(async {
+        let server = start_server(
+            async |_: StreamReader, writer: StreamWriter| {
+                writer.close();
+                Ok(())
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await?;
+        let port = server.port();
+        server.close();
+        server.wait_closed().await?;
+        // The server is still in scope: closing it closed its listening socket.
+        let error = open_connection("127.0.0.1", port)
+            .await
+            .map(|_| ())
+            .unwrap_err();
+        let refused = error
+            .downcast_ref::<ConnectionRefusedError>()
+            .expect("ConnectionRefusedError");
+        assert_eq!(refused.errno(), Some(111));
+        assert_eq!(
+            refused.strerror().as_deref(),
+            Some(format!("Connect call failed ('127.0.0.1', {port})").as_str())
+        );
+        assert_eq!(
+            error.to_string(),
+            format!("[Errno 111] Connect call failed ('127.0.0.1', {port})")
+        );
+        drop(server);
+        Ok(())
+    })
+}
+
+#[test]
+fn readline_of_a_line_over_the_limit_is_value_error() -> PyResult<()> {
+    run(async {
+        let server = start_server(
+            async |_: StreamReader, writer: StreamWriter| {
+                writer.write(&[b'x'; 200_000]);
+                writer.drain().await?;
+                writer.close();
+                Ok(())
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await?;
+        let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
+        let error = reader.readline().await.unwrap_err();
+        assert!(error.is::<ValueError>(), "{error:?}"); // not readuntil's LimitOverrunError
+        assert_eq!(
+            error.to_string(),
+            "Separator is not found, and chunk exceed the limit"
+        );
+        writer.close();
+        server.close();
+        server.wait_closed().await
+    })
 }

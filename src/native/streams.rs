@@ -29,8 +29,8 @@ use std::rc::Rc;
 use crate::event_loop::reactor::{READ_SIZE, Reactor};
 use crate::event_loop::{EventLoop, Future, get_running_loop};
 use crate::exceptions::{
-    ConnectionRefusedError, Exception, IncompleteReadError, LimitOverrunError, OSError, PyResult,
-    ValueError, clone_exception, os_error,
+    Exception, IncompleteReadError, LimitOverrunError, OSError, PyResult, ValueError,
+    clone_exception, os_error,
 };
 
 /// asyncio's default limit for `readuntil`/`readline`: 64 KiB.
@@ -250,52 +250,98 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// `asyncio.StreamReader`: reads from a connection.
 pub struct StreamReader(Rc<Connection>);
 
+/// How a look for a separator ended.
+enum Until {
+    /// The data up to and including the separator.
+    Found(Vec<u8>),
+    /// The stream ended first: what was left.
+    Ended(Vec<u8>),
+    /// `LimitOverrunError(message, consumed)`: no separator within the limit, or one
+    /// past it.
+    Overrun {
+        message: &'static str,
+        consumed: usize,
+    },
+}
+
 /// `asyncio.StreamWriter`: writes to a connection.
 pub struct StreamWriter(Rc<Connection>);
 
 impl StreamReader {
     /// `await reader.readline()`: a line with its `\n`, or what is left at the end of
-    /// the stream (empty once it has ended).
+    /// the stream (empty once it has ended). A line longer than the limit (64 KiB) is
+    /// `ValueError`, and what was read of it is dropped, as asyncio's `readline` does
+    /// with the `LimitOverrunError` of its `readuntil`.
     pub async fn readline(&self) -> PyResult<Vec<u8>> {
-        match self.readuntil(b"\n").await {
-            Ok(line) => Ok(line),
-            Err(e) => match e.downcast::<IncompleteReadError>() {
-                Ok(incomplete) => Ok(incomplete.partial),
-                Err(e) => Err(e),
-            },
+        match self.read_until(b"\n").await? {
+            Until::Found(line) | Until::Ended(line) => Ok(line),
+            Until::Overrun { message, consumed } => {
+                let mut buffer = self.0.incoming.borrow_mut();
+                if buffer
+                    .get(consumed..)
+                    .is_some_and(|rest| rest.starts_with(b"\n"))
+                {
+                    buffer.drain(..=consumed);
+                } else {
+                    buffer.clear();
+                }
+                Err(ValueError::new(message).into())
+            }
         }
     }
 
     /// `await reader.readuntil(separator)`: data up to and including `separator`.
-    /// `IncompleteReadError` if the stream ends first, `LimitOverrunError` past 64 KiB.
+    /// `IncompleteReadError` if the stream ends first, `LimitOverrunError` if the data
+    /// before the separator is longer than the limit (64 KiB), read or not.
     pub async fn readuntil(&self, separator: &[u8]) -> PyResult<Vec<u8>> {
+        match self.read_until(separator).await? {
+            Until::Found(chunk) => Ok(chunk),
+            Until::Ended(partial) => Err(IncompleteReadError {
+                partial,
+                expected: None,
+            }
+            .into()),
+            Until::Overrun { message, .. } => Err(LimitOverrunError::new(message).into()),
+        }
+    }
+
+    /// asyncio's `readuntil` loop: looks for `separator` in what is buffered, from where
+    /// the last look left off, and reads more until it is found, the stream ends, or more
+    /// than the limit was searched.
+    async fn read_until(&self, separator: &[u8]) -> PyResult<Until> {
         if separator.is_empty() {
             return Err(ValueError::new("Separator should be at least one-byte string").into());
         }
-        let mut searched: usize = 0;
+        let mut offset = 0;
         loop {
             let found = {
                 let buffer = self.0.incoming.borrow();
-                let from = searched.saturating_sub(separator.len());
-                searched = buffer.len();
-                find(&buffer[from..], separator).map(|at| from + at + separator.len())
+                if buffer.len() < offset + separator.len() {
+                    None
+                } else if let Some(at) = find(&buffer[offset..], separator) {
+                    Some(offset + at)
+                } else {
+                    offset = buffer.len() + 1 - separator.len();
+                    if offset > LIMIT {
+                        return Ok(Until::Overrun {
+                            message: "Separator is not found, and chunk exceed the limit",
+                            consumed: offset,
+                        });
+                    }
+                    None
+                }
             };
-            if let Some(end) = found {
-                return Ok(self.0.take(end));
-            }
-            if searched > LIMIT {
-                return Err(LimitOverrunError::new(
-                    "Separator is not found, and chunk exceed the limit",
-                )
-                .into());
+            if let Some(at) = found {
+                if at > LIMIT {
+                    return Ok(Until::Overrun {
+                        message: "Separator is found, but chunk is longer than limit",
+                        consumed: at,
+                    });
+                }
+                return Ok(Until::Found(self.0.take(at + separator.len())));
             }
             if !self.0.fill().await? {
-                let partial = self.0.take(usize::MAX);
-                return Err(IncompleteReadError {
-                    partial,
-                    expected: None,
-                }
-                .into());
+                return Ok(Until::Ended(self.0.take(usize::MAX)));
             }
         }
     }
@@ -479,17 +525,18 @@ pub async fn open_connection(host: &str, port: u16) -> PyResult<(StreamReader, S
     )
     .map_err(os_error)?;
     socket.set_nonblocking(true).map_err(os_error)?;
-    let connect_failed = |e: io::Error| {
-        let errno = e.raw_os_error().unwrap_or(0);
-        let message = format!(
-            "[Errno {errno}] Connect call failed ('{}', {})",
-            address.ip(),
-            address.port()
-        );
-        match e.kind() {
-            io::ErrorKind::ConnectionRefused => ConnectionRefusedError::new(message).into(),
-            _ => OSError::new(message).into(),
-        }
+    // asyncio's `OSError(err, f'Connect call failed {address}')`: the errno's class, with
+    // `errno` and `strerror`.
+    let connect_failed = |e: io::Error| match e.raw_os_error() {
+        Some(errno) => OSError::from_errno(
+            errno,
+            format!(
+                "Connect call failed ('{}', {})",
+                address.ip(),
+                address.port()
+            ),
+        ),
+        None => os_error(e),
     };
     let in_progress = match socket.connect(&address.into()) {
         Ok(()) => false,
@@ -523,16 +570,28 @@ pub struct Server {
 }
 
 struct Listener {
-    socket: TcpListener,
+    /// `None` once the server is closed: the socket is closed with it, so that the
+    /// kernel refuses new connections instead of queueing them for no one.
+    socket: RefCell<Option<TcpListener>>,
+    port: u16,
     reactor: Rc<Reactor>,
     key: usize,
     closed: Future<()>,
     accepting: RefCell<Option<super::Task<()>>>,
 }
 
+impl Listener {
+    /// Stops listening: the socket leaves the reactor and is closed.
+    fn close_socket(&self) {
+        if let Some(socket) = self.socket.borrow_mut().take() {
+            self.reactor.deregister(self.key, &socket);
+        }
+    }
+}
+
 impl Drop for Listener {
     fn drop(&mut self) {
-        self.reactor.deregister(self.key, &self.socket);
+        self.close_socket();
     }
 }
 
@@ -560,8 +619,10 @@ where
     let event_loop = get_running_loop()?;
     let reactor = event_loop.reactor()?;
     let key = reactor.register(&socket)?;
+    let port = socket.local_addr().map_or(0, |a| a.port());
     let listener = Rc::new(Listener {
-        socket,
+        socket: RefCell::new(Some(socket)),
+        port,
         reactor,
         key,
         closed: event_loop.create_future(),
@@ -572,7 +633,11 @@ where
         // Seconds to wait before accepting again after a failure (0: none failed).
         let mut backoff: f64 = 0.0;
         loop {
-            match accepting.socket.accept() {
+            let accepted = match accepting.socket.borrow().as_ref() {
+                Some(socket) => socket.accept(),
+                None => return Ok(()), // closed
+            };
+            match accepted {
                 Ok((stream, _)) => {
                     backoff = 0.0;
                     let connection = match Connection::new(stream) {
@@ -626,17 +691,17 @@ where
 impl Server {
     /// The port it listens on (`server.sockets[0].getsockname()[1]`).
     pub fn port(&self) -> u16 {
-        self.listener.socket.local_addr().map_or(0, |a| a.port())
+        self.listener.port
     }
 
-    /// `server.close()`: stops accepting; connections already accepted go on.
+    /// `server.close()`: stops accepting and closes the listening socket, so a client
+    /// connecting afterwards gets `ConnectionRefusedError`; connections already accepted
+    /// go on.
     pub fn close(&self) {
         if let Some(task) = self.listener.accepting.borrow_mut().take() {
             task.cancel();
         }
-        self.listener
-            .reactor
-            .deregister(self.listener.key, &self.listener.socket);
+        self.listener.close_socket();
         let _ = self.listener.closed.set_result(());
     }
 

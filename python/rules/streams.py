@@ -1,0 +1,47 @@
+# asyncio's streams as CPython 3.11 behaves, each next to a pycoro test in
+# tests/io_streams.rs (same names). tests/cpython.rs runs this file: every assert is
+# checked.
+import asyncio
+
+
+async def a_closed_server_refuses_new_connections_with_the_errno():
+    async def ignore(reader, writer):
+        writer.close()
+
+    server = await asyncio.start_server(ignore, '127.0.0.1', 0)
+    port = server.sockets[0].getsockname()[1]
+    server.close()
+    await server.wait_closed()
+    try:
+        await asyncio.open_connection('127.0.0.1', port)
+    except ConnectionRefusedError as e:
+        assert e.errno == 111, e.errno
+        assert e.strerror == f"Connect call failed ('127.0.0.1', {port})", e.strerror
+        assert str(e) == f"[Errno 111] Connect call failed ('127.0.0.1', {port})", str(e)
+    else:
+        raise AssertionError('no ConnectionRefusedError')
+
+
+async def readline_of_a_line_over_the_limit_is_value_error():
+    async def send_long(reader, writer):
+        writer.write(b'x' * 200_000)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(send_long, '127.0.0.1', 0)
+    port = server.sockets[0].getsockname()[1]
+    reader, writer = await asyncio.open_connection('127.0.0.1', port)
+    try:
+        await reader.readline()
+    except ValueError as e:
+        assert type(e) is ValueError, type(e)  # not the LimitOverrunError of readuntil
+        assert str(e) == 'Separator is not found, and chunk exceed the limit', str(e)
+    else:
+        raise AssertionError('no ValueError')
+    writer.close()
+    server.close()
+    await server.wait_closed()
+
+
+asyncio.run(a_closed_server_refuses_new_connections_with_the_errno())
+asyncio.run(readline_of_a_line_over_the_limit_is_value_error())
