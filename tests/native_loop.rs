@@ -1579,3 +1579,24 @@ fn a_task_that_cancels_itself_raises_at_its_next_step_after_the_tasks_ready() ->
         Ok(())
     })
 }
+
+#[test]
+// python/rules/tasks.py has its twin.
+fn a_concurrent_future_gives_its_result_or_exception_at_every_call() -> PyResult<()> {
+    use pycoro::native::{LoopThread, run_coroutine_threadsafe};
+    // loop = new_event_loop(); threading.Thread(target=loop.run_forever).start()
+    let loop_thread = LoopThread::start(Clock::real());
+    let good = run_coroutine_threadsafe(|| async { Ok(1) }, &loop_thread);
+    let bad = run_coroutine_threadsafe(
+        || async { Err::<i32, _>(ValueError::new("bad").into()) },
+        &loop_thread,
+    );
+    // future.result(), twice; future.exception()
+    assert_eq!((good.result()?, good.result()?), (1, 1));
+    assert!(good.exception()?.is_none() && good.done());
+    assert_eq!(bad.result().unwrap_err().to_string(), "bad");
+    assert_eq!(bad.result().unwrap_err().to_string(), "bad");
+    assert!(bad.exception()?.is_some_and(|e| e.is::<ValueError>()));
+    loop_thread.stop();
+    loop_thread.join()
+}

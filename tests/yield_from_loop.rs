@@ -541,3 +541,42 @@ fn call_soon_threadsafe_from_another_thread_wakes_a_waiting_loop() -> PyResult<(
     assert!(ran.load(Ordering::SeqCst));
     Ok(())
 }
+
+// python/rules/timers.py has its twin.
+#[test]
+fn run_until_complete_on_a_running_loop_is_refused_before_the_coroutine_is_scheduled()
+-> PyResult<()> {
+    let log = Log::default();
+    let (ran, refused) = (log.clone(), log.clone());
+    // @types.coroutine
+    // def inner(): log.append('inner ran'); return 1; yield
+    let inner = move || -> Coroutine<i32> {
+        let ran = ran.clone();
+        coroutine(
+            #[coroutine]
+            move |_| {
+                ran.push("inner ran");
+                Ok(1)
+            },
+        )
+    };
+    run_with_clock(
+        coroutine(
+            #[coroutine]
+            move |_| {
+                let lp = get_running_loop()?;
+                if let Err(e) = lp.run_until_complete(inner()) {
+                    refused.push(format_exception_only(&e));
+                }
+                yield_from!(sleep(0.1))?;
+                Ok(())
+            },
+        ),
+        Clock::new_virtual(),
+    )?;
+    assert_eq!(
+        log.take(),
+        ["RuntimeError: This event loop is already running"]
+    );
+    Ok(())
+}

@@ -137,9 +137,39 @@ async def only_its_coroutine_sets_a_tasks_result():
     assert await task == 2
 
 
+def a_concurrent_future_gives_its_result_or_exception_at_every_call():
+    import threading
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever)
+    thread.start()
+
+    async def one():
+        return 1
+
+    async def bad():
+        raise ValueError('bad')
+
+    good = asyncio.run_coroutine_threadsafe(one(), loop)
+    failing = asyncio.run_coroutine_threadsafe(bad(), loop)
+    assert (good.result(), good.result()) == (1, 1)
+    assert good.exception() is None and good.done()
+    for _ in range(2):
+        try:
+            failing.result()
+        except ValueError as e:
+            assert str(e) == 'bad'
+        else:
+            raise AssertionError('no ValueError')
+    assert isinstance(failing.exception(), ValueError)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join()
+    loop.close()
+
+
 a_task_still_pending_when_the_loop_closes_is_reported_when_it_goes()
 asyncio.run(only_its_coroutine_sets_a_tasks_result())
 a_task_that_ran_to_its_end_or_was_cancelled_is_not_reported_at_close()
 a_pending_task_nobody_references_is_collected_while_the_loop_runs()
 a_task_exception_nobody_retrieves_is_reported_by_the_loops_exception_handler()
 a_task_that_fails_while_asyncio_run_cancels_it_is_reported_at_shutdown()
+a_concurrent_future_gives_its_result_or_exception_at_every_call()

@@ -62,6 +62,34 @@ def a_future_left_pending_by_run_until_complete_does_not_stop_a_later_run():
 # ANCHOR_END: orphan
 
 
+def run_until_complete_on_a_running_loop_is_refused_before_the_coroutine_is_scheduled():
+    import types
+    import warnings
+    log = []
+
+    @types.coroutine
+    def inner():
+        log.append('inner ran')
+        return 1
+        yield
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        coro = inner()
+        try:
+            loop.run_until_complete(coro)
+        except RuntimeError as e:
+            log.append(f'RuntimeError: {e}')
+        coro.close()  # never scheduled, never run
+        await asyncio.sleep(0.1)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        asyncio.run(main())
+    assert log == ['RuntimeError: This event loop is already running'], log
+
+
 timers_at_an_equal_deadline_run_in_the_heaps_order_not_the_scheduling_order()
 asyncio.run(a_sleeping_task_resumes_one_pass_after_its_timer_fires())
 a_future_left_pending_by_run_until_complete_does_not_stop_a_later_run()
+run_until_complete_on_a_running_loop_is_refused_before_the_coroutine_is_scheduled()

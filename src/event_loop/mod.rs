@@ -727,6 +727,24 @@ impl EventLoop {
         self.0.exception_handler.replace(handler);
     }
 
+    /// `loop.get_exception_handler()`: the handler set, `None` for the default one.
+    ///
+    /// ```
+    /// use pycoro::clock::Clock;
+    /// use pycoro::event_loop::EventLoop;
+    /// use std::rc::Rc;
+    ///
+    /// let lp = EventLoop::new(Clock::new_virtual());
+    /// assert!(lp.get_exception_handler().is_none());
+    /// lp.set_exception_handler(Some(Rc::new(|_, _| {})));
+    /// assert!(lp.get_exception_handler().is_some());
+    /// lp.set_exception_handler(None);
+    /// assert!(lp.get_exception_handler().is_none());
+    /// ```
+    pub fn get_exception_handler(&self) -> Option<ExceptionHandler> {
+        self.0.exception_handler.borrow().clone()
+    }
+
     /// `loop.call_exception_handler(context)`: the handler set, or the default one.
     pub fn call_exception_handler(&self, context: ExceptionContext) {
         let handler = self.0.exception_handler.borrow().clone();
@@ -934,15 +952,7 @@ impl EventLoop {
     /// `loop.run_forever()`: runs passes until `stop()`.
     pub fn run_forever(&self) -> PyResult<()> {
         self.check_closed()?;
-        if self.is_running() {
-            return Err(RuntimeError::new("This event loop is already running").into());
-        }
-        if get_running_loop().is_ok() {
-            return Err(RuntimeError::new(
-                "Cannot run the event loop while another loop is running",
-            )
-            .into());
-        }
+        self.check_running()?;
         self.0.running.set(true);
         self.0.clock.loop_started();
         RUNNING.with(|running| running.replace(Some(self.clone())));
@@ -963,6 +973,20 @@ impl EventLoop {
         result
     }
 
+    /// asyncio's `_check_running`: neither this loop nor another runs in this thread.
+    fn check_running(&self) -> PyResult<()> {
+        if self.is_running() {
+            return Err(RuntimeError::new("This event loop is already running").into());
+        }
+        if get_running_loop().is_ok() {
+            return Err(RuntimeError::new(
+                "Cannot run the event loop while another loop is running",
+            )
+            .into());
+        }
+        Ok(())
+    }
+
     /// `loop.run_until_complete(future)`: runs the loop until `future` (a coroutine, a
     /// task or a future) is done, and returns its result.
     pub fn run_until_complete<T: Clone + 'static>(
@@ -970,6 +994,8 @@ impl EventLoop {
         future: impl EnsureFuture<T>,
     ) -> PyResult<T> {
         self.check_closed()?;
+        // Checked before the coroutine becomes a task: refused, it never runs.
+        self.check_running()?;
         let future = future.ensure_future(self)?;
         let event_loop = self.clone();
         // Python's `finally: future.remove_done_callback(_run_until_complete_cb)`: a future

@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 
 use crate::clock::Clock;
 use crate::event_loop::{EventLoop, ThreadsafeHandle, get_running_loop, set_event_loop};
-use crate::exceptions::{PyResult, RuntimeError};
+use crate::exceptions::{Exception, PyResult, RuntimeError, clone_exception};
 
 use super::create_task;
 
@@ -129,25 +129,38 @@ pub struct ConcurrentFuture<T> {
     loop_finished: Arc<AtomicBool>,
 }
 
-impl<T> ConcurrentFuture<T> {
-    /// `future.result()`: blocks this thread until the coroutine is done.
+impl<T: Clone> ConcurrentFuture<T> {
+    /// `future.result()`: blocks this thread until the coroutine is done, and gives its
+    /// result, or raises its exception; again at every call, as Python's does.
     pub fn result(&self) -> PyResult<T> {
-        let ready = || {
-            self.loop_finished.load(Ordering::SeqCst)
-                || self
-                    .slot
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .is_some()
-        };
-        self.clock.block_until(ready);
-        self.slot
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-            .unwrap_or_else(|| {
-                Err(RuntimeError::new("the loop stopped before the coroutine finished").into())
-            })
+        self.outcome(|outcome| match outcome {
+            Ok(value) => Ok(value.clone()),
+            Err(e) => Err(clone_exception(e)),
+        })
+    }
+
+    /// `future.exception()`: blocks this thread until the coroutine is done, and gives
+    /// the exception it raised, `None` if it returned.
+    pub fn exception(&self) -> PyResult<Option<Exception>> {
+        self.outcome(|outcome| Ok(outcome.as_ref().err().map(clone_exception)))
+    }
+
+    /// `future.done()`: the coroutine has finished (or its loop has stopped first).
+    pub fn done(&self) -> bool {
+        self.loop_finished.load(Ordering::SeqCst) || self.lock().is_some()
+    }
+
+    /// Blocks until done, then reads the outcome.
+    fn outcome<R>(&self, read: impl FnOnce(&PyResult<T>) -> PyResult<R>) -> PyResult<R> {
+        self.clock.block_until(|| self.done());
+        match &*self.lock() {
+            Some(outcome) => read(outcome),
+            None => Err(RuntimeError::new("the loop stopped before the coroutine finished").into()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<PyResult<T>>> {
+        self.slot.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
