@@ -420,6 +420,12 @@ impl Clock {
     /// other thread does and the loop is idle, and gives its turn up while it waits in
     /// [`Clock::block_until`] or sleeps. Its trace is then deterministic. The guard
     /// leaves the turns. On the real clock this does nothing.
+    ///
+    /// Such a thread must wait through the clock: blocked anywhere else (on a channel's
+    /// `recv`, a `Mutex`, a `Condvar`: Python's `threading.Event().wait()`), it keeps
+    /// its turn, and the loop, whose turn never comes, cannot run what it waits for.
+    /// `clock.block_until(|| flag.load(Ordering::SeqCst))`, with the flag set from the
+    /// loop's thread (and [`Clock::notify`] after), is the same wait in its turn.
     pub fn enter_thread(&self) -> ThreadTurn {
         if self.inner.started.is_some() {
             return ThreadTurn(None);

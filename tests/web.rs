@@ -898,3 +898,48 @@ fn a_head_that_takes_too_long_is_408_and_a_silent_connection_is_closed() -> PyRe
     assert!(silent_rest.is_empty());
     Ok(())
 }
+
+// Twins of python/rules/aiohttp_limits.py's last checks, which aiohttp answers so.
+#[test]
+fn a_handler_that_raises_is_500_and_reported_and_any_status_has_its_reason() -> PyResult<()> {
+    use pycoro::event_loop::get_running_loop;
+    use pycoro::exceptions::ValueError;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    async fn fails(_request: Request) -> PyResult<Response> {
+        Err(ValueError::new("bad").into())
+    }
+    async fn created(_request: Request) -> PyResult<Response> {
+        Ok(Response::text("made").status(201))
+    }
+    let reports = Rc::new(RefCell::new(Vec::new()));
+    let seen = reports.clone();
+    let answers = run(async move {
+        get_running_loop()?.set_exception_handler(Some(Rc::new(move |_, context| {
+            let e = context.exception.as_ref().map(ToString::to_string);
+            seen.borrow_mut().push((context.message.clone(), e));
+        })));
+        let mut app = Application::new();
+        app.add_routes([get("/fails", fails), get("/created", created)]);
+        let server = serve(app, "127.0.0.1", 0).await?;
+        let failed = fetch(server.port(), get_request("/fails")).await?;
+        let made = fetch(server.port(), get_request("/created")).await?;
+        server.shutdown().await?;
+        Ok((failed, made))
+    })?;
+    let ((status, _, body), (made_status, _, made_body)) = answers;
+    assert_eq!(status, "HTTP/1.1 500 Internal Server Error");
+    assert_eq!(
+        body,
+        "500 Internal Server Error\n\nServer got itself in trouble"
+    );
+    assert_eq!(
+        (made_status.as_str(), made_body.as_str()),
+        ("HTTP/1.1 201 Created", "made")
+    );
+    assert_eq!(
+        *reports.borrow(),
+        [("Error handling request".to_owned(), Some("bad".to_owned()))]
+    );
+    Ok(())
+}

@@ -1,5 +1,6 @@
-# What aiohttp answers to an oversized request, which the chapter "IO multiplexing" sets
-# beside pycoro::web's own limits (tests/web.rs). tests/cpython.rs runs this file where
+# What aiohttp answers to an oversized request, to a handler that raises and with a status
+# of the handler's, which the chapter "IO multiplexing" sets beside pycoro::web's
+# (tests/web.rs). tests/cpython.rs runs this file where
 # aiohttp is installed (pip install aiohttp): every assert is checked.
 import asyncio
 import logging
@@ -27,6 +28,14 @@ async def ignores(request):
     return web.Response(text="ignored")
 
 
+async def fails(request):
+    raise ValueError("bad")
+
+
+async def created(request):
+    return web.Response(text="made", status=201)
+
+
 async def answer(port, request):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(request)
@@ -47,7 +56,8 @@ def post(path, body):
 
 async def main():
     app = web.Application()
-    app.add_routes([web.get("/", index), web.post("/reads", reads), web.post("/ignores", ignores)])
+    app.add_routes([web.get("/", index), web.post("/reads", reads), web.post("/ignores", ignores),
+                    web.get("/fails", fails), web.get("/created", created)])
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -68,6 +78,16 @@ async def main():
     big = b"a" * (2 * 1024 * 1024)
     assert (await answer(port, post(b"/reads", big)))[0] == "413 Request Entity Too Large"
     assert (await answer(port, post(b"/ignores", big)))[0] == "200 OK"
+
+    # A handler that raises: 500, with aiohttp's words (and the error logged).
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL + 1)
+    fails_request = b"GET /fails HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    status, body = await answer(port, fails_request)
+    assert (status, body) == ("500 Internal Server Error",
+                              "500 Internal Server Error\n\nServer got itself in trouble"), body
+    # Any status is sent with its reason phrase (Python's http.HTTPStatus).
+    created_request = b"GET /created HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    assert (await answer(port, created_request)) == ("201 Created", "made")
 
     await runner.cleanup()
 
