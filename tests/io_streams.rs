@@ -348,3 +348,42 @@ fn readline_of_a_line_over_the_limit_is_value_error() -> PyResult<()> {
         server.wait_closed().await
     })
 }
+
+#[test]
+fn a_read_given_to_wait_for_times_out_and_loses_nothing() -> PyResult<()> {
+    use pycoro::exceptions::TimeoutError;
+    use pycoro::native::{Event, wait_for};
+    // On the virtual clock: the 0.1 s pass without a wall-clock wait, and the line is
+    // sent only once the first read has timed out.
+    run_with_clock(
+        async {
+            let go = Event::new();
+            let server_go = go.clone();
+            let server = start_server(
+                move |_: StreamReader, writer: StreamWriter| {
+                    let go = server_go.clone();
+                    async move {
+                        go.wait().await?;
+                        writer.write(b"late line\n");
+                        writer.drain().await?;
+                        writer.close();
+                        Ok(())
+                    }
+                },
+                "127.0.0.1",
+                0,
+            )
+            .await?;
+            let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
+            let timed_out = wait_for(reader.readline(), 0.1).await.unwrap_err();
+            assert!(timed_out.is::<TimeoutError>(), "{timed_out:?}");
+            go.set();
+            assert_eq!(wait_for(reader.readline(), 5.0).await?, b"late line\n");
+            writer.close();
+            wait_for(writer.wait_closed(), 5.0).await?;
+            server.close();
+            wait_for(server.wait_closed(), 5.0).await
+        },
+        Clock::new_virtual(),
+    )
+}

@@ -43,5 +43,32 @@ async def readline_of_a_line_over_the_limit_is_value_error():
     await server.wait_closed()
 
 
+async def a_read_given_to_wait_for_times_out_and_loses_nothing():
+    go = asyncio.Event()
+
+    async def late(reader, writer):
+        await go.wait()
+        writer.write(b'late line\n')
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(late, '127.0.0.1', 0)
+    port = server.sockets[0].getsockname()[1]
+    reader, writer = await asyncio.open_connection('127.0.0.1', port)
+    try:
+        await asyncio.wait_for(reader.readline(), 0.1)
+    except TimeoutError:
+        pass
+    else:
+        raise AssertionError('no TimeoutError')
+    go.set()
+    assert await asyncio.wait_for(reader.readline(), 5) == b'late line\n'
+    writer.close()
+    await asyncio.wait_for(writer.wait_closed(), 5)
+    server.close()
+    await asyncio.wait_for(server.wait_closed(), 5)
+
+
 asyncio.run(a_closed_server_refuses_new_connections_with_the_errno())
 asyncio.run(readline_of_a_line_over_the_limit_is_value_error())
+asyncio.run(a_read_given_to_wait_for_times_out_and_loses_nothing())

@@ -247,7 +247,9 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     None
 }
 
-/// `asyncio.StreamReader`: reads from a connection.
+/// `asyncio.StreamReader`: reads from a connection. The futures of its reads hold the
+/// connection, so `wait_for(reader.readline(), 1.0)` and `create_task` take them, as
+/// they take Python's coroutines.
 pub struct StreamReader(Rc<Connection>);
 
 /// How a look for a separator ended.
@@ -264,7 +266,8 @@ enum Until {
     },
 }
 
-/// `asyncio.StreamWriter`: writes to a connection.
+/// `asyncio.StreamWriter`: writes to a connection. The futures of `drain` and
+/// `wait_closed` hold the connection, as the reader's do.
 pub struct StreamWriter(Rc<Connection>);
 
 impl StreamReader {
@@ -272,7 +275,13 @@ impl StreamReader {
     /// the stream (empty once it has ended). A line longer than the limit (64 KiB) is
     /// `ValueError`, and what was read of it is dropped, as asyncio's `readline` does
     /// with the `LimitOverrunError` of its `readuntil`.
-    pub async fn readline(&self) -> PyResult<Vec<u8>> {
+    pub fn readline(&self) -> impl StdFuture<Output = PyResult<Vec<u8>>> + 'static {
+        let reader = self.share();
+        async move { reader.readline_here().await }
+    }
+
+    /// `readline`, borrowing the reader: what the crate's own servers call.
+    pub(crate) async fn readline_here(&self) -> PyResult<Vec<u8>> {
         match self.read_until(b"\n").await? {
             Until::Found(line) | Until::Ended(line) => Ok(line),
             Until::Overrun { message, consumed } => {
@@ -293,7 +302,17 @@ impl StreamReader {
     /// `await reader.readuntil(separator)`: data up to and including `separator`.
     /// `IncompleteReadError` if the stream ends first, `LimitOverrunError` if the data
     /// before the separator is longer than the limit (64 KiB), read or not.
-    pub async fn readuntil(&self, separator: &[u8]) -> PyResult<Vec<u8>> {
+    pub fn readuntil(
+        &self,
+        separator: &[u8],
+    ) -> impl StdFuture<Output = PyResult<Vec<u8>>> + 'static {
+        let separator = separator.to_vec();
+        let reader = self.share();
+        async move { reader.readuntil_here(&separator).await }
+    }
+
+    /// `readuntil`, borrowing the reader: what the crate's own servers call.
+    pub(crate) async fn readuntil_here(&self, separator: &[u8]) -> PyResult<Vec<u8>> {
         match self.read_until(separator).await? {
             Until::Found(chunk) => Ok(chunk),
             Until::Ended(partial) => Err(IncompleteReadError {
@@ -348,7 +367,13 @@ impl StreamReader {
 
     /// `await reader.read(n)`: up to `n` bytes, waiting for at least one (empty at the
     /// end of the stream); `None` reads everything up to the end (Python's `read(-1)`).
-    pub async fn read(&self, n: Option<usize>) -> PyResult<Vec<u8>> {
+    pub fn read(&self, n: Option<usize>) -> impl StdFuture<Output = PyResult<Vec<u8>>> + 'static {
+        let reader = self.share();
+        async move { reader.read_here(n).await }
+    }
+
+    /// `read`, borrowing the reader: what the crate's own servers call.
+    pub(crate) async fn read_here(&self, n: Option<usize>) -> PyResult<Vec<u8>> {
         match n {
             Some(0) => Ok(Vec::new()),
             Some(n) => {
@@ -366,7 +391,13 @@ impl StreamReader {
 
     /// `await reader.readexactly(n)`: exactly `n` bytes, or `IncompleteReadError` with
     /// what there was.
-    pub async fn readexactly(&self, n: usize) -> PyResult<Vec<u8>> {
+    pub fn readexactly(&self, n: usize) -> impl StdFuture<Output = PyResult<Vec<u8>>> + 'static {
+        let reader = self.share();
+        async move { reader.readexactly_here(n).await }
+    }
+
+    /// `readexactly`, borrowing the reader: what the crate's own servers call.
+    pub(crate) async fn readexactly_here(&self, n: usize) -> PyResult<Vec<u8>> {
         while self.0.incoming.borrow().len() < n {
             if !self.0.fill().await? {
                 let partial = self.0.take(usize::MAX);
@@ -436,7 +467,13 @@ impl StreamWriter {
 
     /// `await writer.drain()`: waits while the buffer is above the high-water mark, and
     /// raises what writing ran into (`ConnectionResetError`, `BrokenPipeError`).
-    pub async fn drain(&self) -> PyResult<()> {
+    pub fn drain(&self) -> impl StdFuture<Output = PyResult<()>> + 'static {
+        let writer = StreamWriter(self.0.clone());
+        async move { writer.drain_here().await }
+    }
+
+    /// `drain`, borrowing the writer: what the crate's own servers call.
+    pub(crate) async fn drain_here(&self) -> PyResult<()> {
         if self.0.outgoing.borrow().len() > HIGH_WATER && self.0.write_error.borrow().is_none() {
             let waiter = self.0.event_loop.create_future();
             self.0.drain_waiters.borrow_mut().push(waiter.clone());
@@ -496,7 +533,13 @@ impl StreamWriter {
     }
 
     /// `await writer.wait_closed()`: until the connection is closed.
-    pub async fn wait_closed(&self) -> PyResult<()> {
+    pub fn wait_closed(&self) -> impl StdFuture<Output = PyResult<()>> + 'static {
+        let writer = StreamWriter(self.0.clone());
+        async move { writer.wait_closed_here().await }
+    }
+
+    /// `wait_closed`, borrowing the writer: what the crate's own servers call.
+    pub(crate) async fn wait_closed_here(&self) -> PyResult<()> {
         self.0.closed.clone().await
     }
 
@@ -706,7 +749,7 @@ impl Server {
     }
 
     /// `await server.wait_closed()`.
-    pub async fn wait_closed(&self) -> PyResult<()> {
-        self.listener.closed.clone().await
+    pub fn wait_closed(&self) -> impl StdFuture<Output = PyResult<()>> + 'static {
+        self.listener.closed.clone().into_future()
     }
 }

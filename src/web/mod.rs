@@ -626,7 +626,7 @@ async fn read_length(
     keep: bool,
 ) -> PyResult<Result<Vec<u8>, u16>> {
     if keep {
-        return match reader.readexactly(length).await {
+        return match reader.readexactly_here(length).await {
             Ok(body) => Ok(Ok(body)),
             Err(e) if e.is::<IncompleteReadError>() => Ok(Err(400)),
             Err(e) => Err(e),
@@ -657,7 +657,7 @@ async fn skip(reader: &StreamReader, mut n: usize) -> PyResult<bool> {
 /// A line of chunked framing, with its CRLF; `Err` is the status to refuse with (the
 /// stream ended, or no CRLF within 64 KiB).
 async fn read_line(reader: &StreamReader) -> PyResult<Result<Vec<u8>, u16>> {
-    match reader.readuntil(b"\r\n").await {
+    match reader.readuntil_here(b"\r\n").await {
         Ok(line) => Ok(Ok(line)),
         Err(e) if e.is::<IncompleteReadError>() => Ok(Err(400)),
         Err(e) if e.is::<crate::exceptions::LimitOverrunError>() => Ok(Err(400)),
@@ -698,7 +698,7 @@ async fn read_chunked(reader: &StreamReader, keep: bool) -> PyResult<Result<Vec<
         if !keep && !skip(reader, size).await? {
             return Ok(Err(400));
         }
-        let chunk = match reader.readexactly(data + 2).await {
+        let chunk = match reader.readexactly_here(data + 2).await {
             Ok(chunk) => chunk,
             Err(e) if e.is::<IncompleteReadError>() => return Ok(Err(400)),
             Err(e) => return Err(e),
@@ -954,7 +954,7 @@ async fn send_answer(
     if writer.buffered() > crate::native::streams::HIGH_WATER {
         connection.wait_for_client(event_loop, Wait::Write, timeout);
     }
-    let drained = writer.drain().await;
+    let drained = writer.drain_here().await;
     connection.deadline.set(None);
     drained.is_ok()
 }
@@ -1054,7 +1054,7 @@ async fn serve_connection(
     } else {
         writer.close();
     }
-    let _ = writer.wait_closed().await;
+    let _ = writer.wait_closed_here().await;
     Ok(())
 }
 
