@@ -724,3 +724,8 @@ fn the_context_manager_rules_the_book_shows_hold_on_cpython() {
 fn the_stream_rules_hold_on_cpython() {
     rules_hold_on_cpython("streams.py");
 }
+
+#[test]
+fn the_exception_rules_hold_on_cpython() {
+    rules_hold_on_cpython("exceptions.py");
+}

@@ -604,6 +604,9 @@ fn derive(group: &Raised, exceptions: Vec<Raised>) -> Option<Raised> {
             target.set_context(data.context().map(copy));
         }
         target.set_suppress_context(data.suppress_context());
+        for note in data.notes() {
+            target.add_note(note.clone());
+        }
     }
     Some(derived)
 }

@@ -283,6 +283,8 @@ pub struct ExceptionData {
     /// chaining would have filled in (see `with`).
     context_cleared: bool,
     suppress_context: bool,
+    /// `e.__notes__`: what `add_note` added, printed under the exception's line.
+    notes: Vec<String>,
     id: u64,
 }
 
@@ -295,6 +297,7 @@ impl ExceptionData {
             context: None,
             context_cleared: false,
             suppress_context: false,
+            notes: Vec::new(),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         }
     }
@@ -308,6 +311,7 @@ impl ExceptionData {
             context: None,
             context_cleared: false,
             suppress_context: false,
+            notes: Vec::new(),
             id: 0,
         }
     }
@@ -331,6 +335,15 @@ impl ExceptionData {
     /// cause (or, after `from None`, nothing) instead of the context.
     pub fn suppress_context(&self) -> bool {
         self.suppress_context
+    }
+
+    /// `e.__notes__`: the notes added to it, in order.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    pub(super) fn add_note(&mut self, note: String) {
+        self.notes.push(note);
     }
 
     /// The exception's identity (Python's `id(e)`); 0 for one that has none.
@@ -376,6 +389,7 @@ impl Clone for ExceptionData {
             context: self.context.as_ref().map(copy),
             context_cleared: self.context_cleared,
             suppress_context: self.suppress_context,
+            notes: self.notes.clone(),
             id: self.id,
         }
     }

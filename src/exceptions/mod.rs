@@ -68,8 +68,8 @@ pub use class::{
 #[doc(hidden)]
 pub use class::{Downcaster, downcaster};
 pub use raise::{
-    ExceptionExt, IntoCause, Raise, args, cause, class_of, clone_exception, context,
-    exception_name, exception_repr, matches, raise, raised_while_handling, same_exception,
+    ExceptionExt, IntoCause, Raise, add_note, args, cause, class_of, clone_exception, context,
+    exception_name, exception_repr, matches, notes, raise, raised_while_handling, same_exception,
     set_context, suppress_context,
 };
 pub use report::{
@@ -261,6 +261,40 @@ mod tests {
         assert_eq!(
             format_exception(&e),
             "Traceback (most recent call last):\nValueError: v\n"
+        );
+    }
+
+    // python/rules/exceptions.py has its twin.
+    #[test]
+    fn a_note_is_printed_under_the_exception_line_and_travels_with_a_group_split() {
+        // except OSError as e: e.add_note('while saving report.txt'); raise
+        let mut e = raised(OSError::new("disk full"));
+        add_note(&mut e, "while saving report.txt");
+        assert_eq!(notes(&e), ["while saving report.txt"]);
+        assert_eq!(
+            format_exception_only(&e),
+            "OSError: disk full\nwhile saving report.txt"
+        );
+        let mut group = raised(
+            ExceptionGroup::new(
+                "many",
+                vec![raised(ValueError::new("v")), raised(KeyError::new("k"))],
+            )
+            .unwrap(),
+        );
+        add_note(&mut group, "in the batch");
+        let (values, rest) = split(&group, |e| e.is::<ValueError>());
+        let (values, rest) = (values.unwrap(), rest.unwrap());
+        assert_eq!(
+            (notes(&values), notes(&rest)),
+            (
+                &["in the batch".to_owned()][..],
+                &["in the batch".to_owned()][..]
+            )
+        );
+        assert_eq!(
+            format_exception_only(&values),
+            "ExceptionGroup: many (1 sub-exception)\nin the batch"
         );
     }
 

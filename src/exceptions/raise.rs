@@ -334,6 +334,35 @@ pub(crate) fn context_cleared(e: &Exception) -> bool {
     object(e).is_some_and(|o| o.data().context_cleared())
 }
 
+/// `e.add_note(note)` (Python 3.11): a line printed under the exception's own in its
+/// report, to say what was being done when it was raised.
+///
+/// ```
+/// use pycoro::exceptions::{Exception, OSError, add_note, format_exception_only, notes};
+///
+/// // except OSError as e:
+/// //     e.add_note('while saving report.txt')
+/// //     raise
+/// let mut e: Exception = OSError::new("disk full").into();
+/// add_note(&mut e, "while saving report.txt");
+/// assert_eq!(notes(&e), ["while saving report.txt"]);
+/// assert_eq!(format_exception_only(&e), "OSError: disk full\nwhile saving report.txt");
+/// ```
+pub fn add_note(e: &mut Exception, note: impl Into<String>) {
+    if object(e).is_none() {
+        let foreign = std::mem::replace(e, Exception::msg(""));
+        *e = pycoro_exception(foreign);
+    }
+    if let Some(data) = object_mut(e).and_then(|o| o.data_mut()) {
+        data.add_note(note.into());
+    }
+}
+
+/// `e.__notes__`: the notes [`add_note`] added, none if it added none.
+pub fn notes(e: &Exception) -> &[String] {
+    object(e).map_or(&[], |o| o.data().notes())
+}
+
 /// `e.__context__`, to re-link further down the chain with [`set_context`].
 pub(crate) fn context_mut(e: &mut Exception) -> Option<&mut Exception> {
     object_mut(e)?.data_mut()?.context_mut()

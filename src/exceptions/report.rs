@@ -11,7 +11,8 @@ use super::raise::{cause, class_of, context, suppress_context};
 
 /// The last line of a Python traceback: `ValueError: spam`, or just `GeneratorExit`
 /// when `str(e)` is empty (as `traceback.format_exception_only` does). A class outside
-/// `builtins` is named with its module: `asyncio.exceptions.CancelledError`.
+/// `builtins` is named with its module: `asyncio.exceptions.CancelledError`. The notes
+/// [`add_note`](super::add_note) added follow, a line each.
 pub fn format_exception_only(e: &Exception) -> String {
     let name = match object(e) {
         Some(object) => object.qualified_name(),
@@ -21,11 +22,17 @@ pub fn format_exception_only(e: &Exception) -> String {
         }
     };
     let message = e.to_string();
-    if message.is_empty() {
+    let mut line = if message.is_empty() {
         name
     } else {
         format!("{name}: {message}")
+    };
+    // Python 3.11's notes, each on the lines under the exception's.
+    for note in super::notes(e) {
+        line.push('\n');
+        line.push_str(note);
     }
+    line
 }
 
 const CAUSE_MESSAGE: &str =
