@@ -387,3 +387,93 @@ fn a_read_given_to_wait_for_times_out_and_loses_nothing() -> PyResult<()> {
         Clock::new_virtual(),
     )
 }
+
+/// `python/streams/echo_passes.py` in pycoro: an echo conversation, each line stamped
+/// with the loop's pass (a callback that schedules itself counts them).
+fn echo_passes(out: pycoro::trace::Out) -> PyResult<()> {
+    use pycoro::event_loop::{EventLoop, get_running_loop};
+    use pycoro::native::{run, sleep};
+    use pycoro::pyprint;
+    use pycoro::value::Value;
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let n = Rc::new(Cell::new(0));
+    fn tick(lp: EventLoop, n: Rc<Cell<u32>>) {
+        n.set(n.get() + 1);
+        let again = lp.clone();
+        let _ = lp.call_soon(move || tick(again, n));
+    }
+    let b = |bytes: &[u8]| Value::bytes(bytes.to_vec()).repr();
+    run(async move {
+        let lp = get_running_loop()?;
+        let (ticking, counter) = (lp.clone(), n.clone());
+        lp.call_soon(move || tick(ticking, counter))?;
+        sleep(0.0).await?;
+        let (server_out, server_n) = (out.clone(), n.clone());
+        let handle = move |reader: StreamReader, writer: StreamWriter| {
+            let (out, n) = (server_out.clone(), server_n.clone());
+            async move {
+                pyprint!(out, "server starts at {}", n.get());
+                loop {
+                    let line = reader.readline().await?;
+                    if line.is_empty() {
+                        break;
+                    }
+                    pyprint!(out, "server got {} at {}", b(&line), n.get());
+                    writer.write(&line.to_ascii_uppercase());
+                    writer.drain().await?;
+                    pyprint!(out, "server drained at {}", n.get());
+                }
+                pyprint!(out, "server sees EOF at {}", n.get());
+                writer.close();
+                writer.wait_closed().await?;
+                pyprint!(out, "server closed at {}", n.get());
+                Ok(())
+            }
+        };
+        let server = start_server(handle, "127.0.0.1", 0).await?;
+        pyprint!(out, "server started at {}", n.get());
+        let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
+        pyprint!(out, "client connected at {}", n.get());
+        for word in [b"a\n".as_slice(), b"bb\n"] {
+            writer.write(word);
+            writer.drain().await?;
+            pyprint!(out, "client sent {} at {}", b(word), n.get());
+            let got = reader.readline().await?;
+            pyprint!(out, "client got {} at {}", b(&got), n.get());
+        }
+        writer.write_eof();
+        pyprint!(out, "client eof at {}", n.get());
+        let rest = reader.read(None).await?;
+        pyprint!(out, "client reads {} at {}", b(&rest), n.get());
+        writer.close();
+        writer.wait_closed().await?;
+        pyprint!(out, "client closed at {}", n.get());
+        server.close();
+        server.wait_closed().await?;
+        pyprint!(out, "server closed by main at {}", n.get());
+        Ok(())
+    })
+}
+
+#[test]
+fn both_ends_of_a_connection_take_asyncios_passes() -> PyResult<()> {
+    let (out, captured) = pycoro::trace::Out::capture();
+    echo_passes(out)?;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/streams/echo_passes.py");
+    match std::process::Command::new("python3").arg(script).output() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("SKIPPED: python3 is not installed, so CPython's trace cannot be compared");
+        }
+        Err(e) => panic!("python3 could not be run: {e}"),
+        Ok(python) => {
+            assert!(
+                python.status.success(),
+                "{}",
+                String::from_utf8_lossy(&python.stderr)
+            );
+            assert_eq!(captured.text(), String::from_utf8_lossy(&python.stdout));
+        }
+    }
+    Ok(())
+}

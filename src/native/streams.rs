@@ -117,7 +117,7 @@ impl Connection {
             // Unless the peer has ended the stream: that may have come in the edge that
             // brought the data, and no edge will come after it; only a read sees the end.
             if self.drained.replace(false) && !self.reactor.hung_up(self.key) {
-                self.ready(false).await?;
+                self.wait_readable().await?;
             }
             // Through the loop's read buffer, zeroed once: growing `incoming` by 64 KiB
             // of zeros for each read was a fifth of the web server's time, and a buffer
@@ -134,7 +134,7 @@ impl Connection {
                     return Ok(false);
                 }
                 Ok(_) => return Ok(true),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.ready(false).await?,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.wait_readable().await?,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(os_error(e)),
             }
@@ -142,6 +142,14 @@ impl Connection {
     }
 
     // ANCHOR_END: fill
+
+    /// Waits until the socket is readable, and then a pass more: asyncio's transport
+    /// reads in the pass that finds the socket readable, and the reader's waiter wakes its
+    /// task in the next.
+    async fn wait_readable(&self) -> PyResult<()> {
+        self.ready(false).await?;
+        super::sleep(0.0).await
+    }
 
     /// The first `n` bytes received (fewer if fewer came). The buffer itself goes to the
     /// caller, and what follows is copied to a new one: the connection keeps no more
@@ -597,6 +605,9 @@ pub async fn open_connection(host: &str, port: u16) -> PyResult<(StreamReader, S
             return Err(connect_failed(e));
         }
     }
+    // asyncio's passes: the connect's future wakes the task, then the transport is made
+    // and its waiter (`connection_made` first) is set with `call_soon`s.
+    loop_passes(if in_progress { 3 } else { 2 }).await?;
     Ok((StreamReader(connection.clone()), StreamWriter(connection)))
 }
 
@@ -696,7 +707,12 @@ where
                     };
                     let served =
                         handler(StreamReader(connection.clone()), StreamWriter(connection));
-                    drop(super::create_task(served)?);
+                    // asyncio's passes: the accepted socket's transport is made in a task,
+                    // whose `connection_made` creates the handler's.
+                    drop(super::create_task(async move {
+                        loop_passes(2).await?;
+                        served.await
+                    })?);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     accepting
@@ -728,7 +744,19 @@ where
         }
     })?;
     *listener.accepting.borrow_mut() = Some(task);
+    // asyncio's passes: `create_server` gathers the address lookup (a task, the gather's
+    // callback, the wake-up), then `start_serving` sleeps once.
+    loop_passes(4).await?;
     Ok(Server { listener })
+}
+
+/// `n` passes of the loop, as asyncio's streams take them between their awaits: a
+/// program that prints from both ends of a connection prints in CPython's order.
+async fn loop_passes(n: usize) -> PyResult<()> {
+    for _ in 0..n {
+        super::sleep(0.0).await?;
+    }
+    Ok(())
 }
 
 impl Server {
