@@ -31,7 +31,7 @@ fn accept_out_of_descriptors_is_reported_once_and_the_server_recovers() -> PyRes
         async move {
             let server = start_server(
                 |_reader: StreamReader, writer: StreamWriter| async move {
-                    writer.write(b"accepted\n");
+                    writer.write(b"accepted\n")?;
                     writer.close();
                     Ok(())
                 },

@@ -532,10 +532,10 @@ async fn slow_client(port: u16, delay: f64) -> PyResult<(String, f64)> {
     sleep(delay).await?;
     let (reader, writer) = open_connection("127.0.0.1", port).await?;
     let started = event_loop.time();
-    writer.write(b"GET /Bob HTTP/1.1\r\n");
+    writer.write(b"GET /Bob HTTP/1.1\r\n")?;
     for _ in 0..5 {
         sleep(10.0).await?;
-        writer.write(b"X-Slow: yes\r\n");
+        writer.write(b"X-Slow: yes\r\n")?;
     }
     let answer = reader.read(None).await?; // until the server closes
     let status = String::from_utf8_lossy(&answer)
@@ -554,7 +554,7 @@ async fn busy_client(port: u16, name: usize) -> PyResult<Vec<Duration>> {
     let mut latencies = Vec::with_capacity(35);
     for _ in 0..35 {
         let asked = Instant::now();
-        writer.write(request.as_bytes());
+        writer.write(request.as_bytes())?;
         let head = reader.readuntil(b"\r\n\r\n").await?;
         let body = reader.readexactly(expected.len()).await?;
         latencies.push(asked.elapsed());

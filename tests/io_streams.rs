@@ -25,7 +25,7 @@ async fn echo(reader: StreamReader, writer: StreamWriter) -> PyResult<()> {
         if line.is_empty() {
             break;
         }
-        writer.write(&line);
+        writer.write(&line)?;
         writer.drain().await?;
     }
     writer.close();
@@ -37,11 +37,11 @@ fn a_client_and_an_echo_server_in_one_loop_exchange_lines() -> PyResult<()> {
     let replies = run(async {
         let server = start_server(echo, "127.0.0.1", 0).await?;
         let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
-        writer.write(b"hello\nworld\n");
+        writer.write(b"hello\nworld\n")?;
         writer.drain().await?;
         let first = reader.readline().await?;
         let second = reader.readexactly(6).await?;
-        writer.write(b"a:b|c\n");
+        writer.write(b"a:b|c\n")?;
         let until = reader.readuntil(b"|").await?;
         let rest = reader.read(Some(100)).await?;
         writer.close();
@@ -68,7 +68,7 @@ fn the_end_of_the_stream_mid_read_is_incomplete_read_error_and_readline_returns_
     let (error, partial_line, at_eof) = run(async {
         let server = start_server(
             |_reader: StreamReader, writer: StreamWriter| async move {
-                writer.write(b"abc");
+                writer.write(b"abc")?;
                 writer.close();
                 Ok(())
             },
@@ -125,7 +125,7 @@ fn a_peer_that_resets_the_connection_is_connection_reset_error() {
     });
     let error = run(async move {
         let (reader, writer) = open_connection("127.0.0.1", port).await?;
-        writer.write(b"x");
+        writer.write(b"x")?;
         writer.drain().await?;
         reader.readline().await.map(|_| ())
     })
@@ -163,7 +163,7 @@ fn drain_waits_while_the_peer_does_not_read_and_resumes_when_it_does() -> PyResu
         let (_reader, writer) = open_connection("127.0.0.1", server.port()).await?;
         let chunk = vec![7u8; 1024 * 1024];
         for _ in 0..16 {
-            writer.write(&chunk); // far more than the kernel's socket buffers hold
+            writer.write(&chunk)?; // far more than the kernel's socket buffers hold
         }
         let buffered_before = writer.buffered();
         let draining = create_task(async move {
@@ -205,10 +205,10 @@ fn a_read_cancelled_while_waiting_loses_nothing_and_the_next_read_gets_the_data(
             move |_reader: StreamReader, writer: StreamWriter| {
                 let go = go.clone();
                 async move {
-                    writer.write(b"par"); // part of a line: the reader waits for the rest
+                    writer.write(b"par")?; // part of a line: the reader waits for the rest
                     writer.drain().await?;
                     go.await?;
-                    writer.write(b"t of a line\n");
+                    writer.write(b"t of a line\n")?;
                     writer.drain().await?;
                     Ok(())
                 }
@@ -260,9 +260,9 @@ fn data_and_the_end_of_the_stream_in_one_edge_are_both_read() -> PyResult<()> {
     let read = run(async {
         let server = start_server(
             |reader: StreamReader, writer: StreamWriter| async move {
-                writer.write(b"ready\n"); // the reader waits from now on
+                writer.write(b"ready\n")?; // the reader waits from now on
                 let data = reader.read(None).await?; // to the end of the stream
-                writer.write(format!("{}\n", data.len()).as_bytes());
+                writer.write(format!("{}\n", data.len()).as_bytes())?;
                 writer.close();
                 Ok(())
             },
@@ -272,7 +272,7 @@ fn data_and_the_end_of_the_stream_in_one_edge_are_both_read() -> PyResult<()> {
         .await?;
         let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
         assert_eq!(reader.readline().await?, b"ready\n");
-        writer.write(b"some data"); // and the end of the stream, in the same step:
+        writer.write(b"some data")?; // and the end of the stream, in the same step:
         writer.write_eof(); // the server's loop sees both in one epoll edge
         let answer = create_task(async move { reader.readline().await })?;
         let answer = pycoro::native::wait_for(answer, 5.0).await?;
@@ -327,7 +327,7 @@ fn readline_of_a_line_over_the_limit_is_value_error() -> PyResult<()> {
     run(async {
         let server = start_server(
             async |_: StreamReader, writer: StreamWriter| {
-                writer.write(&[b'x'; 200_000]);
+                writer.write(&[b'x'; 200_000])?;
                 writer.drain().await?;
                 writer.close();
                 Ok(())
@@ -364,7 +364,7 @@ fn a_read_given_to_wait_for_times_out_and_loses_nothing() -> PyResult<()> {
                     let go = server_go.clone();
                     async move {
                         go.wait().await?;
-                        writer.write(b"late line\n");
+                        writer.write(b"late line\n")?;
                         writer.drain().await?;
                         writer.close();
                         Ok(())
@@ -420,7 +420,7 @@ fn echo_passes(out: pycoro::trace::Out) -> PyResult<()> {
                         break;
                     }
                     pyprint!(out, "server got {} at {}", b(&line), n.get());
-                    writer.write(&line.to_ascii_uppercase());
+                    writer.write(&line.to_ascii_uppercase())?;
                     writer.drain().await?;
                     pyprint!(out, "server drained at {}", n.get());
                 }
@@ -436,7 +436,7 @@ fn echo_passes(out: pycoro::trace::Out) -> PyResult<()> {
         let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
         pyprint!(out, "client connected at {}", n.get());
         for word in [b"a\n".as_slice(), b"bb\n"] {
-            writer.write(word);
+            writer.write(word)?;
             writer.drain().await?;
             pyprint!(out, "client sent {} at {}", b(word), n.get());
             let got = reader.readline().await?;
@@ -476,4 +476,39 @@ fn both_ends_of_a_connection_take_asyncios_passes() -> PyResult<()> {
         }
     }
     Ok(())
+}
+
+#[test]
+fn write_after_write_eof_is_runtime_error() -> PyResult<()> {
+    use pycoro::native::Event;
+    run(async {
+        let done = Event::new();
+        let finished = done.clone();
+        let server = start_server(
+            move |reader: StreamReader, writer: StreamWriter| {
+                let finished = finished.clone();
+                async move {
+                    reader.read(None).await?;
+                    writer.close();
+                    finished.set();
+                    Ok(())
+                }
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await?;
+        let (_reader, writer) = open_connection("127.0.0.1", server.port()).await?;
+        writer.write(b"one\n")?;
+        writer.write_eof();
+        let error = writer.write(b"two\n").unwrap_err();
+        assert_eq!(
+            format_exception_only(&error),
+            "RuntimeError: Cannot call write() after write_eof()"
+        );
+        done.wait().await?;
+        writer.close();
+        server.close();
+        server.wait_closed().await
+    })
 }

@@ -58,7 +58,7 @@ async fn read_response(reader: &StreamReader) -> PyResult<(String, String, Strin
 /// Sends `request` on a new connection and reads one response.
 async fn fetch(port: u16, request: String) -> PyResult<(String, String, String)> {
     let (reader, writer) = open_connection("127.0.0.1", port).await?;
-    writer.write(request.as_bytes());
+    writer.write(request.as_bytes())?;
     writer.drain().await?;
     let response = read_response(&reader).await?;
     writer.close();
@@ -116,7 +116,7 @@ fn keep_alive_serves_several_requests_on_one_connection() -> PyResult<()> {
         let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
         let mut bodies = Vec::new();
         for name in ["a", "b", "c"] {
-            writer.write(format!("GET /{name} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes());
+            writer.write(format!("GET /{name} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())?;
             writer.drain().await?;
             bodies.push(read_response(&reader).await?.2);
         }
@@ -151,7 +151,7 @@ fn malformed_oversized_and_unknown_requests_get_their_status_and_the_connection_
             "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: banana\r\n\r\n".to_string(),
         ] {
             let (reader, writer) = open_connection("127.0.0.1", port).await?;
-            writer.write(request.as_bytes());
+            writer.write(request.as_bytes())?;
             writer.drain().await?;
             let (status, _, _) = read_response(&reader).await?;
             // An error closes the connection; a 405 is an answer like any other.
@@ -241,7 +241,7 @@ fn fuzzed_requests_are_answered_or_closed_and_the_server_keeps_serving() -> PyRe
         let mut checked = 0;
         for input in inputs {
             let (reader, writer) = open_connection("127.0.0.1", port).await?;
-            writer.write(&input);
+            writer.write(&input)?;
             writer.write_eof();
             writer.drain().await?;
             let answer = reader.read(None).await?; // an answer then the end, or just the end
@@ -372,7 +372,7 @@ fn a_head_request_gets_the_get_routes_headers_without_the_body() -> PyResult<()>
     let answer = run(async {
         let server = serve(app(), "127.0.0.1", 0).await?;
         let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
-        writer.write(b"HEAD /Bob HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        writer.write(b"HEAD /Bob HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
         writer.drain().await?;
         let answer = reader.read(None).await?;
         server.shutdown().await?;
@@ -391,9 +391,9 @@ async fn request_and_end_of_stream_in_one_edge(
     port: u16,
 ) -> PyResult<(String, StreamReader, pycoro::native::StreamWriter)> {
     let (reader, writer) = open_connection("127.0.0.1", port).await?;
-    writer.write(b"GET /first HTTP/1.1\r\nHost: x\r\n\r\n");
+    writer.write(b"GET /first HTTP/1.1\r\nHost: x\r\n\r\n")?;
     read_response(&reader).await?; // the server now waits for the next request
-    writer.write(b"GET /second HTTP/1.1\r\nHost: x\r\n\r\n");
+    writer.write(b"GET /second HTTP/1.1\r\nHost: x\r\n\r\n")?;
     writer.write_eof();
     let (status, _, body) = read_response(&reader).await?;
     assert_eq!(body, "<h1>Hello, second</h1>");
@@ -518,7 +518,7 @@ async fn send(
     pycoro::native::StreamWriter,
 )> {
     let (reader, writer) = open_connection("127.0.0.1", port).await?;
-    writer.write(request);
+    writer.write(request)?;
     writer.drain().await?;
     // Bounded (5 s) only to fail rather than hang: a head must be answered promptly.
     let reading = std::rc::Rc::new(reader);
@@ -618,7 +618,7 @@ fn http_1_0_keep_alive_is_answered_in_http_1_0_and_the_connection_stays_open() -
         let server = serve(app(), "127.0.0.1", 0).await?;
         let keep = b"GET /Bob HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
         let (status, connection, body, reader, writer) = send(server.port(), keep).await?;
-        writer.write(b"GET /Ann HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
+        writer.write(b"GET /Ann HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")?;
         let (head, second_body) = read_raw_response(&reader).await?;
         let (plain_status, plain_connection, _, plain_reader, _w) =
             send(server.port(), b"GET /Bob HTTP/1.0\r\n\r\n").await?;
@@ -725,12 +725,12 @@ fn expect_100_continue_gets_100_continue_before_the_body_is_read() -> PyResult<(
         let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
         writer.write(
             b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
-        );
+        )?;
         let reader = std::rc::Rc::new(reader);
         let waiting = reader.clone();
         let interim = create_task(async move { waiting.readuntil(b"\r\n\r\n").await })?;
         let interim = pycoro::native::wait_for(interim, 5.0).await?; // bounded only to fail
-        writer.write(b"hello");
+        writer.write(b"hello")?;
         let answer = read_raw_response(&reader).await?.1;
         let (unknown, _, _, _, _) = send(
             server.port(),
@@ -763,7 +763,7 @@ fn a_chunked_request_body_is_decoded_and_the_connection_goes_on() -> PyResult<()
         )
         .await?;
         // The next body comes a piece at a time.
-        writer.write(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n");
+        writer.write(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n")?;
         for piece in [
             &b"1"[..],
             b"0\r\n0123456789",
@@ -772,7 +772,7 @@ fn a_chunked_request_body_is_decoded_and_the_connection_goes_on() -> PyResult<()
             b"\r\n",
         ] {
             pycoro::native::sleep(0.0).await?;
-            writer.write(piece);
+            writer.write(piece)?;
         }
         let second = read_raw_response(&reader).await?.1;
         server.shutdown().await?;
@@ -836,10 +836,10 @@ fn an_idle_keep_alive_connection_is_closed_after_the_keepalive_timeout() -> PyRe
         let event_loop = pycoro::event_loop::get_running_loop()?;
         let server = serve(app(), "127.0.0.1", 0).await?;
         let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
-        writer.write(b"GET /Bob HTTP/1.1\r\nHost: x\r\n\r\n");
+        writer.write(b"GET /Bob HTTP/1.1\r\nHost: x\r\n\r\n")?;
         let first = read_raw_response(&reader).await?.1;
         pycoro::native::sleep(50.0).await?; // idle, but less than 75 s
-        writer.write(b"GET /Ann HTTP/1.1\r\nHost: x\r\n\r\n");
+        writer.write(b"GET /Ann HTTP/1.1\r\nHost: x\r\n\r\n")?;
         let second = read_raw_response(&reader).await?.1;
         let answered = event_loop.time();
         // Until the server closes; a bound far past 75 s, so that without the timeout the
@@ -874,10 +874,10 @@ fn a_head_that_takes_too_long_is_408_and_a_silent_connection_is_closed() -> PyRe
         let server = pycoro::web::serve_with(app(), "127.0.0.1", 0, timeouts).await?;
         let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
         let started = event_loop.time();
-        writer.write(b"GET /Bob HTTP/1.1\r\n");
+        writer.write(b"GET /Bob HTTP/1.1\r\n")?;
         for _ in 0..4 {
             pycoro::native::sleep(1.0).await?; // under the keep-alive timeout each time
-            writer.write(b"X-Slow: yes\r\n");
+            writer.write(b"X-Slow: yes\r\n")?;
         }
         // Bounded far past the timeouts (in virtual time) to fail rather than hang.
         let head = create_task(async move { read_raw_response(&reader).await })?;

@@ -69,6 +69,32 @@ async def a_read_given_to_wait_for_times_out_and_loses_nothing():
     await asyncio.wait_for(server.wait_closed(), 5)
 
 
+async def write_after_write_eof_is_runtime_error():
+    done = asyncio.Event()
+
+    async def read_all(reader, writer):
+        await reader.read()
+        writer.close()
+        done.set()
+
+    server = await asyncio.start_server(read_all, '127.0.0.1', 0)
+    port = server.sockets[0].getsockname()[1]
+    reader, writer = await asyncio.open_connection('127.0.0.1', port)
+    writer.write(b'one\n')
+    writer.write_eof()
+    try:
+        writer.write(b'two\n')
+    except RuntimeError as e:
+        assert str(e) == 'Cannot call write() after write_eof()', str(e)
+    else:
+        raise AssertionError('no RuntimeError')
+    await done.wait()
+    writer.close()
+    server.close()
+    await server.wait_closed()
+
+
 asyncio.run(a_closed_server_refuses_new_connections_with_the_errno())
 asyncio.run(readline_of_a_line_over_the_limit_is_value_error())
 asyncio.run(a_read_given_to_wait_for_times_out_and_loses_nothing())
+asyncio.run(write_after_write_eof_is_runtime_error())

@@ -7,7 +7,7 @@
 //! | `r, w = await asyncio.open_connection(h, p)`   | `let (r, w) = open_connection(h, p).await?;`        |
 //! | `await r.readline()` / `read(n)` / `readexactly(n)` / `readuntil(b'x')` | the same names, `.await?` |
 //! | `r.at_eof()`                                   | `r.at_eof()`                                        |
-//! | `w.write(data)`; `await w.drain()`             | `w.write(data);` `w.drain().await?;`                |
+//! | `w.write(data)`; `await w.drain()`             | `w.write(data)?;` `w.drain().await?;`               |
 //! | `w.close()`; `await w.wait_closed()`           | `w.close();` `w.wait_closed().await?;`              |
 //! | `await asyncio.start_server(cb, h, p)`         | `start_server(cb, h, p).await?`                     |
 //!
@@ -29,7 +29,7 @@ use std::rc::Rc;
 use crate::event_loop::reactor::{READ_SIZE, Reactor};
 use crate::event_loop::{EventLoop, Future, get_running_loop};
 use crate::exceptions::{
-    Exception, IncompleteReadError, LimitOverrunError, OSError, PyResult, ValueError,
+    Exception, IncompleteReadError, LimitOverrunError, OSError, PyResult, RuntimeError, ValueError,
     clone_exception, os_error,
 };
 
@@ -450,10 +450,15 @@ impl StreamReader {
 
 impl StreamWriter {
     /// `writer.write(data)`: sends what the kernel takes now and buffers the rest.
-    /// Errors surface in [`drain`](Self::drain). Writing after `close` is ignored.
-    pub fn write(&self, data: &[u8]) {
+    /// `RuntimeError: Cannot call write() after write_eof()`, as asyncio's transport
+    /// raises; the connection's errors surface in [`drain`](Self::drain). Writing after
+    /// `close` is ignored.
+    pub fn write(&self, data: &[u8]) -> PyResult<()> {
+        if self.0.eof_pending.get() {
+            return Err(RuntimeError::new("Cannot call write() after write_eof()").into());
+        }
         if self.0.closing.get() || self.0.write_error.borrow().is_some() {
-            return;
+            return Ok(());
         }
         // Straight from `data` when nothing waits before it: only what the kernel does
         // not take now is copied.
@@ -471,6 +476,7 @@ impl StreamWriter {
                 self.0.write_error.borrow_mut().get_or_insert(e);
             }
         }
+        Ok(())
     }
 
     /// `await writer.drain()`: waits while the buffer is above the high-water mark, and

@@ -42,7 +42,7 @@ async fn serve(head: &'static str) -> PyResult<Server> {
                     break;
                 }
             }
-            writer.write(format!("{head}\r\n<html>body</html>").as_bytes());
+            writer.write(format!("{head}\r\n<html>body</html>").as_bytes())?;
             writer.drain().await?;
             writer.close();
             Ok(())
@@ -60,7 +60,7 @@ async fn wget(out: Out, host: &'static str, port: u16) -> PyResult<()> {
     let (reader, writer) = open_connection("127.0.0.1", port).await?;
     // 发送HTTP请求:
     let header = format!("GET / HTTP/1.0\r\nHost: {host}\r\n\r\n");
-    writer.write(header.as_bytes());
+    writer.write(header.as_bytes())?;
     writer.drain().await?;
 
     // 读取HTTP响应:

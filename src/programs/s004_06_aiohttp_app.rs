@@ -38,7 +38,7 @@ async fn fetch(port: u16, path: &str) -> PyResult<(u16, String, String)> {
     let (reader, writer) = open_connection("127.0.0.1", port).await?;
     writer.write(
         format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").as_bytes(),
-    );
+    )?;
     writer.drain().await?;
     let response = reader.read(None).await?;
     writer.close();

@@ -781,7 +781,7 @@ async fn read_request(
             return Ok(NextRequest::Refuse(417));
         }
         if !matches!(framing, Framing::Length(0)) {
-            writer.write(b"HTTP/1.1 100 Continue\r\n\r\n");
+            writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")?;
         }
     }
     let body = match framing {
@@ -949,7 +949,9 @@ async fn send_answer(
     event_loop: &EventLoop,
     timeout: f64,
 ) -> bool {
-    writer.write(&bytes);
+    if writer.write(&bytes).is_err() {
+        return false; // the server never ends a connection's writing before its answers
+    }
     drop(bytes); // not held while the client takes its time
     if writer.buffered() > crate::native::streams::HIGH_WATER {
         connection.wait_for_client(event_loop, Wait::Write, timeout);
