@@ -1600,3 +1600,34 @@ fn a_concurrent_future_gives_its_result_or_exception_at_every_call() -> PyResult
     loop_thread.stop();
     loop_thread.join()
 }
+
+// python/rules/timers.py has its twin.
+#[test]
+fn run_until_complete_of_a_native_coroutine_on_a_running_loop_is_refused_and_it_never_runs()
+-> PyResult<()> {
+    let log = Log::default();
+    let (ran, refused) = (log.clone(), log.clone());
+    let inner = move || {
+        let ran = ran.clone();
+        async move {
+            ran.push("inner ran");
+            Ok(1)
+        }
+    };
+    let nested = inner.clone();
+    run(async move {
+        let lp = get_running_loop()?;
+        if let Err(e) = lp.run_until_complete(nested()) {
+            refused.push(format_exception_only(&e));
+        }
+        sleep(0.1).await
+    })?;
+    assert_eq!(
+        log.take(),
+        ["RuntimeError: This event loop is already running"]
+    );
+    // A coroutine becomes a task.
+    let lp = EventLoop::new(Clock::new_virtual());
+    assert_eq!(lp.run_until_complete(inner())?, 1);
+    lp.close()
+}

@@ -89,7 +89,35 @@ def run_until_complete_on_a_running_loop_is_refused_before_the_coroutine_is_sche
     assert log == ['RuntimeError: This event loop is already running'], log
 
 
+def run_until_complete_of_a_native_coroutine_on_a_running_loop_is_refused_and_it_never_runs():
+    import warnings
+    log = []
+
+    async def inner():
+        log.append('inner ran')
+        return 1
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        coro = inner()
+        try:
+            loop.run_until_complete(coro)
+        except RuntimeError as e:
+            log.append(f'RuntimeError: {e}')
+        coro.close()  # never scheduled, never run
+        await asyncio.sleep(0.1)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        asyncio.run(main())
+    assert log == ['RuntimeError: This event loop is already running'], log
+    loop = asyncio.new_event_loop()
+    assert loop.run_until_complete(inner()) == 1  # a coroutine becomes a task
+    loop.close()
+
+
 timers_at_an_equal_deadline_run_in_the_heaps_order_not_the_scheduling_order()
 asyncio.run(a_sleeping_task_resumes_one_pass_after_its_timer_fires())
 a_future_left_pending_by_run_until_complete_does_not_stop_a_later_run()
 run_until_complete_on_a_running_loop_is_refused_before_the_coroutine_is_scheduled()
+run_until_complete_of_a_native_coroutine_on_a_running_loop_is_refused_and_it_never_runs()

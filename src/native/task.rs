@@ -1001,3 +1001,25 @@ impl<T: Clone + 'static> EnsureFuture<T> for Task<T> {
         Ok(Future::clone(&*self))
     }
 }
+
+/// `loop.run_until_complete(coro)` of a native coroutine: it becomes a task of that loop,
+/// as `ensure_future` wraps a coroutine.
+///
+/// ```
+/// use pycoro::clock::Clock;
+/// use pycoro::event_loop::EventLoop;
+///
+/// let lp = EventLoop::new(Clock::new_virtual());
+/// assert_eq!(lp.run_until_complete(async { Ok(42) })?, 42);
+/// # Ok::<(), pycoro::exceptions::Exception>(())
+/// ```
+impl<T, F> EnsureFuture<T> for F
+where
+    T: Clone + 'static,
+    F: StdFuture<Output = PyResult<T>> + 'static,
+{
+    fn ensure_future(self, event_loop: &EventLoop) -> PyResult<Future<T>> {
+        let task = event_loop.create_native_task(self)?;
+        Ok(Future::clone(&*task))
+    }
+}
