@@ -234,7 +234,8 @@ impl<T, S: Store<T>> Shared<T, S> {
         }
     }
 
-    async fn put(&self, item: T, what: impl Fn() -> String) -> PyResult<()> {
+    /// `put`, its future holding the queue (so it is `'static`, as Python's coroutine).
+    async fn put(self: Rc<Self>, item: T, what: impl Fn() -> String) -> PyResult<()> {
         while self.full() {
             let putter = self.putters.join(&self.event_loop, &what)?;
             wait_in_line(&self.putters, putter, |putter| {
@@ -260,7 +261,8 @@ impl<T, S: Store<T>> Shared<T, S> {
         Ok(())
     }
 
-    async fn get(&self, what: impl Fn() -> String) -> PyResult<T> {
+    /// `get`, its future holding the queue.
+    async fn get(self: Rc<Self>, what: impl Fn() -> String) -> PyResult<T> {
         while self.empty() {
             let getter = self.getters.join(&self.event_loop, &what)?;
             wait_in_line(&self.getters, getter, |getter| {
@@ -296,7 +298,8 @@ impl<T, S: Store<T>> Shared<T, S> {
         Ok(())
     }
 
-    async fn join(&self) -> PyResult<()> {
+    /// `join`, its future holding the queue.
+    async fn join(self: Rc<Self>) -> PyResult<()> {
         if self.unfinished_tasks.get() > 0 {
             self.finished.wait().await?;
         }
@@ -378,8 +381,8 @@ macro_rules! queues {
             where
                 T: 'static,
             {
-                let queue = self.clone();
-                async move { queue.0.put(item, || queue.describe()).await }
+                let id = self.id();
+                self.0.clone().put(item, move || Self::describe(id))
             }
 
             /// `q.put_nowait(item)`: `QueueFull` (and the item is dropped) if there is
@@ -395,8 +398,8 @@ macro_rules! queues {
             where
                 T: 'static,
             {
-                let queue = self.clone();
-                async move { queue.0.get(|| queue.describe()).await }
+                let id = self.id();
+                self.0.clone().get(move || Self::describe(id))
             }
 
             /// `q.get_nowait()`: an item, or `QueueEmpty`; wakes the first putter waiting.
@@ -416,8 +419,7 @@ macro_rules! queues {
             where
                 T: 'static,
             {
-                let queue = self.clone();
-                async move { queue.0.join().await }
+                self.0.clone().join()
             }
 
             /// How many tasks wait to get (`len(q._getters)`).
@@ -431,8 +433,8 @@ macro_rules! queues {
             }
 
             /// Names the queue in the error of a queue used on two loops.
-            fn describe(&self) -> String {
-                format!(concat!("<", stringify!($name), " at {:#x}>"), self.id())
+            fn describe(id: usize) -> String {
+                format!(concat!("<", stringify!($name), " at {:#x}>"), id)
             }
         }
 
