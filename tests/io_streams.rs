@@ -512,3 +512,43 @@ fn write_after_write_eof_is_runtime_error() -> PyResult<()> {
         server.wait_closed().await
     })
 }
+
+#[test]
+fn readuntil_past_the_limit_is_limit_overrun_error_with_what_to_consume() -> PyResult<()> {
+    use pycoro::exceptions::{LimitOverrunError, args};
+    use pycoro::native::Event;
+    run(async {
+        let done = Event::new();
+        let finished = done.clone();
+        let server = start_server(
+            move |_: StreamReader, writer: StreamWriter| {
+                let finished = finished.clone();
+                async move {
+                    writer.write(&[&[b'x'; 70_000][..], b"\nnext\n"].concat())?;
+                    writer.drain().await?;
+                    finished.wait().await?;
+                    writer.close();
+                    Ok(())
+                }
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await?;
+        let (reader, writer) = open_connection("127.0.0.1", server.port()).await?;
+        let error = reader.readuntil(b"\n").await.unwrap_err();
+        let overrun = error
+            .downcast_ref::<LimitOverrunError>()
+            .expect("LimitOverrunError");
+        assert_eq!(
+            error.to_string(),
+            "Separator is found, but chunk is longer than limit"
+        );
+        assert_eq!(overrun.consumed(), 70_000);
+        assert_eq!(args(&error).len(), 1);
+        done.set();
+        writer.close();
+        server.close();
+        server.wait_closed().await
+    })
+}

@@ -94,7 +94,34 @@ async def write_after_write_eof_is_runtime_error():
     await server.wait_closed()
 
 
+async def readuntil_past_the_limit_is_limit_overrun_error_with_what_to_consume():
+    done = asyncio.Event()
+
+    async def send_long_line(reader, writer):
+        writer.write(b'x' * 70_000 + b'\nnext\n')
+        await writer.drain()
+        await done.wait()
+        writer.close()
+
+    server = await asyncio.start_server(send_long_line, '127.0.0.1', 0)
+    port = server.sockets[0].getsockname()[1]
+    reader, writer = await asyncio.open_connection('127.0.0.1', port)
+    try:
+        await reader.readuntil(b'\n')
+    except asyncio.LimitOverrunError as e:
+        assert str(e) == 'Separator is found, but chunk is longer than limit', str(e)
+        assert e.consumed == 70_000, e.consumed
+        assert e.args == ('Separator is found, but chunk is longer than limit',)
+    else:
+        raise AssertionError('no LimitOverrunError')
+    done.set()
+    writer.close()
+    server.close()
+    await server.wait_closed()
+
+
 asyncio.run(a_closed_server_refuses_new_connections_with_the_errno())
 asyncio.run(readline_of_a_line_over_the_limit_is_value_error())
 asyncio.run(a_read_given_to_wait_for_times_out_and_loses_nothing())
 asyncio.run(write_after_write_eof_is_runtime_error())
+asyncio.run(readuntil_past_the_limit_is_limit_overrun_error_with_what_to_consume())

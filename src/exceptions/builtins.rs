@@ -147,8 +147,6 @@ builtins! { "asyncio.exceptions":
     CancelledError(BaseException);
     /// Raised by the event loops for a future's result asked too early, or set twice.
     InvalidStateError(Exception);
-    /// `readuntil` found no separator within the stream's limit.
-    LimitOverrunError(Exception);
     /// `asyncio.BrokenBarrierError`: a barrier was aborted or reset while a task waited.
     BrokenBarrierError(RuntimeError);
 }
@@ -441,6 +439,42 @@ impl StopIteration {
 }
 
 crate::py_exception!(@impl StopIteration(Exception) module("builtins") str(None) {});
+
+/// `asyncio.LimitOverrunError(message, consumed)`: `readuntil` found no separator within
+/// the stream's limit, or one past it. `consumed` is how many bytes are to be consumed
+/// (the separator's offset, or how far the search went).
+///
+/// ```
+/// use pycoro::exceptions::{ExceptionExt, LimitOverrunError, exception_repr};
+/// let e = LimitOverrunError::new("Separator is found, but chunk is longer than limit", 70000);
+/// assert_eq!(e.consumed(), 70000); // e.consumed
+/// assert_eq!(
+///     exception_repr(&e.into()),
+///     "LimitOverrunError('Separator is found, but chunk is longer than limit')"
+/// );
+/// ```
+#[derive(Debug, Clone)]
+pub struct LimitOverrunError {
+    data: ExceptionData,
+    consumed: usize,
+}
+
+impl LimitOverrunError {
+    /// `LimitOverrunError(message, consumed)`: `e.args` is `(message,)`.
+    pub fn new(message: impl Into<String>, consumed: usize) -> Self {
+        Self {
+            data: ExceptionData::new(vec![Object::new(message.into())]),
+            consumed,
+        }
+    }
+
+    /// `e.consumed`.
+    pub fn consumed(&self) -> usize {
+        self.consumed
+    }
+}
+
+crate::py_exception!(@impl LimitOverrunError(Exception) module("asyncio.exceptions") str(None) {});
 
 /// `BaseExceptionGroup(message, exceptions)`: several exceptions raised together
 /// (`asyncio.TaskGroup`, `except*`). Made by [`BaseExceptionGroup::new`], which gives an

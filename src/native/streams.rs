@@ -328,7 +328,9 @@ impl StreamReader {
                 expected: None,
             }
             .into()),
-            Until::Overrun { message, .. } => Err(LimitOverrunError::new(message).into()),
+            Until::Overrun { message, consumed } => {
+                Err(LimitOverrunError::new(message, consumed).into())
+            }
         }
     }
 
