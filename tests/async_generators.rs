@@ -377,6 +377,18 @@ fn async_comprehensions_collect_and_filter() -> PyResult<()> {
 }
 // ANCHOR_END: comprehension
 
+/// `it.__anext__().send(None)` with no loop running: the generator's first value, its
+/// `anext` polled once by hand.
+fn first_value_without_a_loop(g: &AsyncGenerator<i32>) -> i32 {
+    let mut first = g.anext();
+    let waker = futures::task::noop_waker();
+    let step = std::pin::Pin::new(&mut first).poll(&mut std::task::Context::from_waker(&waker));
+    match step {
+        std::task::Poll::Ready(Ok(value)) => value,
+        _ => panic!("the first anext yields at once"),
+    }
+}
+
 // ANCHOR: no_loop
 #[test]
 fn without_a_loop_a_dropped_async_generator_is_closed_where_it_is_dropped() {
@@ -394,11 +406,7 @@ fn without_a_loop_a_dropped_async_generator_is_closed_where_it_is_dropped() {
         .await;
         body.map(drop)
     });
-    let mut first = g.anext();
-    let waker = futures::task::noop_waker();
-    let step = std::pin::Pin::new(&mut first).poll(&mut std::task::Context::from_waker(&waker));
-    assert!(matches!(step, std::task::Poll::Ready(Ok(1))));
-    drop(first);
+    assert_eq!(first_value_without_a_loop(&g), 1); // it.__anext__().send(None)
     let (reports, ()) = unraisable_reports(|| drop(g)); // del it
     assert_eq!(*log.borrow(), ["finally"]);
     assert_eq!(reports.len(), 1);
@@ -426,11 +434,7 @@ fn closed_where_it_is_dropped_a_body_that_returns_raises_stop_async_iteration() 
         }
         Ok(())
     });
-    let mut first = g.anext();
-    let waker = futures::task::noop_waker();
-    let step = std::pin::Pin::new(&mut first).poll(&mut std::task::Context::from_waker(&waker));
-    assert!(matches!(step, std::task::Poll::Ready(Ok(1))));
-    drop(first);
+    assert_eq!(first_value_without_a_loop(&g), 1); // it.__anext__().send(None)
     let (reports, ()) = unraisable_reports(|| drop(g)); // del it
     assert_eq!(reports.len(), 1);
     assert!(
