@@ -225,4 +225,28 @@ assert resumed == ['top', 'middle', 'innermost']    # one send resumes every fra
 assert 'SEND' in {i.opname for i in dis.get_instructions(middle)}   # which sends on down
 # ANCHOR_END: every_level_resumes
 
+# ANCHOR: recursion_limit
+def flatten(items):
+    for x in items:
+        if isinstance(x, list):
+            yield from flatten(x)
+        else:
+            yield x
+
+
+deep = [0]
+for i in range(1, 5000):
+    deep = [deep, i]
+try:
+    sum(flatten(deep))
+except RecursionError as e:
+    assert str(e) == 'maximum recursion depth exceeded', e
+else:
+    raise AssertionError('no RecursionError')
+shallow = [0]
+for i in range(1, 500):
+    shallow = [shallow, i]
+assert sum(flatten(shallow)) == sum(range(500))
+# ANCHOR_END: recursion_limit
+
 print('all Generation 2 delegation rules hold on CPython')

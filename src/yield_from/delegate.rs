@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use crate::event_loop::{Future, FutureRef};
 use crate::exceptions::{
-    AttributeError, Exception, GeneratorExit, PyResult, RuntimeError, StopIteration,
+    AttributeError, Exception, GeneratorExit, PyResult, RecursionError, RuntimeError, StopIteration,
 };
 use crate::generators::{Generator, Resume, Step};
 
@@ -112,22 +112,49 @@ macro_rules! delegate_to_generator {
             type Return = R;
 
             fn next(&mut self) -> PyResult<Step<Y, R>> {
-                Generator::next(self).or_else(stopped)
+                nested(|| Generator::next(self)).or_else(stopped)
             }
 
             fn send(&mut self, value: S) -> PyResult<Step<Y, R>> {
-                Generator::send(self, value).or_else(stopped)
+                nested(|| Generator::send(self, value)).or_else(stopped)
             }
 
             fn throw(&mut self, exc: Exception) -> PyResult<Step<Y, R>> {
-                Generator::throw(self, exc).or_else(stopped)
+                nested(|| Generator::throw(self, exc)).or_else(stopped)
             }
 
             fn close(&mut self) -> PyResult<()> {
-                Generator::close(self)
+                nested(|| Generator::close(self))
             }
         }
     )*};
+}
+
+/// How many delegations deep a `yield from` may go, as CPython's default recursion limit
+/// bounds its frames: each level resumes the next inside its own resume, on the thread's
+/// stack, and a stack that overflowed would abort the process.
+const RECURSION_LIMIT: usize = 1000;
+
+thread_local! {
+    /// The delegations under way on this thread, one inside another.
+    static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Resumes a sub-generator one level deeper, or raises CPython's `RecursionError` past
+/// [`RECURSION_LIMIT`] levels.
+fn nested<T>(resume: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    struct Level(usize);
+    impl Drop for Level {
+        fn drop(&mut self) {
+            DEPTH.with(|depth| depth.set(self.0));
+        }
+    }
+    let outer = DEPTH.with(|depth| depth.replace(depth.get() + 1));
+    let _level = Level(outer);
+    if outer >= RECURSION_LIMIT {
+        return Err(RecursionError::new("maximum recursion depth exceeded").into());
+    }
+    resume()
 }
 
 /// PEP 380's `except StopIteration as _e: _r = _e.value`: a sub-generator that raises
@@ -274,6 +301,53 @@ delegate_to_future!(Future<T>, &Future<T>);
 #[cfg(test)]
 mod tests {
     use super::python_type_name;
+    use crate::exceptions::{PyResult, RecursionError};
+    use crate::generators::Generator;
+    use crate::value::Value;
+
+    /// `def flatten(items): for x in items: yield from flatten(x) if a list, else yield x`
+    fn flatten(items: Vec<Value>) -> Generator<'static, Value> {
+        Generator::new(
+            #[coroutine]
+            move |_| {
+                for x in items {
+                    match x {
+                        Value::List(x) => crate::yield_from!(flatten(x))?,
+                        x => drop(crate::yield_!(x)?),
+                    }
+                }
+                Ok(())
+            },
+        )
+    }
+
+    /// `[[[0], 1], 2] ...`, `depth` lists deep.
+    fn nested(depth: i64) -> Vec<Value> {
+        (1..depth).fold(vec![Value::from(0)], |deep, i| {
+            vec![Value::list(deep), Value::from(i)]
+        })
+    }
+
+    // python/rules/yield_from.py has its twin (ANCHOR recursion_limit).
+    #[test]
+    fn yield_from_deeper_than_the_recursion_limit_is_recursion_error() {
+        // On a stack of CPython's size: the test harness's threads have less.
+        let test = std::thread::Builder::new().stack_size(64 << 20).spawn(|| {
+            let sum = |items| -> PyResult<i64> {
+                let mut sum = 0;
+                for x in flatten(items) {
+                    let Value::Int(x) = x? else { panic!("ints") };
+                    sum += x;
+                }
+                Ok(sum)
+            };
+            let error = sum(nested(5000)).unwrap_err();
+            assert!(error.is::<RecursionError>(), "{error}");
+            assert_eq!(error.to_string(), "maximum recursion depth exceeded");
+            assert_eq!(sum(nested(500)).unwrap(), (0..500).sum::<i64>());
+        });
+        test.expect("a thread").join().expect("the test passes");
+    }
 
     #[test]
     fn iterators_are_named_as_python_names_them() {
