@@ -561,6 +561,22 @@ fn a_finalizer_task_cancelled_before_it_starts_ends_the_clean_up_at_its_first_aw
 }
 // ANCHOR_END: cancelled_finalizer
 
+#[test]
+fn anext_with_a_default_can_be_gathered_and_timed() -> PyResult<()> {
+    let a = AsyncGenerator::new(async move |co| co.yield_("x").await.map(drop));
+    let b: AsyncGenerator<&str> = AsyncGenerator::new(async move |_| Ok(()));
+    on_a_loop(async move {
+        // await asyncio.gather(anext(a, '-'), anext(b, '-'))
+        assert_eq!(
+            gather([a.anext_or("-"), b.anext_or("-")]).await?,
+            ["x", "-"]
+        );
+        // await asyncio.wait_for(anext(a, 'end'), 1)
+        assert_eq!(wait_for(a.anext_or("end"), 1.0).await?, "end");
+        Ok(())
+    })
+}
+
 // Cases Rust adds, which Python cannot write: an operation's future dropped midway, and a
 // `yield_` awaited where its generator is not running the body. No CPython twin.
 

@@ -134,3 +134,30 @@ fn a_pending_task_nobody_references_is_kept_by_the_loop_until_it_closes() -> PyR
     Ok(())
 }
 // ANCHOR_END: kept
+
+// ANCHOR: cancelled_aclose
+#[test]
+fn a_task_cancelled_in_aclose_leaves_the_generator_closed_in_pycoro() -> PyResult<()> {
+    // python/rules/async_generators.py: CPython 3.11 leaves it "already running" for ever.
+    use pycoro::native::{AsyncGenerator, StopAsyncIteration, run_with_clock, sleep};
+    let g = AsyncGenerator::new(async move |co| {
+        let body = co.yield_(1).await; // try: yield 1
+        sleep(1.0).await?; // finally: await asyncio.sleep(1)
+        body.map(drop)
+    });
+    run_with_clock(
+        async move {
+            g.anext().await?;
+            let closer = create_task(g.aclose())?;
+            sleep(0.5).await?;
+            closer.cancel();
+            assert!(closer.await.is_err());
+            assert!(!g.ag_running());
+            let next = g.anext().await.unwrap_err();
+            assert!(next.is::<StopAsyncIteration>(), "{next}");
+            Ok(())
+        },
+        Clock::new_virtual(),
+    )
+}
+// ANCHOR_END: cancelled_aclose

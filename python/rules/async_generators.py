@@ -421,6 +421,48 @@ def a_finalizer_task_cancelled_before_it_starts_ends_the_clean_up_at_its_first_a
 # ANCHOR_END: cancelled_finalizer
 
 
+async def anext_with_a_default_can_be_gathered_and_timed():
+    async def one():
+        yield 'x'
+
+    async def none():
+        return
+        yield
+
+    a, b = one(), none()
+    assert await asyncio.gather(anext(a, '-'), anext(b, '-')) == ['x', '-']
+    assert await asyncio.wait_for(anext(a, 'end'), 1) == 'end'
+
+
+# ANCHOR: cancelled_aclose
+async def a_task_cancelled_in_aclose_leaves_the_generator_running_in_3_11():
+    # What tests/book_claims.rs sets pycoro beside: CPython 3.11 does not reset the
+    # generator's running flag when a cancellation escapes it during aclose().
+    async def gen():
+        try:
+            yield 1
+        finally:
+            await asyncio.sleep(1)
+
+    g = gen()
+    await anext(g)
+    closer = asyncio.create_task(g.aclose())
+    await asyncio.sleep(0.5)
+    closer.cancel()
+    try:
+        await closer
+    except asyncio.CancelledError:
+        pass
+    assert g.ag_running  # for ever: the generator's frame has ended
+    try:
+        await anext(g)
+    except RuntimeError as e:
+        assert str(e) == 'anext(): asynchronous generator is already running', e
+    else:
+        raise AssertionError('no RuntimeError')
+# ANCHOR_END: cancelled_aclose
+
+
 for rule in (
     an_async_generator_ends_with_stop_async_iteration,
     stop_async_iteration_raised_in_the_body_becomes_runtime_error,
@@ -435,6 +477,8 @@ for rule in (
     async_comprehensions_collect_and_filter,
     after_an_aclose_athrow_and_aclose_raise_stop_async_iteration,
     a_generator_that_ignored_aclose_is_closed_where_it_is_dropped,
+    anext_with_a_default_can_be_gathered_and_timed,
+    a_task_cancelled_in_aclose_leaves_the_generator_running_in_3_11,
 ):
     asyncio.run(rule())
 asyncio_run_closes_the_async_generators_left_suspended()

@@ -8,7 +8,7 @@
 //! | `async def ticks(): ... v = yield x ...`         | `AsyncGenerator::new(async move \|co\| { .. let v = co.yield_(x).await?; .. Ok(()) })` |
 //! | the same, returned as `impl`                    | `AsyncGenerator::typed(async move \|co\| { .. })`: `AsyncGenerator<Y, S, impl AsyncGenBody>` |
 //! | `await agen.__anext__()`, `await anext(agen)`   | `agen.anext().await?`, `anext(&agen).await?`                    |
-//! | `await anext(agen, default)`                    | `anext_or(&agen, default).await?`                               |
+//! | `await anext(agen, default)`                    | `anext_or(&agen, default).await?`, or `agen.anext_or(default)` to `gather` |
 //! | `await agen.asend(v)`                           | `agen.asend(v).await?`                                          |
 //! | `await agen.athrow(exc)`                        | `agen.athrow(exc).await?` (`Some(y)`; `None` if it had finished) |
 //! | `await agen.aclose()`                           | `agen.aclose().await?`                                          |
@@ -792,6 +792,32 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> AsyncGenerator<Y, S, B> {
     /// `agen.__anext__()`: the next value, or `StopAsyncIteration` at the end.
     pub fn anext(&self) -> Asend<Y, S, B> {
         self.asend(None)
+    }
+
+    /// `anext(agen, default)`, as a future that holds the generator (as [`anext`]'s
+    /// does), so that `gather` and `wait_for` take it: the next value, or `default` at
+    /// the end. [`anext_or`] is the same for any async iterator, borrowed.
+    ///
+    /// ```
+    /// use pycoro::prelude::native::*;
+    ///
+    /// // await asyncio.gather(anext(a, '-'), anext(b, '-'))
+    /// let one = || AsyncGenerator::new(async move |co| co.yield_("x").await.map(drop));
+    /// let (a, b) = (one(), AsyncGenerator::new(async move |_| Ok(())));
+    /// let got = run_with_clock(async move {
+    ///     gather([a.anext_or("-"), b.anext_or("-")]).await
+    /// }, Clock::new_virtual())?;
+    /// assert_eq!(got, ["x", "-"]);
+    /// # Ok::<(), Exception>(())
+    /// ```
+    pub fn anext_or(&self, default: Y) -> impl StdFuture<Output = PyResult<Y>> + 'static {
+        let next = self.anext();
+        async move {
+            match next.await {
+                Err(e) if e.isinstance::<StopAsyncIteration>() => Ok(default),
+                other => other,
+            }
+        }
     }
 
     /// `agen.asend(value)`: resumes the body with `value` (`None` is `anext`), and gives
