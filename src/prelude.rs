@@ -35,7 +35,8 @@ mod common {
     pub use crate::generators::{Generator, GeneratorState, Resume, Step};
     pub use crate::trace::{Out, PyRepr};
     pub use crate::value::Value;
-    pub use crate::{py_exception, pyprint, yield_};
+    pub use crate::exceptions::raise;
+    pub use crate::{py_exception, pyprint, try_, yield_};
 }
 
 mod event_loop {
