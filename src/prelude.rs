@@ -27,6 +27,7 @@
 
 mod common {
     pub use crate::clock::Clock;
+    pub use crate::exceptions::raise;
     pub use crate::exceptions::{
         self, CancelledError, Exception, ExceptionExt, GeneratorExit, KeyboardInterrupt, PyResult,
         Raise, RuntimeError, StopIteration, TimeoutError, TypeError, ValueError, format_exception,
@@ -35,7 +36,6 @@ mod common {
     pub use crate::generators::{Generator, GeneratorState, Resume, Step};
     pub use crate::trace::{Out, PyRepr};
     pub use crate::value::Value;
-    pub use crate::exceptions::raise;
     pub use crate::{py_exception, pyprint, try_, yield_};
 }
 
