@@ -68,9 +68,9 @@ pub use class::{
 #[doc(hidden)]
 pub use class::{Downcaster, downcaster};
 pub use raise::{
-    ExceptionExt, IntoCause, Raise, add_note, args, cause, class_of, clone_exception, context,
-    exception_name, exception_repr, matches, notes, raise, raised_while_handling, same_exception,
-    set_context, suppress_context,
+    ExceptionExt, IntoCause, Raise, add_note, args, args_repr, cause, class_of, clone_exception,
+    context, exception_name, exception_repr, matches, notes, raise, raised_while_handling,
+    same_exception, set_context, suppress_context,
 };
 pub use report::{
     Unraisable, format_exception, format_exception_only, set_unraisable_hook, write_unraisable,

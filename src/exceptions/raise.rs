@@ -379,6 +379,17 @@ pub fn args(e: &Exception) -> &[Object] {
     object(e).map_or(&[], |o| o.data().args())
 }
 
+/// `repr(e.args)`, the tuple Python prints for `print(e.args)`: `(100,)`, `('a', 1)`, `()`.
+///
+/// ```
+/// use pycoro::exceptions::{KeyError, ValueError, args_repr};
+/// assert_eq!(args_repr(&KeyError::new("k").into()), "('k',)");
+/// assert_eq!(args_repr(&ValueError::new(100).into()), "(100,)");
+/// ```
+pub fn args_repr(e: &Exception) -> String {
+    super::class::tuple_repr(args(e))
+}
+
 /// `a is b`: the same Python exception object, though it may be two Rust copies (a
 /// future raises its exception to each awaiter as a copy).
 ///
