@@ -577,6 +577,20 @@ fn anext_with_a_default_can_be_gathered_and_timed() -> PyResult<()> {
     })
 }
 
+// python/rules/generators.py has its twin (ANCHOR qualname).
+#[test]
+fn an_async_generator_made_by_a_method_is_named_by_its_qualified_name() {
+    struct Clock;
+    impl Clock {
+        fn ticks(&self) -> AsyncGenerator<i32> {
+            AsyncGenerator::new(async move |co| co.yield_(1).await.map(drop))
+        }
+    }
+    let ticks = Clock.ticks();
+    assert_eq!((ticks.name(), &*ticks.qualname()), ("ticks", "Clock.ticks"));
+    assert!(format!("{ticks:?}").starts_with("<async_generator object Clock.ticks at 0x"));
+}
+
 // Cases Rust adds, which Python cannot write: an operation's future dropped midway, and a
 // `yield_` awaited where its generator is not running the body. No CPython twin.
 

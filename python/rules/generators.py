@@ -206,4 +206,29 @@ del g                                     # CPython collects it at once: close()
 assert log == ['cleanup']
 # ANCHOR_END: drop_closes
 
+# ANCHOR: qualname
+# a_generator_made_by_a_method_is_named_by_its_qualified_name (src/generators/generator.rs)
+class Tree:
+    def walk(self):
+        yield 1
+
+
+walker = Tree().walk()
+assert (walker.__name__, walker.__qualname__) == ('walk', 'Tree.walk')
+assert repr(walker).startswith('<generator object Tree.walk at 0x')
+
+
+async def ticks():
+    yield 1
+
+
+class Clock:
+    async def ticks(self):
+        yield 1
+
+
+assert repr(ticks()).startswith('<async_generator object ticks at 0x')
+assert repr(Clock().ticks()).startswith('<async_generator object Clock.ticks at 0x')
+# ANCHOR_END: qualname
+
 print('all Generation 1 rules hold on CPython')

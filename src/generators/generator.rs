@@ -140,7 +140,9 @@ pub struct Generator<'a, Y, S = (), R = ()> {
     // Created, Suspended or Closed. Running is not stored: it is "the body is
     // borrowed", which the RefCell already knows, so a re-entrant call can't miss it.
     state: Cell<GeneratorState>,
-    name: &'static str,
+    /// The type name of the closure it was built from, which gives `__name__` and
+    /// `__qualname__`, or the name `named` gave it.
+    origin: &'static str,
     frame_size: usize,
 }
 // ANCHOR_END: struct
@@ -159,7 +161,7 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
         Self {
             body: RefCell::new(Box::pin(body)),
             state: Cell::new(GeneratorState::Created),
-            name: function_name(std::any::type_name::<C>()),
+            origin: std::any::type_name::<C>(),
             frame_size,
         }
     }
@@ -187,13 +189,19 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
 
     /// Sets `__name__`, shown in reports such as `<generator object NAME at 0x…>`.
     pub fn named(mut self, name: &'static str) -> Self {
-        self.name = name;
+        self.origin = name;
         self
     }
 
     /// `gen.__name__`.
     pub fn name(&self) -> &'static str {
-        self.name
+        function_name(self.origin)
+    }
+
+    /// `gen.__qualname__`: `Tree.walk` for a generator a method of `Tree` built, shown
+    /// in its repr, as Python shows it.
+    pub fn qualname(&self) -> std::borrow::Cow<'static, str> {
+        qualified_name(self.origin)
     }
 
     // ANCHOR: send
@@ -313,9 +321,9 @@ impl<'a, Y, S, R> Generator<'a, Y, S, R> {
     }
     // ANCHOR_END: resume
 
-    /// What Python prints for the generator: `<generator object NAME at 0x…>`.
+    /// What Python prints for the generator: `<generator object QUALNAME at 0x…>`.
     fn repr(&self) -> String {
-        format!("<generator object {} at {:p}>", self.name, self)
+        format!("<generator object {} at {:p}>", self.qualname(), self)
     }
 }
 
@@ -349,12 +357,94 @@ fn already_executing() -> Exception {
 /// `my_crate::module::consumer<'_>::{{closure}}` -> `consumer`: the function that wrote
 /// the coroutine closure, which is what Python calls the generator.
 pub(crate) fn function_name(type_name: &'static str) -> &'static str {
-    let path = type_name.trim_end_matches("::{{closure}}");
-    let path = path.split('<').next().unwrap_or(path);
-    match path.rsplit("::").next() {
-        Some(name) if !name.is_empty() && !name.contains('{') => name,
-        _ => "generator",
+    let (_, name) = owner_and_name(type_name);
+    name
+}
+
+/// `__qualname__` of the function that built a generator or a coroutine, from the type
+/// name of its closure: `Tree.walk` for a method of `Tree`, `walk` for a free function
+/// (Rust's type names cannot tell a function nested in another from one in a module, so
+/// Python's `outer.<locals>.inner` is `inner` here).
+pub(crate) fn qualified_name(type_name: &'static str) -> std::borrow::Cow<'static, str> {
+    match owner_and_name(type_name) {
+        (Some(owner), name) => format!("{owner}.{name}").into(),
+        (None, name) => name.into(),
     }
+}
+
+/// The function a closure's type name says it was written in, and the type whose method
+/// that is (a path segment named in CamelCase, or the `Self` of `<Type as Trait>::f`).
+fn owner_and_name(type_name: &'static str) -> (Option<&'static str>, &'static str) {
+    let segments = segments(type_name);
+    let mut named = segments.iter().rev().skip_while(|s| s.starts_with('{'));
+    match named.next() {
+        Some(&name) if !name.is_empty() => {
+            let owner = named
+                .next()
+                .copied()
+                .filter(|s| s.starts_with(|c: char| c.is_ascii_uppercase()));
+            (owner, name)
+        }
+        _ => (None, "generator"),
+    }
+}
+
+/// The segments of a type's path, generic arguments left out, and `<T as Trait>` as the
+/// last segment of `T`: `<a::Tree<u8> as b::Walk>::walk::{{closure}}` is `Tree`, `walk`,
+/// `{{closure}}`.
+fn segments(path: &'static str) -> Vec<&'static str> {
+    let mut segments = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(inner) = rest.strip_prefix('<') {
+            // `<Self as Trait>`: the segment is Self's last.
+            let end = matching_angle(inner);
+            let qualified = &inner[..end];
+            let own = qualified.split(" as ").next().unwrap_or(qualified);
+            if let Some(&last) = segments_of_plain(own).last() {
+                segments.push(last);
+            }
+            rest = &inner[(end + 1).min(inner.len())..];
+        } else {
+            let end = rest.find("::").unwrap_or(rest.len());
+            let segment = &rest[..end];
+            segments.push(segment.split('<').next().unwrap_or(segment));
+            // Skip generic arguments, which may themselves hold `::`.
+            if let Some(open) = segment.find('<') {
+                let after = &rest[open + 1..];
+                let close = open + 1 + matching_angle(after) + 1;
+                rest = &rest[close.min(rest.len())..];
+                rest = rest.strip_prefix("::").unwrap_or(rest);
+                continue;
+            }
+            rest = &rest[end..];
+        }
+        rest = rest.strip_prefix("::").unwrap_or(rest);
+    }
+    segments
+}
+
+/// A path without a qualified `Self`: its segments, generics left out.
+fn segments_of_plain(path: &'static str) -> Vec<&'static str> {
+    segments(path.trim_start_matches('<'))
+}
+
+/// Where the `>` closing an already opened `<` is in `text`.
+fn matching_angle(text: &str) -> usize {
+    let mut depth = 1;
+    for (i, c) in text.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => {}
+        }
+    }
+    text.len()
 }
 
 // ANCHOR: drop
@@ -536,5 +626,43 @@ mod tests {
         );
         assert_eq!(function_name("main::{{closure}}"), "main");
         assert_eq!(function_name("{{closure}}"), "generator");
+        assert_eq!(
+            function_name("app::Tree<alloc::vec::Vec<u8>>::walk::{{closure}}::{{closure}}"),
+            "walk"
+        );
+    }
+
+    // python/rules/generators.py has its twin (a_generator_made_by_a_method_is_named_by_its_qualified_name).
+    #[test]
+    fn a_generator_made_by_a_method_is_named_by_its_qualified_name() {
+        use super::qualified_name;
+        assert_eq!(
+            qualified_name("app::trees::Tree::walk::{{closure}}"),
+            "Tree.walk"
+        );
+        assert_eq!(
+            qualified_name("app::Tree<alloc::vec::Vec<u8>>::walk::{{closure}}"),
+            "Tree.walk"
+        );
+        assert_eq!(
+            qualified_name("<app::Tree<u8> as app::Walk>::walk::{{closure}}"),
+            "Tree.walk"
+        );
+        assert_eq!(qualified_name("app::trees::count::{{closure}}"), "count");
+        struct Tree;
+        impl Tree {
+            fn walk(&self) -> Generator<'static, i32> {
+                Generator::new(
+                    #[coroutine]
+                    |_| {
+                        crate::yield_!(1)?;
+                        Ok(())
+                    },
+                )
+            }
+        }
+        let g = Tree.walk();
+        assert_eq!((g.name(), &*g.qualname()), ("walk", "Tree.walk"));
+        assert!(g.repr().starts_with("<generator object Tree.walk at 0x"));
     }
 }

@@ -66,5 +66,5 @@
 
 mod generator;
 
-pub(crate) use generator::function_name;
 pub use generator::{Generator, GeneratorState, Resume, Step};
+pub(crate) use generator::{function_name, qualified_name};

@@ -156,7 +156,7 @@ use crate::exceptions::{
     CancelledError, Exception, ExceptionExt, GeneratorExit, KeyboardInterrupt, PyResult, Raise,
     RuntimeError, StopIteration, TypeError, write_unraisable,
 };
-use crate::generators::{GeneratorState, Resume, function_name};
+use crate::generators::{GeneratorState, Resume, function_name, qualified_name};
 
 /// The end of an async iterator is a class of the exception hierarchy; it is named here
 /// too, beside the protocol that raises it.
@@ -338,7 +338,9 @@ struct Core<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> {
     channel: Rc<Channel<Y, S>>,
     /// Set at the first iteration: the loop that was running then, if any (`firstiter`).
     event_loop: OnceCell<Option<EventLoop>>,
-    name: Cell<&'static str>,
+    /// The type name of the closure it was built from, which gives `__name__` and
+    /// `__qualname__`, or the name `named` gave it.
+    origin: Cell<&'static str>,
     /// CPython's `ag_closed`: an `aclose()` has started. CPython 3.11 then answers a
     /// later `athrow` or `aclose` with `StopAsyncIteration`, and a generator still
     /// suspended (it ignored the `GeneratorExit`) is closed where it is dropped, not by
@@ -485,13 +487,18 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Core<Y, S, B> {
         }
     }
 
-    /// `repr(agen)`: `<async_generator object ticker at 0x…>`.
+    /// `repr(agen)`: `<async_generator object ticker at 0x…>`, with its `__qualname__`.
     fn repr(&self) -> String {
         format!(
             "<async_generator object {} at {:p}>",
-            self.name.get(),
+            self.qualname(),
             self as *const Self
         )
+    }
+
+    /// `agen.__qualname__`.
+    fn qualname(&self) -> std::borrow::Cow<'static, str> {
+        qualified_name(self.origin.get())
     }
 
     /// CPython's close of an async generator without a finalizer (never iterated on a
@@ -567,7 +574,7 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> Drop for Core<Y, S, B> {
             body: Cell::new(Some(body)),
             channel: self.channel.clone(),
             event_loop: OnceCell::from(event_loop.clone()),
-            name: self.name.clone(),
+            origin: self.origin.clone(),
             ag_closed: self.ag_closed.clone(),
         };
         let core = Rc::new(core);
@@ -782,7 +789,7 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> AsyncGenerator<Y, S, B> {
                 body: Cell::new(Some(keep(Box::pin(body)))),
                 channel,
                 event_loop: OnceCell::new(),
-                name: Cell::new(function_name(std::any::type_name::<F>())),
+                origin: Cell::new(std::any::type_name::<F>()),
                 ag_closed: Cell::new(false),
             }),
             streaming: Cell::new(false),
@@ -848,13 +855,18 @@ impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> AsyncGenerator<Y, S, B> {
 impl<Y: 'static, S: 'static, B: ?Sized + AsyncGenBody> AsyncGenerator<Y, S, B> {
     /// Sets `__name__`, shown in `repr` (`<async_generator object NAME at 0x…>`).
     pub fn named(self, name: &'static str) -> Self {
-        self.core.name.set(name);
+        self.core.origin.set(name);
         self
     }
 
     /// `agen.__name__`.
     pub fn name(&self) -> &'static str {
-        self.core.name.get()
+        function_name(self.core.origin.get())
+    }
+
+    /// `agen.__qualname__`: `Tree.walk` for a generator a method of `Tree` built.
+    pub fn qualname(&self) -> std::borrow::Cow<'static, str> {
+        self.core.qualname()
     }
 
     /// `agen.ag_running`: an `anext`, `asend`, `athrow` or `aclose` is in progress.

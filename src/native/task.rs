@@ -111,7 +111,7 @@ impl<T, F> Inner<T, F> {
         format!(
             "<Task {state} name='{}' coro=<{}()>>",
             self.future.owner().task_name(self.number),
-            crate::generators::function_name(std::any::type_name::<F>())
+            crate::generators::qualified_name(std::any::type_name::<F>())
         )
     }
 }
