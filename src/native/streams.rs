@@ -71,10 +71,13 @@ struct Connection {
     /// `write_eof` was called: shut the writing side once the buffer is sent.
     eof_pending: Cell<bool>,
     closed: Future<()>,
+    /// A read that waited returns a pass after its data, as asyncio's streams do; off for
+    /// the crate's own HTTP server, whose trace nobody compares pass by pass.
+    asyncio_passes: bool,
 }
 
 impl Connection {
-    fn new(stream: TcpStream) -> PyResult<Rc<Self>> {
+    fn new(stream: TcpStream, asyncio_passes: bool) -> PyResult<Rc<Self>> {
         stream.set_nonblocking(true).map_err(os_error)?;
         let _ = stream.set_nodelay(true);
         let event_loop = get_running_loop()?;
@@ -95,6 +98,7 @@ impl Connection {
             write_error: RefCell::default(),
             closing: Cell::new(false),
             eof_pending: Cell::new(false),
+            asyncio_passes,
         }))
     }
 
@@ -148,7 +152,10 @@ impl Connection {
     /// task in the next.
     async fn wait_readable(&self) -> PyResult<()> {
         self.ready(false).await?;
-        super::sleep(0.0).await
+        if self.asyncio_passes {
+            super::sleep(0.0).await?;
+        }
+        Ok(())
     }
 
     /// The first `n` bytes received (fewer if fewer came). The buffer itself goes to the
@@ -606,7 +613,7 @@ pub async fn open_connection(host: &str, port: u16) -> PyResult<(StreamReader, S
         }
         Err(e) => return Err(connect_failed(e)),
     };
-    let connection = Connection::new(socket.into())?;
+    let connection = Connection::new(socket.into(), true)?;
     if in_progress {
         connection.ready(true).await?;
         if let Some(e) = connection.stream.take_error().map_err(os_error)? {
@@ -664,6 +671,21 @@ where
     H: Fn(StreamReader, StreamWriter) -> F + 'static,
     F: StdFuture<Output = PyResult<()>> + 'static,
 {
+    listen(handler, host, port, true).await
+}
+
+/// `start_server`, with asyncio's passes (`asyncio_passes`) or without them (the crate's
+/// HTTP server, for which they would be work and nothing else).
+pub(crate) async fn listen<H, F>(
+    handler: H,
+    host: &str,
+    port: u16,
+    asyncio_passes: bool,
+) -> PyResult<Server>
+where
+    H: Fn(StreamReader, StreamWriter) -> F + 'static,
+    F: StdFuture<Output = PyResult<()>> + 'static,
+{
     let address = resolve(host, port)?;
     let socket = socket2::Socket::new(
         socket2::Domain::for_address(address),
@@ -702,7 +724,7 @@ where
             match accepted {
                 Ok((stream, _)) => {
                     backoff = 0.0;
-                    let connection = match Connection::new(stream) {
+                    let connection = match Connection::new(stream, asyncio_passes) {
                         Ok(connection) => connection,
                         Err(e) => {
                             crate::exceptions::write_unraisable(
@@ -718,7 +740,9 @@ where
                     // asyncio's passes: the accepted socket's transport is made in a task,
                     // whose `connection_made` creates the handler's.
                     drop(super::create_task(async move {
-                        loop_passes(2).await?;
+                        if asyncio_passes {
+                            loop_passes(2).await?;
+                        }
                         served.await
                     })?);
                 }
@@ -754,7 +778,9 @@ where
     *listener.accepting.borrow_mut() = Some(task);
     // asyncio's passes: `create_server` gathers the address lookup (a task, the gather's
     // callback, the wake-up), then `start_serving` sleeps once.
-    loop_passes(4).await?;
+    if asyncio_passes {
+        loop_passes(4).await?;
+    }
     Ok(Server { listener })
 }
 

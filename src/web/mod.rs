@@ -32,7 +32,7 @@ use slab::Slab;
 use crate::clock::Clock;
 use crate::event_loop::{EventLoop, Handle, get_running_loop};
 use crate::exceptions::{IncompleteReadError, KeyboardInterrupt, PyResult, RuntimeError};
-use crate::native::{Server, StreamReader, StreamWriter, start_server};
+use crate::native::{Server, StreamReader, StreamWriter};
 
 /// A request head larger than this is answered `431 Request Header Fields Too Large`.
 pub const MAX_HEAD: usize = 8 * 1024;
@@ -1092,7 +1092,7 @@ pub async fn serve_with(
         ..ServerState::default()
     });
     let handler_state = state.clone();
-    let server = start_server(
+    let server = crate::native::streams::listen(
         move |reader, writer| {
             let (app, state) = (app.clone(), handler_state.clone());
             async move {
@@ -1108,6 +1108,7 @@ pub async fn serve_with(
         },
         host,
         port,
+        false,
     )
     .await?;
     Ok(AppServer { server, state })
