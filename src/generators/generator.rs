@@ -632,7 +632,7 @@ mod tests {
         );
     }
 
-    // python/rules/generators.py has its twin (a_generator_made_by_a_method_is_named_by_its_qualified_name).
+    // python/rules/generators.py has its twin (ANCHOR qualname).
     #[test]
     fn a_generator_made_by_a_method_is_named_by_its_qualified_name() {
         use super::qualified_name;
