@@ -288,11 +288,7 @@ pub fn context(e: &Exception) -> Option<&Exception> {
 /// assert!(context(&e).is_none());
 /// ```
 pub fn set_context(e: &mut Exception, context: Option<Exception>) {
-    if object(e).is_none() {
-        let foreign = std::mem::replace(e, Exception::msg(""));
-        *e = pycoro_exception(foreign);
-    }
-    if let Some(data) = object_mut(e).and_then(|o| o.data_mut()) {
+    if let Some(data) = python_data_mut(e) {
         data.set_context(context.map(pycoro_exception));
     }
 }
@@ -349,11 +345,7 @@ pub(crate) fn context_cleared(e: &Exception) -> bool {
 /// assert_eq!(format_exception_only(&e), "OSError: disk full\nwhile saving report.txt");
 /// ```
 pub fn add_note(e: &mut Exception, note: impl Into<String>) {
-    if object(e).is_none() {
-        let foreign = std::mem::replace(e, Exception::msg(""));
-        *e = pycoro_exception(foreign);
-    }
-    if let Some(data) = object_mut(e).and_then(|o| o.data_mut()) {
+    if let Some(data) = python_data_mut(e) {
         data.add_note(note.into());
     }
 }
@@ -361,6 +353,16 @@ pub fn add_note(e: &mut Exception, note: impl Into<String>) {
 /// `e.__notes__`: the notes [`add_note`] added, none if it added none.
 pub fn notes(e: &Exception) -> &[String] {
     object(e).map_or(&[], |o| o.data().notes())
+}
+
+/// What `e` holds as a Python exception (its links, its notes), to change: a Rust error
+/// that is not a pycoro exception becomes the Python exception it stands for first.
+fn python_data_mut(e: &mut Exception) -> Option<&mut super::ExceptionData> {
+    if object(e).is_none() {
+        let foreign = std::mem::replace(e, Exception::msg(""));
+        *e = pycoro_exception(foreign);
+    }
+    object_mut(e).and_then(|o| o.data_mut())
 }
 
 /// `e.__context__`, to re-link further down the chain with [`set_context`].
