@@ -323,12 +323,11 @@ impl Event {
     /// The future holds the event, so `wait_for` and `create_task` take it, as they
     /// take Python's coroutine.
     pub fn wait(&self) -> impl StdFuture<Output = PyResult<bool>> + 'static {
-        let event = self.clone();
-        async move { event.wait_here().await }
+        self.clone().wait_owned()
     }
 
-    /// `wait`, on the handle it was called on.
-    async fn wait_here(&self) -> PyResult<bool> {
+    /// `wait`, its future holding the handle.
+    async fn wait_owned(self) -> PyResult<bool> {
         if self.is_set() {
             return Ok(true);
         }
@@ -461,12 +460,11 @@ impl Condition {
     /// The future holds the condition, so `wait_for` and `create_task` take it, as they
     /// take Python's coroutine.
     pub fn wait(&self) -> impl StdFuture<Output = PyResult<bool>> + 'static {
-        let cond = self.clone();
-        async move { cond.wait_here().await }
+        self.clone().wait_owned()
     }
 
-    /// `wait`, on the handle it was called on.
-    async fn wait_here(&self) -> PyResult<bool> {
+    /// `wait`, its future holding the handle.
+    async fn wait_owned(self) -> PyResult<bool> {
         if !self.locked() {
             return Err(RuntimeError::new("cannot wait on un-acquired lock").into());
         }
@@ -830,12 +828,11 @@ impl Barrier {
     /// The future holds the barrier, so `wait_for` and `create_task` take it, as they
     /// take Python's coroutine.
     pub fn wait(&self) -> impl StdFuture<Output = PyResult<usize>> + 'static {
-        let barrier = self.clone();
-        async move { barrier.wait_here().await }
+        self.clone().wait_owned()
     }
 
-    /// `wait`, on the handle it was called on.
-    async fn wait_here(&self) -> PyResult<usize> {
+    /// `wait`, its future holding the handle.
+    async fn wait_owned(self) -> PyResult<usize> {
         let state = &*self.0;
         let guard = state.cond.acquire().await?;
         let passed: PyResult<usize> = async {
@@ -843,7 +840,7 @@ impl Barrier {
             let index = state.count.get();
             state.count.set(index + 1);
             // `finally: self._count -= 1; self._exit()`, even if this is dropped.
-            let _leave = Leave(self);
+            let _leave = Leave(&self);
             if index + 1 == state.parties {
                 // The last to arrive releases the others.
                 state.phase.set(Phase::Draining);
