@@ -2,7 +2,30 @@
 # tests/async_generators.rs (same names). tests/cpython.rs runs this file: every assert
 # is checked.
 import asyncio
+import contextlib
 import gc
+import sys
+
+
+@contextlib.contextmanager
+def unraisable_reports():
+    """What sys.unraisablehook is given meanwhile, as 'Class: message' lines."""
+    reports = []
+    old = sys.unraisablehook
+    sys.unraisablehook = lambda u: reports.append(f'{type(u.exc_value).__name__}: {u.exc_value}')
+    try:
+        yield reports
+    finally:
+        sys.unraisablehook = old
+
+
+def first_value_without_a_loop(agen):
+    """agen.__anext__().send(None) with no loop running: its first value."""
+    try:
+        agen.__anext__().send(None)
+    except StopIteration as e:
+        return e.value
+    raise AssertionError('the first anext suspended')
 
 
 # ANCHOR: end
@@ -281,7 +304,6 @@ async def async_comprehensions_collect_and_filter():
 
 # ANCHOR: no_loop
 def without_a_loop_a_dropped_async_generator_is_closed_where_it_is_dropped():
-    import sys
     log = []
 
     async def g():
@@ -291,46 +313,28 @@ def without_a_loop_a_dropped_async_generator_is_closed_where_it_is_dropped():
             log.append('finally')
             await asyncio.sleep(0)  # a bare yield: the close cannot suspend
 
-    reports = []
-    old = sys.unraisablehook
-    sys.unraisablehook = lambda u: reports.append(f'{type(u.exc_value).__name__}: {u.exc_value}')
-    try:
+    with unraisable_reports() as reports:
         assert sys.get_asyncgen_hooks() == (None, None)  # no loop, no finalizer
         it = g()
-        try:
-            it.__anext__().send(None)
-        except StopIteration as e:
-            assert e.value == 1
+        assert first_value_without_a_loop(it) == 1
         del it
         gc.collect()
-    finally:
-        sys.unraisablehook = old
     assert log == ['finally'], log
     assert reports == ['RuntimeError: async generator ignored GeneratorExit'], reports
 
 
 def closed_where_it_is_dropped_a_body_that_returns_raises_stop_async_iteration():
-    import sys
-
     async def g():
         try:
             yield 1
         except GeneratorExit:
             pass  # and the body returns
 
-    reports = []
-    old = sys.unraisablehook
-    sys.unraisablehook = lambda u: reports.append(f'{type(u.exc_value).__name__}: {u.exc_value}')
-    try:
+    with unraisable_reports() as reports:
         it = g()
-        try:
-            it.__anext__().send(None)
-        except StopIteration as e:
-            assert e.value == 1
+        assert first_value_without_a_loop(it) == 1
         del it
         gc.collect()
-    finally:
-        sys.unraisablehook = old
     assert reports == ['StopAsyncIteration: '], reports
 # ANCHOR_END: no_loop
 
@@ -366,7 +370,6 @@ async def after_an_aclose_athrow_and_aclose_raise_stop_async_iteration():
 
 
 async def a_generator_that_ignored_aclose_is_closed_where_it_is_dropped():
-    import sys
     log = []
 
     async def stubborn():
@@ -376,10 +379,7 @@ async def a_generator_that_ignored_aclose_is_closed_where_it_is_dropped():
             except GeneratorExit:
                 log.append('ignored GeneratorExit')
 
-    reports = []
-    old = sys.unraisablehook
-    sys.unraisablehook = lambda u: reports.append(f'{type(u.exc_value).__name__}: {u.exc_value}')
-    try:
+    with unraisable_reports() as reports:
         g = stubborn()
         await g.__anext__()
         try:
@@ -389,8 +389,6 @@ async def a_generator_that_ignored_aclose_is_closed_where_it_is_dropped():
         del g
         gc.collect()
         log.append('dropped')
-    finally:
-        sys.unraisablehook = old
     await asyncio.sleep(0)
     await asyncio.sleep(0)  # no task of the loop's closes it again
     assert log == ['ignored GeneratorExit', 'ignored GeneratorExit', 'dropped'], log

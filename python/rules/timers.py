@@ -62,57 +62,50 @@ def a_future_left_pending_by_run_until_complete_does_not_stop_a_later_run():
 # ANCHOR_END: orphan
 
 
-def run_until_complete_on_a_running_loop_is_refused_before_the_coroutine_is_scheduled():
-    import types
+def run_until_complete_inside_a_running_loop(make_coro):
+    """What `loop.run_until_complete(make_coro())` does from inside the running loop: the
+    log of the coroutine and of what was raised."""
     import warnings
     log = []
 
+    async def main():
+        loop = asyncio.get_running_loop()
+        coro = make_coro(log)
+        try:
+            loop.run_until_complete(coro)
+        except RuntimeError as e:
+            log.append(f'RuntimeError: {e}')
+        coro.close()  # never scheduled, never run
+        await asyncio.sleep(0.1)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # the coroutine was never awaited
+        asyncio.run(main())
+    return log
+
+
+def run_until_complete_on_a_running_loop_is_refused_before_the_coroutine_is_scheduled():
+    import types
+
     @types.coroutine
-    def inner():
+    def inner(log):
         log.append('inner ran')
         return 1
         yield
 
-    async def main():
-        loop = asyncio.get_running_loop()
-        coro = inner()
-        try:
-            loop.run_until_complete(coro)
-        except RuntimeError as e:
-            log.append(f'RuntimeError: {e}')
-        coro.close()  # never scheduled, never run
-        await asyncio.sleep(0.1)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        asyncio.run(main())
+    log = run_until_complete_inside_a_running_loop(inner)
     assert log == ['RuntimeError: This event loop is already running'], log
 
 
 def run_until_complete_of_a_native_coroutine_on_a_running_loop_is_refused_and_it_never_runs():
-    import warnings
-    log = []
-
-    async def inner():
+    async def inner(log):
         log.append('inner ran')
         return 1
 
-    async def main():
-        loop = asyncio.get_running_loop()
-        coro = inner()
-        try:
-            loop.run_until_complete(coro)
-        except RuntimeError as e:
-            log.append(f'RuntimeError: {e}')
-        coro.close()  # never scheduled, never run
-        await asyncio.sleep(0.1)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        asyncio.run(main())
+    log = run_until_complete_inside_a_running_loop(inner)
     assert log == ['RuntimeError: This event loop is already running'], log
     loop = asyncio.new_event_loop()
-    assert loop.run_until_complete(inner()) == 1  # a coroutine becomes a task
+    assert loop.run_until_complete(inner([])) == 1  # a coroutine becomes a task
     loop.close()
 
 
